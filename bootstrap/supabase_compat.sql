@@ -8,6 +8,9 @@
 -- changes nothing. It is deliberately *not* a migration: `supabase/migrations` mirrors
 -- `migrations/`, and Supabase already has all of this.
 
+-- Re-runs are expected: "already exists" notices are noise.
+set client_min_messages = warning;
+
 -- API roles ------------------------------------------------------------------------------
 
 do $$

@@ -1,0 +1,408 @@
+//! `ombaro`: run OMBARO's Supabase-compatible backend on this machine, no Docker needed.
+
+use std::{net::SocketAddr, process::ExitCode, sync::Arc, time::Duration};
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use ombaro::{
+    server,
+    stack::{Database, ServerRecord, Stack, DEFAULT_API_PORT},
+    supabase,
+};
+use ombaro_common::{db, AppState};
+
+#[derive(Parser)]
+#[command(
+    name = "ombaro",
+    version,
+    about = "Run OMBARO's backend locally: Postgres, migrations, seeds and the function server.",
+    long_about = "Run OMBARO's backend locally: Postgres, migrations, seeds and the function server.\n\n\
+        State lives in .ombaro/ at the project root (the Postgres cluster, the JWT secret, the \
+        record of a running server). Set DATABASE_URL to use another database (the Supabase \
+        CLI's, or a hosted project's) instead of the local cluster; set JWT_SECRET to sign \
+        keys with that project's secret."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start everything: database, migrations, reference seeds and the function server,
+    /// then print the API URL, DB URL and keys. Runs until Ctrl-C unless --detach.
+    Up(UpArgs),
+    /// Stop the detached function server and the local database.
+    Stop,
+    /// Print the URLs and keys of the running stack.
+    Status {
+        /// One JSON object: api_url, db_url, anon_key, service_role_key, jwt_secret.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Manage the local Postgres cluster.
+    #[command(subcommand)]
+    Db(DbCommand),
+    /// Apply pending migrations (starting the local database if needed).
+    Migrate,
+    /// Load the reference seeds (catalogue, geography, organisation, settings).
+    Seed,
+    /// Print the anon and service_role API keys (HS256 JWTs signed with the stack's secret).
+    Keys {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the function server in the foreground against the running database.
+    Serve(ServeArgs),
+    /// Keep supabase/ (the Supabase CLI project) in step with migrations/ and seeds/.
+    #[command(subcommand)]
+    Supabase(SupabaseCommand),
+    /// Create upcoming and drop expired partitions of time-partitioned tables.
+    #[command(subcommand)]
+    Partitions(PartitionsCommand),
+}
+
+#[derive(Args)]
+struct UpArgs {
+    /// Port of the function server.
+    #[arg(long, default_value_t = DEFAULT_API_PORT)]
+    port: u16,
+    /// Return once the stack is up, leaving the server running in the background
+    /// (logs in .ombaro/serve.log; `ombaro stop` stops it).
+    #[arg(long)]
+    detach: bool,
+    /// Do not load the reference seeds.
+    #[arg(long)]
+    no_seed: bool,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Port of the function server.
+    #[arg(long, default_value_t = DEFAULT_API_PORT)]
+    port: u16,
+}
+
+#[derive(Subcommand)]
+enum DbCommand {
+    /// Start the local cluster (initialising it the first time) or reuse the running one.
+    Start,
+    /// Stop the local cluster.
+    Stop,
+    /// Say whether the local cluster runs, and where.
+    Status,
+    /// Recreate the `postgres` database from scratch: bootstrap, migrations, reference seeds.
+    Reset,
+    /// Print the database URL.
+    Url,
+}
+
+#[derive(Subcommand)]
+enum SupabaseCommand {
+    /// Write supabase/migrations/*.sql and supabase/seed.sql from migrations/ and seeds/.
+    Sync {
+        /// Change nothing; list the files that differ and fail if any do.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum PartitionsCommand {
+    /// Run private.maintain_partitions() now (pg_cron runs it daily where installed).
+    Maintain,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("starting the async runtime");
+    match runtime.block_on(run(cli.command)) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("OMBARO_LOG").unwrap_or_else(|_| EnvFilter::new("info,tokio_postgres=warn,refinery_core=warn"));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+async fn run(command: Command) -> anyhow::Result<ExitCode> {
+    let stack = Stack::discover();
+    match command {
+        Command::Up(args) => up(&stack, args).await,
+        Command::Stop => {
+            if let Some(record) = stack.server_record() {
+                let _ = std::process::Command::new("kill").arg(record.pid.to_string()).status();
+                wait_for_exit(record.pid).await;
+                stack.remove_server_record(record.pid);
+                println!("stopped the function server (pid {})", record.pid);
+            }
+            db_command(&stack, DbCommand::Stop).await
+        }
+        Command::Status { json } => {
+            let status = stack.status()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&status)?);
+            } else {
+                print!("{}", status.render());
+            }
+            Ok(if status.db_url.is_some() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Command::Db(cmd) => db_command(&stack, cmd).await,
+        Command::Migrate => {
+            let url = stack.ensure_db()?;
+            let prepared = stack.prepare(&url, false).await?;
+            report_migrations(&prepared.migrations);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Seed => {
+            let url = stack.ensure_db()?;
+            let mut client = db::connect(&url).await?;
+            for name in ombaro_common::schema::seed_reference(&mut client).await? {
+                println!("loaded seeds/{name}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Keys { json } => {
+            let keys = stack.keys()?;
+            let (anon, service) = (keys.api_key("anon"), keys.api_key("service_role"));
+            if json {
+                println!("{}", serde_json::json!({ "anon_key": anon, "service_role_key": service }));
+            } else {
+                println!("        anon key: {anon}\nservice_role key: {service}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve(args) => {
+            let Some(url) = stack.running_db_url()? else {
+                bail!("the database is not running: start it with `ombaro db start` (or use `ombaro up`)");
+            };
+            serve(&stack, &url, args.port, None).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Supabase(SupabaseCommand::Sync { check }) => {
+            let root = &stack.project.root;
+            if check {
+                let diffs = supabase::differences(root)?;
+                if diffs.is_empty() {
+                    println!("supabase/ is in sync with migrations/ and seeds/");
+                    return Ok(ExitCode::SUCCESS);
+                }
+                for d in &diffs {
+                    println!("{d}");
+                }
+                println!("run `ombaro supabase sync` to regenerate");
+                return Ok(ExitCode::FAILURE);
+            }
+            let changed = supabase::write(root)?;
+            if changed.is_empty() {
+                println!("supabase/ already in sync");
+            }
+            for c in changed {
+                println!("{c}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Partitions(PartitionsCommand::Maintain) => {
+            let url = stack.ensure_db()?;
+            let client = db::connect(&url).await?;
+            let changes = ombaro_common::schema::maintain_partitions(&client).await?;
+            if changes.is_empty() {
+                println!("partitions already up to date");
+            }
+            for (action, name) in changes {
+                println!("{action} partitions.{name}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn db_command(stack: &Stack, cmd: DbCommand) -> anyhow::Result<ExitCode> {
+    let cluster = match stack.database()? {
+        Database::External(url) => {
+            return match cmd {
+                DbCommand::Url => {
+                    println!("{url}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                DbCommand::Reset => bail!("DATABASE_URL is set: `db reset` only resets the local cluster"),
+                _ => {
+                    println!("DATABASE_URL is set ({}): nothing is started or stopped", db::redact_url(&url));
+                    Ok(ExitCode::SUCCESS)
+                }
+            };
+        }
+        Database::Local(cluster) => cluster,
+    };
+    match cmd {
+        DbCommand::Start => {
+            let (running, started) = cluster.start()?;
+            let verb = if started { "started" } else { "already running" };
+            println!("Postgres {verb}: {} (pid {})", running.url(), running.pid);
+        }
+        DbCommand::Stop => {
+            if cluster.stop()? {
+                println!("Postgres stopped");
+            } else {
+                println!("Postgres was not running");
+            }
+        }
+        DbCommand::Status => match cluster.status()? {
+            Some(running) => println!("running: {} (pid {}, data {})", running.url(), running.pid, cluster.data_dir().display()),
+            None => {
+                println!("not running (data {})", cluster.data_dir().display());
+                return Ok(ExitCode::FAILURE);
+            }
+        },
+        DbCommand::Url => match cluster.status()? {
+            Some(running) => println!("{}", running.url()),
+            None => bail!("the local database is not running: start it with `ombaro db start`"),
+        },
+        DbCommand::Reset => {
+            let (running, _) = cluster.start()?;
+            let admin = db::connect(&running.url_for("template1")).await?;
+            eprintln!("recreating database postgres");
+            admin.batch_execute("drop database if exists postgres with (force)").await?;
+            admin.batch_execute("create database postgres").await?;
+            let prepared = stack.prepare(&running.url(), true).await?;
+            report_migrations(&prepared.migrations);
+            println!("loaded {} seed files; database reset", prepared.seeds.len());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report_migrations(applied: &[String]) {
+    if applied.is_empty() {
+        println!("migrations: nothing to apply");
+    }
+    for name in applied {
+        println!("applied {name}");
+    }
+}
+
+async fn up(stack: &Stack, args: UpArgs) -> anyhow::Result<ExitCode> {
+    if let Some(record) = stack.server_record() {
+        println!("OMBARO is already running.\n");
+        print!("{}", stack.status()?.render());
+        eprintln!("\n(function server pid {}; `ombaro stop` stops it)", record.pid);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let url = stack.ensure_db()?;
+    let prepared = stack.prepare(&url, !args.no_seed).await?;
+    eprintln!(
+        "database ready: {} migrations applied now, {} seed files loaded, {} partitions created",
+        prepared.migrations.len(),
+        prepared.seeds.len(),
+        prepared.partitions.iter().filter(|(a, _)| a == "created").count()
+    );
+    if args.detach {
+        let log_path = stack.project.home.join("serve.log");
+        let log = std::fs::File::create(&log_path)?;
+        let mut cmd = std::process::Command::new(std::env::current_exe()?);
+        cmd.args(["serve", "--port", &args.port.to_string()])
+            .stdin(std::process::Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log);
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::CommandExt;
+            cmd.process_group(0); // not killed by the terminal's Ctrl-C
+        }
+        let child = cmd.spawn().context("starting the function server")?;
+        wait_for_server(stack, child.id(), &log_path).await?;
+        println!("Started OMBARO local development setup.\n");
+        print!("{}", stack.status()?.render());
+        return Ok(ExitCode::SUCCESS);
+    }
+    serve(stack, &url, args.port, Some("Started OMBARO local development setup.\n")).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the function server until Ctrl-C or SIGTERM, recording it for `ombaro status`.
+async fn serve(stack: &Stack, db_url: &str, port: u16, banner: Option<&str>) -> anyhow::Result<()> {
+    let keys = stack.keys()?;
+    let state = AppState {
+        pool: db::pool(db_url, 16)?,
+        keys: Arc::new(keys),
+    };
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("port {port} is taken: stop what uses it or pass --port"))?;
+    let record = ServerRecord {
+        api_url: format!("http://{addr}"),
+        db_url: db_url.to_owned(),
+        pid: std::process::id(),
+    };
+    stack.write_server_record(&record)?;
+    if let Some(banner) = banner {
+        println!("{banner}");
+        print!("{}", stack.status()?.render());
+        println!("\nServing functions at {}/functions/v1/<name>; Ctrl-C stops.", record.api_url);
+    }
+    tracing::info!(api_url = %record.api_url, "function server listening");
+    let result = server::serve(listener, state, shutdown_signal()).await;
+    stack.remove_server_record(record.pid);
+    tracing::info!("function server stopped");
+    Ok(result?)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+async fn wait_for_server(stack: &Stack, pid: u32, log: &std::path::Path) -> anyhow::Result<()> {
+    for _ in 0..100 {
+        if stack.server_record().is_some_and(|r| r.pid == pid) {
+            return Ok(());
+        }
+        if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            bail!("the function server exited; see {}", log.display());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("the function server did not start within 10s; see {}", log.display())
+}
+
+async fn wait_for_exit(pid: u32) {
+    for _ in 0..100 {
+        if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

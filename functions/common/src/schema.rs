@@ -1,0 +1,106 @@
+//! The SQL the stack applies, embedded at build time from the project's files:
+//! the Supabase bootstrap (stock Postgres only), the migrations (with refinery) and the
+//! reference seeds.
+
+use anyhow::{bail, Context};
+use refinery::{error::Kind, Migration, Runner};
+use sha2::{Digest, Sha256};
+use tokio_postgres::Client;
+
+include!(concat!(env!("OUT_DIR"), "/embedded_sql.rs"));
+
+/// What Supabase's image provides and stock Postgres lacks; idempotent.
+pub const BOOTSTRAP_SQL: &str = include_str!("../../../bootstrap/supabase_compat.sql");
+
+/// Where refinery records applied migrations: outside `public`, so the API never sees it.
+pub const MIGRATION_TABLE: &str = "private.schema_migrations";
+
+/// Applies the Supabase compatibility bootstrap. Safe to run any number of times.
+pub async fn bootstrap(client: &Client) -> anyhow::Result<()> {
+    client
+        .batch_execute(BOOTSTRAP_SQL)
+        .await
+        .context("applying bootstrap/supabase_compat.sql")
+}
+
+/// The embedded migrations as refinery sees them.
+pub fn migrations() -> Vec<Migration> {
+    MIGRATIONS
+        .iter()
+        .map(|(name, sql)| Migration::unapplied(name, sql).expect("migration file names are V<n>__<name>.sql"))
+        .collect()
+}
+
+/// Applies the migrations not yet applied, in order, each in its own transaction; returns
+/// the names applied. An applied migration whose file has since been edited is refused.
+pub async fn migrate(client: &mut Client) -> anyhow::Result<Vec<String>> {
+    run_migrations(client, &migrations()).await
+}
+
+/// [`migrate`] with an explicit set of migrations (tests use it to simulate an edit).
+pub async fn run_migrations(client: &mut Client, migrations: &[Migration]) -> anyhow::Result<Vec<String>> {
+    // The history table lives in `private`, which must exist before the first migration.
+    client
+        .batch_execute("create schema if not exists private; select pg_advisory_lock(hashtext('ombaro.migrate'))")
+        .await?;
+    let mut runner = Runner::new(migrations);
+    runner.set_migration_table_name(MIGRATION_TABLE);
+    let runner = runner.set_abort_divergent(true).set_abort_missing(true).set_grouped(false);
+    let result = runner.run_async(client).await;
+    client.batch_execute("select pg_advisory_unlock(hashtext('ombaro.migrate'))").await?;
+    match result {
+        Ok(report) => Ok(report.applied_migrations().iter().map(|m| m.to_string()).collect()),
+        Err(err) => match err.kind() {
+            Kind::DivergentVersion(applied, _) => bail!(
+                "migrations/{applied}.sql was edited after it was applied to this database (its checksum differs); \
+                 applied migrations are never edited: restore the file and put the change in a new migration"
+            ),
+            Kind::MissingVersion(applied) => bail!(
+                "migration {applied} is applied to this database but migrations/{applied}.sql does not exist"
+            ),
+            _ => Err(anyhow::anyhow!("{err}")).context("applying migrations"),
+        },
+    }
+}
+
+/// Loads the reference seeds (catalogue, geography, organisation, settings); each file is
+/// idempotent and runs in its own transaction. Returns the files applied.
+pub async fn seed_reference(client: &mut Client) -> anyhow::Result<Vec<&'static str>> {
+    let mut applied = Vec::new();
+    for (name, sql) in SEEDS {
+        let tx = client.transaction().await?;
+        tx.batch_execute(sql).await.with_context(|| format!("loading seeds/{name}"))?;
+        tx.commit().await?;
+        applied.push(*name);
+    }
+    Ok(applied)
+}
+
+/// Creates the current and upcoming partitions of time-partitioned tables and drops expired
+/// ones. Returns `(action, partition)` pairs.
+pub async fn maintain_partitions(client: &Client) -> anyhow::Result<Vec<(String, String)>> {
+    let exists = client
+        .query_one("select to_regprocedure('private.maintain_partitions(timestamptz)') is not null", &[])
+        .await?
+        .get::<_, bool>(0);
+    if !exists {
+        return Ok(Vec::new());
+    }
+    let rows = client
+        .query("select action, partition_name from private.maintain_partitions()", &[])
+        .await
+        .context("maintaining partitions")?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// A short hash of everything embedded: a database built from a different schema gets a
+/// different fingerprint (the test harness names its template database with it).
+pub fn fingerprint() -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(BOOTSTRAP_SQL);
+    for (name, sql) in MIGRATIONS.iter().chain(SEEDS.iter()) {
+        hasher.update(name);
+        hasher.update(sql);
+    }
+    hasher.finalize().iter().take(6).map(|b| format!("{b:02x}")).collect()
+}
