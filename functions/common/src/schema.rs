@@ -58,9 +58,24 @@ pub async fn run_migrations(client: &mut Client, migrations: &[Migration]) -> an
             Kind::MissingVersion(applied) => bail!(
                 "migration {applied} is applied to this database but migrations/{applied}.sql does not exist"
             ),
-            _ => Err(anyhow::anyhow!("{err}")).context("applying migrations"),
+            _ => bail!("applying migrations: {}", error_chain(&err)),
         },
     }
+}
+
+/// An error and its causes on one line: refinery's own message hides the database's.
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(cause) = source {
+        parts.push(match cause.downcast_ref::<tokio_postgres::error::DbError>() {
+            Some(db) => format!("{}{}", db.message(), db.where_().map(|w| format!(" ({w})")).unwrap_or_default()),
+            None => cause.to_string(),
+        });
+        source = cause.source();
+    }
+    parts.dedup();
+    parts.join(": ")
 }
 
 /// Loads the reference seeds (catalogue, geography, organisation, settings); each file is
