@@ -18,7 +18,8 @@ use crate::{cluster::Cluster, db, schema};
 
 static SERVER: OnceCell<String> = OnceCell::const_new();
 
-/// The directory of the harness's own cluster.
+/// The home directory of the harness's own cluster (laid out like `.ombaro/`, so
+/// `OMBARO_HOME=target/ombaro-test ombaro db stop` stops it).
 pub fn test_cluster_home() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/ombaro-test")
 }
@@ -31,7 +32,7 @@ pub async fn server_url() -> String {
             let url = match crate::config::env_nonempty("OMBARO_TEST_DATABASE_URL") {
                 Some(url) => url,
                 None => {
-                    let home = test_cluster_home();
+                    let home = test_cluster_home().join("db");
                     let (running, _) = tokio::task::spawn_blocking(move || {
                         Cluster::new(&home)?.non_durable().preferred_port(None).start()
                     })

@@ -1,0 +1,65 @@
+//! Starts the function server on a random port against a fresh database, as a client would
+//! meet it: real HTTP, real JWTs.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use ombaro_common::{jwt::JwtKeys, testing::TestDb, AppState};
+
+pub const TEST_SECRET: &str = "test-secret-with-at-least-thirty-two-characters";
+
+pub struct TestApp {
+    pub base: String,
+    pub db: TestDb,
+    pub keys: JwtKeys,
+    pub http: reqwest::Client,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        let db = TestDb::new().await;
+        let keys = JwtKeys::new(TEST_SECRET);
+        let state = AppState {
+            pool: db.pool(),
+            keys: Arc::new(keys.clone()),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(ombaro::server::serve(listener, state, async {
+            let _ = rx.await;
+        }));
+        Self {
+            base,
+            db,
+            keys,
+            http: reqwest::Client::new(),
+            shutdown: Some(tx),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn anon_key(&self) -> String {
+        self.keys.api_key("anon")
+    }
+
+    pub async fn get(&self, path: &str, bearer: Option<&str>) -> reqwest::Response {
+        let mut req = self.http.get(self.url(path));
+        if let Some(token) = bearer {
+            req = req.bearer_auth(token);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// Stops accepting requests and lets in-flight ones finish.
+    pub fn shutdown(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
