@@ -131,7 +131,8 @@ fn main() -> ExitCode {
 
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("OMBARO_LOG").unwrap_or_else(|_| EnvFilter::new("info,tokio_postgres=warn,refinery_core=warn"));
+    let filter = EnvFilter::try_from_env("OMBARO_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,tokio_postgres=warn,refinery_core=warn"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -160,7 +161,11 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             } else {
                 print!("{}", status.render());
             }
-            Ok(if status.db_url.is_some() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if status.db_url.is_some() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Command::Db(cmd) => db_command(&stack, cmd).await,
         Command::Migrate => {
@@ -181,7 +186,10 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             let keys = stack.keys()?;
             let (anon, service) = (keys.api_key("anon"), keys.api_key("service_role"));
             if json {
-                println!("{}", serde_json::json!({ "anon_key": anon, "service_role_key": service }));
+                println!(
+                    "{}",
+                    serde_json::json!({ "anon_key": anon, "service_role_key": service })
+                );
             } else {
                 println!("        anon key: {anon}\nservice_role key: {service}");
             }
@@ -242,7 +250,10 @@ async fn db_command(stack: &Stack, cmd: DbCommand) -> anyhow::Result<ExitCode> {
                 }
                 DbCommand::Reset => bail!("DATABASE_URL is set: `db reset` only resets the local cluster"),
                 _ => {
-                    println!("DATABASE_URL is set ({}): nothing is started or stopped", db::redact_url(&url));
+                    println!(
+                        "DATABASE_URL is set ({}): nothing is started or stopped",
+                        db::redact_url(&url)
+                    );
                     Ok(ExitCode::SUCCESS)
                 }
             };
@@ -263,7 +274,12 @@ async fn db_command(stack: &Stack, cmd: DbCommand) -> anyhow::Result<ExitCode> {
             }
         }
         DbCommand::Status => match cluster.status()? {
-            Some(running) => println!("running: {} (pid {}, data {})", running.url(), running.pid, cluster.data_dir().display()),
+            Some(running) => println!(
+                "running: {} (pid {}, data {})",
+                running.url(),
+                running.pid,
+                cluster.data_dir().display()
+            ),
             None => {
                 println!("not running (data {})", cluster.data_dir().display());
                 return Ok(ExitCode::FAILURE);
@@ -277,7 +293,9 @@ async fn db_command(stack: &Stack, cmd: DbCommand) -> anyhow::Result<ExitCode> {
             let (running, _) = cluster.start()?;
             let admin = db::connect(&running.url_for("template1")).await?;
             eprintln!("recreating database postgres");
-            admin.batch_execute("drop database if exists postgres with (force)").await?;
+            admin
+                .batch_execute("drop database if exists postgres with (force)")
+                .await?;
             admin.batch_execute("create database postgres").await?;
             let prepared = stack.prepare(&running.url(), true).await?;
             report_migrations(&prepared.migrations);
@@ -330,7 +348,13 @@ async fn up(stack: &Stack, args: UpArgs) -> anyhow::Result<ExitCode> {
         print!("{}", stack.status()?.render());
         return Ok(ExitCode::SUCCESS);
     }
-    serve(stack, &url, args.port, Some("Started OMBARO local development setup.\n")).await?;
+    serve(
+        stack,
+        &url,
+        args.port,
+        Some("Started OMBARO local development setup.\n"),
+    )
+    .await?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -354,7 +378,10 @@ async fn serve(stack: &Stack, db_url: &str, port: u16, banner: Option<&str>) -> 
     if let Some(banner) = banner {
         println!("{banner}");
         print!("{}", stack.status()?.render());
-        println!("\nServing functions at {}/functions/v1/<name>; Ctrl-C stops.", record.api_url);
+        println!(
+            "\nServing functions at {}/functions/v1/<name>; Ctrl-C stops.",
+            record.api_url
+        );
     }
     tracing::info!(api_url = %record.api_url, "function server listening");
     let result = server::serve(listener, state, shutdown_signal()).await;

@@ -51,7 +51,11 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then drains in-flight requests.
-pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
 }
 
@@ -63,9 +67,14 @@ async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiError> 
         Ok::<_, ApiError>(())
     };
     match tokio::time::timeout(Duration::from_secs(3), check).await {
-        Ok(Ok(())) => Ok(Json(json!({ "status": "ok", "database": "ok", "version": env!("CARGO_PKG_VERSION") }))),
+        Ok(Ok(())) => Ok(Json(
+            json!({ "status": "ok", "database": "ok", "version": env!("CARGO_PKG_VERSION") }),
+        )),
         Ok(Err(err)) => Err(err),
-        Err(_) => Err(ApiError::unavailable("database_timeout", "the database did not answer within 3s")),
+        Err(_) => Err(ApiError::unavailable(
+            "database_timeout",
+            "the database did not answer within 3s",
+        )),
     }
 }
 

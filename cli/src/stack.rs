@@ -97,7 +97,10 @@ impl Stack {
             .with_context(|| format!("connecting to {}", db::redact_url(url)))?;
         let mut prepared = Prepared::default();
         let needs_bootstrap = matches!(self.database()?, Database::Local(_))
-            || client.query_one("select to_regclass('auth.users') is null", &[]).await?.get::<_, bool>(0);
+            || client
+                .query_one("select to_regclass('auth.users') is null", &[])
+                .await?
+                .get::<_, bool>(0);
         if needs_bootstrap {
             schema::bootstrap(&client).await?;
             prepared.bootstrapped = true;
@@ -129,7 +132,9 @@ impl Stack {
     /// The record of the function server, if its process still runs.
     pub fn server_record(&self) -> Option<ServerRecord> {
         let record: ServerRecord = serde_json::from_slice(&fs::read(self.record_path()).ok()?).ok()?;
-        PathBuf::from(format!("/proc/{}", record.pid)).exists().then_some(record)
+        PathBuf::from(format!("/proc/{}", record.pid))
+            .exists()
+            .then_some(record)
     }
 
     pub fn status(&self) -> anyhow::Result<Status> {

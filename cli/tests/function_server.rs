@@ -30,7 +30,9 @@ async fn health_answers_200_to_the_anon_and_service_keys() {
 #[tokio::test]
 async fn health_answers_200_to_a_user_token() {
     let app = TestApp::spawn().await;
-    let token = app.keys.user_token(&uuid::Uuid::new_v4().to_string(), Some("u@example.in"), 60, json!({}));
+    let token = app
+        .keys
+        .user_token(&uuid::Uuid::new_v4().to_string(), Some("u@example.in"), 60, json!({}));
     assert_eq!(app.get(HEALTH, Some(&token)).await.status(), 200);
 }
 
@@ -40,7 +42,9 @@ async fn bad_tokens_get_401_json() {
     let other = ombaro_common::jwt::JwtKeys::new("some-other-project-secret-of-32-chars!!");
     assert_unauthorized(&app, Some(&other.api_key("anon")), "invalid_token").await;
 
-    let expired = app.keys.sign(&json!({"role": "anon", "exp": chrono::Utc::now().timestamp() - 10}));
+    let expired = app
+        .keys
+        .sign(&json!({"role": "anon", "exp": chrono::Utc::now().timestamp() - 10}));
     assert_unauthorized(&app, Some(&expired), "token_expired").await;
 
     // alg none: a header and claims with no signature at all.
@@ -60,7 +64,9 @@ async fn bad_tokens_get_401_json() {
 #[tokio::test]
 async fn a_user_token_with_a_non_uuid_sub_is_refused() {
     let app = TestApp::spawn().await;
-    let token = app.keys.sign(&json!({"role": "authenticated", "sub": "not-a-uuid", "exp": 4102444800_i64}));
+    let token = app
+        .keys
+        .sign(&json!({"role": "authenticated", "sub": "not-a-uuid", "exp": 4102444800_i64}));
     assert_unauthorized(&app, Some(&token), "invalid_token").await;
 }
 
@@ -68,7 +74,13 @@ async fn a_user_token_with_a_non_uuid_sub_is_refused() {
 async fn every_response_carries_a_request_id() {
     let app = TestApp::spawn().await;
     let res = app.get(HEALTH, Some(&app.anon_key())).await;
-    let id = res.headers().get("x-request-id").expect("x-request-id").to_str().unwrap().to_owned();
+    let id = res
+        .headers()
+        .get("x-request-id")
+        .expect("x-request-id")
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(id.len(), 36, "{id}");
 
     let res = app

@@ -48,7 +48,12 @@ impl Drop for Home {
 }
 
 fn stdout(out: &Output) -> String {
-    assert!(out.status.success(), "failed: {}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -79,7 +84,10 @@ fn db_start_twice_runs_one_cluster_and_stop_leaves_none() {
     assert!(url.starts_with("postgresql://postgres:postgres@127.0.0.1:"), "{url}");
 
     stdout(&home.ombaro(&["db", "stop"]));
-    assert!(postmasters(&home.data_dir()).is_empty(), "a postgres process outlived `db stop`");
+    assert!(
+        postmasters(&home.data_dir()).is_empty(),
+        "a postgres process outlived `db stop`"
+    );
     assert!(!home.ombaro(&["db", "status"]).status.success());
 
     // A crash leaves a pid file whose process is gone: the next start recovers.
@@ -92,7 +100,12 @@ fn db_start_twice_runs_one_cluster_and_stop_leaves_none() {
 #[test]
 fn up_detached_serves_the_printed_keys_and_refuses_others() {
     let home = Home::new();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port().to_string();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
     let printed = stdout(&home.ombaro(&["up", "--detach", "--port", &port]));
     for label in ["API URL:", "DB URL:", "anon key:", "service_role key:"] {
         assert!(printed.contains(label), "`up` did not print {label}:\n{printed}");
@@ -120,17 +133,38 @@ fn up_detached_serves_the_printed_keys_and_refuses_others() {
         assert_eq!(call(foreign.api_key("anon")).await, 401);
         let expired = keys.sign(&json!({"role": "anon", "exp": chrono::Utc::now().timestamp() - 60}));
         assert_eq!(call(expired).await, 401);
-        assert_eq!(call("eyJhbGciOiJub25lIn0.eyJyb2xlIjoiYW5vbiIsImV4cCI6NDEwMjQ0NDgwMH0.".into()).await, 401);
+        assert_eq!(
+            call("eyJhbGciOiJub25lIn0.eyJyb2xlIjoiYW5vbiIsImV4cCI6NDEwMjQ0NDgwMH0.".into()).await,
+            401
+        );
 
         // The database behind it: auth.uid() follows request.jwt.claims.
-        let client = ombaro_common::db::connect(status["db_url"].as_str().unwrap()).await.unwrap();
-        assert_eq!(client.query_one("select auth.uid()", &[]).await.unwrap().get::<_, Option<uuid::Uuid>>(0), None);
-        let user = uuid::Uuid::new_v4();
-        client
-            .batch_execute(&format!(r#"set request.jwt.claims = '{{"sub":"{user}","role":"authenticated"}}'"#))
+        let client = ombaro_common::db::connect(status["db_url"].as_str().unwrap())
             .await
             .unwrap();
-        assert_eq!(client.query_one("select auth.uid()", &[]).await.unwrap().get::<_, Option<uuid::Uuid>>(0), Some(user));
+        assert_eq!(
+            client
+                .query_one("select auth.uid()", &[])
+                .await
+                .unwrap()
+                .get::<_, Option<uuid::Uuid>>(0),
+            None
+        );
+        let user = uuid::Uuid::new_v4();
+        client
+            .batch_execute(&format!(
+                r#"set request.jwt.claims = '{{"sub":"{user}","role":"authenticated"}}'"#
+            ))
+            .await
+            .unwrap();
+        assert_eq!(
+            client
+                .query_one("select auth.uid()", &[])
+                .await
+                .unwrap()
+                .get::<_, Option<uuid::Uuid>>(0),
+            Some(user)
+        );
     });
 
     // A second `up` reports the running stack instead of starting another.
@@ -149,8 +183,14 @@ fn database_url_means_nothing_is_started() {
     let out = stdout(&home.ombaro_with(&["db", "start"], &[("DATABASE_URL", url)]));
     assert!(out.contains("nothing is started"), "{out}");
     assert!(!out.contains("postgres:postgres@"), "the password was printed: {out}");
-    assert_eq!(stdout(&home.ombaro_with(&["db", "url"], &[("DATABASE_URL", url)])).trim(), url);
-    assert!(!home.data_dir().exists(), "a cluster was initialised although DATABASE_URL was set");
+    assert_eq!(
+        stdout(&home.ombaro_with(&["db", "url"], &[("DATABASE_URL", url)])).trim(),
+        url
+    );
+    assert!(
+        !home.data_dir().exists(),
+        "a cluster was initialised although DATABASE_URL was set"
+    );
 }
 
 #[test]

@@ -9,7 +9,11 @@ fn project_root() -> &'static Path {
 #[test]
 fn committed_supabase_copies_match_the_sources() {
     let diffs = ombaro::supabase::differences(project_root()).unwrap();
-    assert!(diffs.is_empty(), "supabase/ is out of date; run `ombaro supabase sync`:\n{}", diffs.join("\n"));
+    assert!(
+        diffs.is_empty(),
+        "supabase/ is out of date; run `ombaro supabase sync`:\n{}",
+        diffs.join("\n")
+    );
 }
 
 /// A copy of the project's sources and generated files in a temporary directory.
@@ -26,7 +30,11 @@ fn scratch_copy() -> tempdir::TempDir {
             }
         }
     }
-    fs::copy(project_root().join("supabase/seed.sql"), dir.path().join("supabase/seed.sql")).unwrap();
+    fs::copy(
+        project_root().join("supabase/seed.sql"),
+        dir.path().join("supabase/seed.sql"),
+    )
+    .unwrap();
     dir
 }
 
@@ -34,18 +42,33 @@ fn scratch_copy() -> tempdir::TempDir {
 fn sync_catches_a_hand_edited_copy_and_restores_it() {
     let dir = scratch_copy();
     let root = dir.path();
-    let generated = fs::read_dir(root.join("supabase/migrations")).unwrap().next().unwrap().unwrap().path();
+    let generated = fs::read_dir(root.join("supabase/migrations"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     let original = fs::read_to_string(&generated).unwrap();
-    fs::write(&generated, format!("{original}\ncreate table public.sneaky (id int);\n")).unwrap();
+    fs::write(
+        &generated,
+        format!("{original}\ncreate table public.sneaky (id int);\n"),
+    )
+    .unwrap();
 
     let diffs = ombaro::supabase::differences(root).unwrap();
     let name = generated.file_name().unwrap().to_string_lossy().into_owned();
-    assert!(diffs.iter().any(|d| d.starts_with("differs:") && d.contains(&name)), "{diffs:?}");
+    assert!(
+        diffs.iter().any(|d| d.starts_with("differs:") && d.contains(&name)),
+        "{diffs:?}"
+    );
 
     let changed = ombaro::supabase::write(root).unwrap();
     assert_eq!(changed.len(), 1, "{changed:?}");
     assert_eq!(fs::read_to_string(&generated).unwrap(), original);
-    assert!(ombaro::supabase::write(root).unwrap().is_empty(), "a second sync changed something");
+    assert!(
+        ombaro::supabase::write(root).unwrap().is_empty(),
+        "a second sync changed something"
+    );
 }
 
 #[test]
@@ -53,10 +76,17 @@ fn sync_reports_missing_and_stale_files() {
     let dir = scratch_copy();
     let root = dir.path();
     fs::remove_file(root.join("supabase/seed.sql")).unwrap();
-    fs::write(root.join("supabase/migrations/20990101000000_hand_made.sql"), "select 1;").unwrap();
+    fs::write(
+        root.join("supabase/migrations/20990101000000_hand_made.sql"),
+        "select 1;",
+    )
+    .unwrap();
     let diffs = ombaro::supabase::differences(root).unwrap();
     assert!(diffs.contains(&"missing: supabase/seed.sql".to_owned()), "{diffs:?}");
-    assert!(diffs.contains(&"stale: supabase/migrations/20990101000000_hand_made.sql".to_owned()), "{diffs:?}");
+    assert!(
+        diffs.contains(&"stale: supabase/migrations/20990101000000_hand_made.sql".to_owned()),
+        "{diffs:?}"
+    );
     ombaro::supabase::write(root).unwrap();
     assert!(ombaro::supabase::differences(root).unwrap().is_empty());
 }
@@ -67,9 +97,16 @@ fn generated_migrations_keep_the_source_sql_verbatim() {
     for (stem, sql) in ombaro_common::schema::MIGRATIONS {
         let version: u32 = stem[1..stem.find("__").unwrap()].parse().unwrap();
         let name = &stem[stem.find("__").unwrap() + 2..];
-        let path = Path::new("supabase/migrations").join(format!("{}_{name}.sql", ombaro::supabase::supabase_timestamp(version)));
-        let generated = files.get(&path).unwrap_or_else(|| panic!("{} not generated", path.display()));
-        assert!(generated.ends_with(sql), "{} does not end with the source", path.display());
+        let path = Path::new("supabase/migrations")
+            .join(format!("{}_{name}.sql", ombaro::supabase::supabase_timestamp(version)));
+        let generated = files
+            .get(&path)
+            .unwrap_or_else(|| panic!("{} not generated", path.display()));
+        assert!(
+            generated.ends_with(sql),
+            "{} does not end with the source",
+            path.display()
+        );
     }
 }
 

@@ -23,7 +23,11 @@ fn main() {
     out.push_str("/// `(file stem, sql)` of every migration, in version order.\n");
     out.push_str("pub static MIGRATIONS: &[(&str, &str)] = &[\n");
     for (_, name, path) in &migrations {
-        out.push_str(&format!("    ({:?}, include_str!({:?})),\n", name.trim_end_matches(".sql"), path));
+        out.push_str(&format!(
+            "    ({:?}, include_str!({:?})),\n",
+            name.trim_end_matches(".sql"),
+            path
+        ));
     }
     out.push_str("];\n\n");
 

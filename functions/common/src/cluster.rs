@@ -150,7 +150,10 @@ impl Cluster {
         }
         match self.status()? {
             Some(running) => Ok((running, true)),
-            None => bail!("postgres started but wrote no pid file; see {}", self.log_file().display()),
+            None => bail!(
+                "postgres started but wrote no pid file; see {}",
+                self.log_file().display()
+            ),
         }
     }
 
@@ -165,7 +168,16 @@ impl Cluster {
         };
         let out = self.run(
             "pg_ctl",
-            &["-D", &self.data_dir().display().to_string(), "-m", "fast", "-w", "-t", "60", "stop"],
+            &[
+                "-D",
+                &self.data_dir().display().to_string(),
+                "-m",
+                "fast",
+                "-w",
+                "-t",
+                "60",
+                "stop",
+            ],
         )?;
         if !out.status.success() && is_postgres_process(running.pid) {
             bail!("pg_ctl stop failed: {}", String::from_utf8_lossy(&out.stderr).trim());
@@ -228,7 +240,10 @@ impl Cluster {
         }
         let mut conf = String::from("\n# --- set by ombaro ---\n");
         conf.push_str("listen_addresses = '127.0.0.1'\n");
-        conf.push_str(&format!("unix_socket_directories = '{}'\n", self.socket_dir().display()));
+        conf.push_str(&format!(
+            "unix_socket_directories = '{}'\n",
+            self.socket_dir().display()
+        ));
         conf.push_str("max_connections = 200\n");
         // Realtime (logical replication of the supabase_realtime publication).
         conf.push_str("wal_level = logical\nmax_wal_senders = 10\nmax_replication_slots = 10\n");
@@ -326,7 +341,14 @@ fn ensure_system_user(user: &str) -> anyhow::Result<()> {
     }
     eprintln!("creating system user {user} to run Postgres (it refuses to run as root)");
     let status = Command::new("useradd")
-        .args(["--system", "--user-group", "--no-create-home", "--shell", "/bin/sh", user])
+        .args([
+            "--system",
+            "--user-group",
+            "--no-create-home",
+            "--shell",
+            "/bin/sh",
+            user,
+        ])
         .status()
         .context("running useradd")?;
     if !status.success() {
@@ -362,7 +384,10 @@ fn grant_traverse(user: &str, dir: &Path) -> anyhow::Result<()> {
         }
     }
     if !reachable(dir) {
-        bail!("user {user} cannot reach {}; move the project somewhere it can", dir.display());
+        bail!(
+            "user {user} cannot reach {}; move the project somewhere it can",
+            dir.display()
+        );
     }
     Ok(())
 }

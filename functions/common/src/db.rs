@@ -10,7 +10,9 @@ pub type Pool = deadpool_postgres::Pool;
 
 /// A pool of `max_size` connections to `url`.
 pub fn pool(url: &str, max_size: usize) -> anyhow::Result<Pool> {
-    let config: tokio_postgres::Config = url.parse().with_context(|| "DATABASE_URL is not a valid Postgres URL")?;
+    let config: tokio_postgres::Config = url
+        .parse()
+        .with_context(|| "DATABASE_URL is not a valid Postgres URL")?;
     let manager = Manager::from_config(
         config,
         NoTls,

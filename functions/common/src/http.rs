@@ -51,8 +51,11 @@ impl Caller {
 /// Middleware: verifies the bearer token and hands the [`Caller`] to the handler, or answers
 /// 401 with a JSON error saying what was wrong.
 pub async fn require_jwt(State(state): State<AppState>, mut req: Request, next: Next) -> Result<Response, ApiError> {
-    let caller = authenticate(&state.keys, req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok()))
-        .map_err(|err| ApiError::unauthorized(err.code(), err.to_string()))?;
+    let caller = authenticate(
+        &state.keys,
+        req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok()),
+    )
+    .map_err(|err| ApiError::unauthorized(err.code(), err.to_string()))?;
     req.extensions_mut().insert(caller);
     Ok(next.run(req).await)
 }

@@ -86,12 +86,11 @@ impl JwtKeys {
         validation.validate_aud = false;
         validation.leeway = 0;
         validation.set_required_spec_claims(&["exp"]);
-        let data = decode::<Map<String, Value>>(token.trim(), &self.decoding, &validation).map_err(|e| {
-            match e.kind() {
+        let data =
+            decode::<Map<String, Value>>(token.trim(), &self.decoding, &validation).map_err(|e| match e.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => AuthError::Expired,
                 _ => AuthError::Invalid,
-            }
-        })?;
+            })?;
         let raw = Value::Object(data.claims);
         let parsed: RoleClaims = serde_json::from_value(raw.clone()).map_err(|_| AuthError::Invalid)?;
         let role = match parsed.role {
@@ -167,13 +166,21 @@ mod tests {
     #[test]
     fn api_keys_are_stable_for_a_secret() {
         assert_eq!(keys().api_key("anon"), keys().api_key("anon"));
-        assert_ne!(keys().api_key("anon"), JwtKeys::new("another-secret-of-enough-length!!").api_key("anon"));
+        assert_ne!(
+            keys().api_key("anon"),
+            JwtKeys::new("another-secret-of-enough-length!!").api_key("anon")
+        );
     }
 
     #[test]
     fn user_tokens_carry_sub_and_extra_claims() {
         let keys = keys();
-        let token = keys.user_token("8d0f1f7e-4c8c-4a8a-9f62-5b6c3d2e1a00", Some("a@b.in"), 60, json!({"app_metadata": {"x": 1}}));
+        let token = keys.user_token(
+            "8d0f1f7e-4c8c-4a8a-9f62-5b6c3d2e1a00",
+            Some("a@b.in"),
+            60,
+            json!({"app_metadata": {"x": 1}}),
+        );
         let claims = keys.verify(&token).unwrap();
         assert_eq!(claims.role, "authenticated");
         assert_eq!(claims.sub.as_deref(), Some("8d0f1f7e-4c8c-4a8a-9f62-5b6c3d2e1a00"));

@@ -45,9 +45,14 @@ pub async fn run_migrations(client: &mut Client, migrations: &[Migration]) -> an
         .await?;
     let mut runner = Runner::new(migrations);
     runner.set_migration_table_name(MIGRATION_TABLE);
-    let runner = runner.set_abort_divergent(true).set_abort_missing(true).set_grouped(false);
+    let runner = runner
+        .set_abort_divergent(true)
+        .set_abort_missing(true)
+        .set_grouped(false);
     let result = runner.run_async(client).await;
-    client.batch_execute("select pg_advisory_unlock(hashtext('ombaro.migrate'))").await?;
+    client
+        .batch_execute("select pg_advisory_unlock(hashtext('ombaro.migrate'))")
+        .await?;
     match result {
         Ok(report) => Ok(report.applied_migrations().iter().map(|m| m.to_string()).collect()),
         Err(err) => match err.kind() {
@@ -55,9 +60,9 @@ pub async fn run_migrations(client: &mut Client, migrations: &[Migration]) -> an
                 "migrations/{applied}.sql was edited after it was applied to this database (its checksum differs); \
                  applied migrations are never edited: restore the file and put the change in a new migration"
             ),
-            Kind::MissingVersion(applied) => bail!(
-                "migration {applied} is applied to this database but migrations/{applied}.sql does not exist"
-            ),
+            Kind::MissingVersion(applied) => {
+                bail!("migration {applied} is applied to this database but migrations/{applied}.sql does not exist")
+            }
             _ => bail!("applying migrations: {}", error_chain(&err)),
         },
     }
@@ -69,7 +74,11 @@ fn error_chain(err: &dyn std::error::Error) -> String {
     let mut source = err.source();
     while let Some(cause) = source {
         parts.push(match cause.downcast_ref::<tokio_postgres::error::DbError>() {
-            Some(db) => format!("{}{}", db.message(), db.where_().map(|w| format!(" ({w})")).unwrap_or_default()),
+            Some(db) => format!(
+                "{}{}",
+                db.message(),
+                db.where_().map(|w| format!(" ({w})")).unwrap_or_default()
+            ),
             None => cause.to_string(),
         });
         source = cause.source();
@@ -84,7 +93,9 @@ pub async fn seed_reference(client: &mut Client) -> anyhow::Result<Vec<&'static 
     let mut applied = Vec::new();
     for (name, sql) in SEEDS {
         let tx = client.transaction().await?;
-        tx.batch_execute(sql).await.with_context(|| format!("loading seeds/{name}"))?;
+        tx.batch_execute(sql)
+            .await
+            .with_context(|| format!("loading seeds/{name}"))?;
         tx.commit().await?;
         applied.push(*name);
     }
@@ -95,7 +106,10 @@ pub async fn seed_reference(client: &mut Client) -> anyhow::Result<Vec<&'static 
 /// ones. Returns `(action, partition)` pairs.
 pub async fn maintain_partitions(client: &Client) -> anyhow::Result<Vec<(String, String)>> {
     let exists = client
-        .query_one("select to_regprocedure('private.maintain_partitions(timestamptz)') is not null", &[])
+        .query_one(
+            "select to_regprocedure('private.maintain_partitions(timestamptz)') is not null",
+            &[],
+        )
         .await?
         .get::<_, bool>(0);
     if !exists {

@@ -57,7 +57,9 @@ pub fn template_name() -> String {
 /// under an advisory lock so concurrent test processes wait for one builder.
 async fn ensure_template(server: &str) -> anyhow::Result<()> {
     let admin = db::connect(server).await.context("connecting to the test server")?;
-    admin.execute("select pg_advisory_lock(hashtext('ombaro.test-template'))", &[]).await?;
+    admin
+        .execute("select pg_advisory_lock(hashtext('ombaro.test-template'))", &[])
+        .await?;
     let template = template_name();
     let exists = admin
         .query_opt("select 1 from pg_database where datname = $1", &[&template])
@@ -65,7 +67,9 @@ async fn ensure_template(server: &str) -> anyhow::Result<()> {
         .is_some();
     if !exists {
         let building = format!("{template}_building");
-        admin.batch_execute(&format!("drop database if exists {building} with (force)")).await?;
+        admin
+            .batch_execute(&format!("drop database if exists {building} with (force)"))
+            .await?;
         admin.batch_execute(&format!("create database {building}")).await?;
         {
             let mut client = db::connect(&with_database(server, &building)).await?;
@@ -75,15 +79,24 @@ async fn ensure_template(server: &str) -> anyhow::Result<()> {
         }
         // Older templates belong to older schemas.
         for row in admin
-            .query("select datname from pg_database where datname like 'ombaro\\_tpl\\_%' and datname <> $1", &[&building])
+            .query(
+                "select datname from pg_database where datname like 'ombaro\\_tpl\\_%' and datname <> $1",
+                &[&building],
+            )
             .await?
         {
             let name: String = row.get(0);
-            admin.batch_execute(&format!("drop database if exists {name} with (force)")).await?;
+            admin
+                .batch_execute(&format!("drop database if exists {name} with (force)"))
+                .await?;
         }
-        admin.batch_execute(&format!("alter database {building} rename to {template}")).await?;
+        admin
+            .batch_execute(&format!("alter database {building} rename to {template}"))
+            .await?;
     }
-    admin.execute("select pg_advisory_unlock(hashtext('ombaro.test-template'))", &[]).await?;
+    admin
+        .execute("select pg_advisory_unlock(hashtext('ombaro.test-template'))", &[])
+        .await?;
     Ok(())
 }
 
@@ -106,12 +119,17 @@ impl TestDb {
         let name = format!("ombaro_test_{}", Uuid::new_v4().simple());
         let admin = db::connect(&server).await.expect("connecting to the test server");
         admin
-            .batch_execute(&format!("create database {name} template {} strategy file_copy", template_name()))
+            .batch_execute(&format!(
+                "create database {name} template {} strategy file_copy",
+                template_name()
+            ))
             .await
             .expect("cloning the template database");
         let url = with_database(&server, &name);
         let client = db::connect(&url).await.expect("connecting to the test database");
-        schema::maintain_partitions(&client).await.expect("creating current partitions");
+        schema::maintain_partitions(&client)
+            .await
+            .expect("creating current partitions");
         Self { name, url, server }
     }
 
@@ -147,10 +165,16 @@ impl Drop for TestDb {
         let name = self.name.clone();
         // Drop runs outside async; a short-lived runtime on its own thread does the work.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
             rt.block_on(async {
                 let admin = db::connect(&server).await.ok()?;
-                admin.batch_execute(&format!("drop database if exists {name} with (force)")).await.ok()
+                admin
+                    .batch_execute(&format!("drop database if exists {name} with (force)"))
+                    .await
+                    .ok()
             })
         })
         .join();
@@ -189,6 +213,9 @@ impl Persona {
 }
 
 /// Begins a transaction acting as `persona` (see [`db::begin_as`]).
-pub async fn as_persona<'a>(client: &'a mut Client, persona: &Persona) -> Result<Transaction<'a>, tokio_postgres::Error> {
+pub async fn as_persona<'a>(
+    client: &'a mut Client,
+    persona: &Persona,
+) -> Result<Transaction<'a>, tokio_postgres::Error> {
     db::begin_as(client, persona.role(), &persona.claims()).await
 }

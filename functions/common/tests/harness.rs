@@ -33,7 +33,9 @@ async fn a_dropped_test_database_is_gone() {
         let db = TestDb::new().await;
         db.name.clone()
     };
-    let admin = ombaro_common::db::connect(&ombaro_common::testing::server_url().await).await.unwrap();
+    let admin = ombaro_common::db::connect(&ombaro_common::testing::server_url().await)
+        .await
+        .unwrap();
     let exists = admin
         .query_opt("select 1 from pg_database where datname = $1", &[&name])
         .await
@@ -49,7 +51,10 @@ async fn a_user_persona_is_seen_by_auth_uid_and_auth_role() {
 
     let tx = as_persona(&mut client, &Persona::User(user)).await.unwrap();
     let row = tx
-        .query_one("select auth.uid(), auth.role(), current_user::text, auth.jwt() ->> 'aud'", &[])
+        .query_one(
+            "select auth.uid(), auth.role(), current_user::text, auth.jwt() ->> 'aud'",
+            &[],
+        )
         .await
         .unwrap();
     assert_eq!(row.get::<_, Option<Uuid>>(0), Some(user));
@@ -59,7 +64,10 @@ async fn a_user_persona_is_seen_by_auth_uid_and_auth_role() {
     tx.rollback().await.unwrap();
 
     // The persona ends with its transaction: the connection is the superuser again.
-    let row = client.query_one("select current_user::text, auth.uid()", &[]).await.unwrap();
+    let row = client
+        .query_one("select current_user::text, auth.uid()", &[])
+        .await
+        .unwrap();
     assert_eq!(row.get::<_, String>(0), "postgres");
     assert_eq!(row.get::<_, Option<Uuid>>(1), None);
 }

@@ -52,7 +52,8 @@ async fn bootstrap_gives_what_supabase_gives() {
         )
         .await
         .unwrap();
-    let roles: Vec<(String, bool, bool, bool)> = roles.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))).collect();
+    let roles: Vec<(String, bool, bool, bool)> =
+        roles.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))).collect();
     assert_eq!(
         roles,
         vec![
@@ -73,8 +74,15 @@ async fn bootstrap_gives_what_supabase_gives() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    for expected in ["statement_timeout=3s", "statement_timeout=8s", "pgrst.db_schemas=public"] {
-        assert!(settings.iter().any(|s| s == expected), "{expected} missing from {settings:?}");
+    for expected in [
+        "statement_timeout=3s",
+        "statement_timeout=8s",
+        "pgrst.db_schemas=public",
+    ] {
+        assert!(
+            settings.iter().any(|s| s == expected),
+            "{expected} missing from {settings:?}"
+        );
     }
     let member_of: i64 = client
         .query_one(
