@@ -17,7 +17,10 @@ select is(
 );
 
 select ok(not has_schema_privilege('anon', 'private', 'usage'), 'anon cannot use schema private');
-select ok(not has_schema_privilege('authenticated', 'private', 'usage'), 'authenticated cannot use schema private');
+select ok(
+  not has_table_privilege('authenticated', 'private.schema_migrations', 'select'),
+  'authenticated cannot read private tables'
+);
 select ok(not has_schema_privilege('authenticated', 'partitions', 'usage'), 'authenticated cannot reach partitions directly');
 select ok(
   not has_function_privilege('authenticated', 'private.maintain_partitions(timestamptz)', 'execute'),

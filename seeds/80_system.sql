@@ -1,0 +1,89 @@
+-- Platform configuration every environment starts with: effective-dated settings (GST,
+-- fees, booking policies), feature flags, the current app releases, recurring jobs and
+-- data retention policies.
+--
+-- Idempotent: each row is keyed on its natural key and left alone if it exists, so values
+-- changed later by operations are never reset by a re-run. Effective-dated settings change
+-- by adding a row with a new effective_from, not by editing the old one.
+
+-- system_settings --------------------------------------------------------------------------
+
+insert into public.system_settings (key, value, effective_from, description, is_public)
+values
+  -- Spa, beauty and physical well-being services (SAC 99972): 18 % GST until GST 2.0,
+  -- 5 % (without input tax credit) for supplies from 22 September 2025.
+  ('gst_rate', '18.00', '-infinity', 'GST rate in percent on spa and wellness services (SAC 99972).', true),
+  ('gst_rate', '5.00', '2025-09-22 00:00:00+05:30', 'GST rate in percent on spa and wellness services (SAC 99972), from 22 September 2025.', true),
+  ('gst_sac_code', '"99972"', '-infinity', 'Services Accounting Code printed on customer invoices: beauty and physical well-being services.', true),
+  ('convenience_fee', '4900', '-infinity', 'Platform convenience fee per booking, in paise (₹49).', true),
+  ('currency', '"INR"', '-infinity', 'Currency of all amounts; stored in paise.', true),
+  ('default_timezone', '"Asia/Kolkata"', '-infinity', 'Timezone used when a vendor or user has none (IST).', true),
+  ('booking_hold_minutes', '10', '-infinity', 'Minutes a pending booking holds its slot while the customer pays.', true),
+  ('cancellation_policy', '{
+      "free_until_hours_before": 24,
+      "tiers": [
+        {"hours_before": 24, "charge_percentage": 0},
+        {"hours_before": 4, "charge_percentage": 25},
+        {"hours_before": 0, "charge_percentage": 50}
+      ],
+      "no_show_charge_percentage": 100,
+      "vendor_cancellation_refund_percentage": 100
+    }', '-infinity', 'Customer cancellation charges by hours before the start; vendor cancellations are refunded in full.', true),
+  ('reschedule_policy', '{
+      "free_until_hours_before": 4,
+      "max_reschedules": 2,
+      "late_reschedule_fee": 9900
+    }', '-infinity', 'Free rescheduling up to 4 hours before the start, at most twice; later moves cost late_reschedule_fee paise.', true),
+  ('loyalty_earn_rate', '{"points": 1, "per_amount": 10000}', '-infinity', 'Loyalty points earned: points for every per_amount paise of completed bookings (1 point per ₹100).', true),
+  ('referral_reward', '{"referrer_amount": 20000, "referee_amount": 10000, "qualifying_min_booking_amount": 99900}', '-infinity', 'Wallet credits in paise for a referral whose first booking of at least the minimum completes.', true),
+  ('notification_max_attempts', '5', '-infinity', 'Delivery attempts before an outbox message is marked dead.', false)
+on conflict (key, effective_from) do nothing;
+
+-- feature_flags ----------------------------------------------------------------------------
+
+insert into public.feature_flags (key, description, enabled, rollout_percentage, rules)
+values
+  ('home_services', 'Book therapists to the customer''s address.', true, 100, '{}'),
+  ('spa_visits', 'Book visits at partner spas.', true, 100, '{}'),
+  ('wallet', 'OMBARO wallet: refunds and cashback to wallet, pay from wallet.', true, 100, '{}'),
+  ('referrals', 'Refer-a-friend codes and rewards.', true, 100, '{}'),
+  ('loyalty_program', 'Earn and redeem loyalty points.', true, 100, '{}'),
+  ('live_tracking', 'Follow the assigned therapist on a map during home services.', true, 100, '{"platforms": ["android", "ios"]}'),
+  ('whatsapp_notifications', 'Booking updates over WhatsApp for customers who opted in.', true, 25, '{"roles": ["customer"]}'),
+  ('in_app_chat', 'Chat between customer and vendor or therapist about a booking.', false, 0, '{}'),
+  ('international_cards', 'Accept cards issued outside India through Stripe.', false, 0, '{}')
+on conflict (key) do nothing;
+
+-- app_versions -----------------------------------------------------------------------------
+
+insert into public.app_versions (platform, version, build_number, min_supported_version, force_update, release_notes, store_url, status, released_at)
+values
+  ('android', '2.3.0', 230, '2.0.0', false, 'GST at 5 % on spa and wellness services; faster checkout with UPI intent.', 'https://play.google.com/store/apps/details?id=com.ombaro.app', 'active', '2025-10-01 10:00:00+05:30'),
+  ('ios', '2.3.0', 230, '2.0.0', false, 'GST at 5 % on spa and wellness services; faster checkout.', 'https://apps.apple.com/in/app/ombaro/id0000000000', 'active', '2025-10-01 10:00:00+05:30'),
+  ('web', '2.3.0', 230, '2.3.0', false, 'GST at 5 % on spa and wellness services.', 'https://ombaro.com', 'active', '2025-10-01 10:00:00+05:30')
+on conflict (platform, version) do nothing;
+
+-- scheduled_tasks --------------------------------------------------------------------------
+
+-- Schedules are pg_cron expressions in UTC.
+insert into public.scheduled_tasks (name, description, cron_expression, target_type, function_name, arguments, timeout_seconds)
+values
+  ('maintain_partitions', 'Create upcoming monthly and daily partitions and drop those past retention.', '7 0 * * *', 'sql_function', 'private.maintain_partitions', '{}', 600),
+  ('refresh_dashboards', 'Refresh the dashboard materialized views.', '*/5 * * * *', 'sql_function', 'private.refresh_dashboards', '{}', 240),
+  ('expire_booking_holds', 'Cancel pending bookings whose payment hold has lapsed, freeing the slot.', '* * * * *', 'sql_function', 'private.expire_booking_holds', '{}', 50),
+  ('notification_outbox_worker', 'Drain due rows of notification_queue: render, send, record the outcome, back off on failure.', '10 seconds', 'edge_function', 'notification-service', '{"batch_size": 100}', 55)
+on conflict (name) do nothing;
+
+-- data_retention_policies ------------------------------------------------------------------
+
+insert into public.data_retention_policies (table_name, date_column, retention_period, action, legal_basis, description)
+values
+  ('therapist_locations', 'timestamp', interval '1 day', 'delete', 'DPDP Act 2023 s.8(7): live location is needed only while the service is under way.', 'Daily partitions dropped after a day; trips keep only distance and duration.'),
+  ('analytics_events', 'timestamp', interval '24 months', 'delete', 'DPDP Act 2023 s.8(7): product analytics purpose served within two years.', 'Monthly partitions dropped after 24 months.'),
+  ('page_views', 'viewed_at', interval '24 months', 'delete', 'DPDP Act 2023 s.8(7): product analytics purpose served within two years.', 'Monthly partitions dropped after 24 months.'),
+  ('audit_logs', 'created_at', null, 'archive', 'Evidence of who changed what (IT Act 2000 s.67C, Companies Act books of account); kept indefinitely.', 'Never deleted; older partitions may move to cold storage.'),
+  ('error_logs', 'created_at', interval '6 months', 'delete', 'Operational need only; CERT-In directions of 2022 require 180 days of logs.', 'Monthly partitions dropped after 6 months.'),
+  ('email_logs', 'created_at', interval '12 months', 'delete', 'Delivery evidence for disputes within a year.', 'Monthly partitions dropped after 12 months.'),
+  ('sms_logs', 'created_at', interval '12 months', 'delete', 'Delivery evidence for disputes within a year; TRAI DLT scrubbing records are kept by the operator.', 'Monthly partitions dropped after 12 months.'),
+  ('whatsapp_logs', 'created_at', interval '12 months', 'delete', 'Delivery evidence for disputes within a year.', 'Monthly partitions dropped after 12 months.')
+on conflict (table_name) do nothing;
