@@ -60,6 +60,16 @@ enum Command {
     /// Create upcoming and drop expired partitions of time-partitioned tables.
     #[command(subcommand)]
     Partitions(PartitionsCommand),
+    /// Schema documentation.
+    #[command(subcommand)]
+    Schema(SchemaCommand),
+}
+
+#[derive(Subcommand)]
+enum SchemaCommand {
+    /// Write docs/schema/: one page per category with an ER diagram and column tables,
+    /// read from the migrated database (comments come from `comment on` in the migrations).
+    Docs,
 }
 
 #[derive(Args)]
@@ -223,6 +233,20 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             for c in changed {
                 println!("{c}");
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Schema(SchemaCommand::Docs) => {
+            let url = stack.ensure_db()?;
+            stack.prepare(&url, false).await?;
+            let client = db::connect(&url).await?;
+            let pages = ombaro::schema_docs::render(&client).await?;
+            let root = &stack.project.root;
+            for (path, content) in &pages {
+                let full = root.join(path);
+                std::fs::create_dir_all(full.parent().expect("docs live in a directory"))?;
+                std::fs::write(&full, content)?;
+            }
+            println!("wrote {} pages to docs/schema/", pages.len());
             Ok(ExitCode::SUCCESS)
         }
         Command::Partitions(PartitionsCommand::Maintain) => {
