@@ -87,3 +87,28 @@ values
   ('sms_logs', 'created_at', interval '12 months', 'delete', 'Delivery evidence for disputes within a year; TRAI DLT scrubbing records are kept by the operator.', 'Monthly partitions dropped after 12 months.'),
   ('whatsapp_logs', 'created_at', interval '12 months', 'delete', 'Delivery evidence for disputes within a year.', 'Monthly partitions dropped after 12 months.')
 on conflict (table_name) do nothing;
+
+-- SMS templates. Indian operators deliver only DLT-registered templates, so the registered
+-- template id travels with each text; variables are {#var#} as DLT writes them.
+insert into public.system_settings (key, value, effective_from, description, is_public)
+values (
+  'sms_templates',
+  '{
+    "booking_confirmed": {"dlt_template_id": "1107170000000000101", "sender_id": "OMBARO",
+      "body": "Your OMBARO booking {#var#} for {#var#} on {#var#} is confirmed. Track it in the app. -OMBARO"},
+    "therapist_assigned": {"dlt_template_id": "1107170000000000102", "sender_id": "OMBARO",
+      "body": "{#var#} will serve your OMBARO booking {#var#} at {#var#}. -OMBARO"},
+    "therapist_arriving": {"dlt_template_id": "1107170000000000103", "sender_id": "OMBARO",
+      "body": "Your therapist is {#var#} minutes away for booking {#var#}. -OMBARO"},
+    "booking_cancelled": {"dlt_template_id": "1107170000000000104", "sender_id": "OMBARO",
+      "body": "Your OMBARO booking {#var#} is cancelled. Refund of Rs {#var#} will reach you in 5-7 working days. -OMBARO"},
+    "otp_login": {"dlt_template_id": "1107170000000000105", "sender_id": "OMBARO",
+      "body": "{#var#} is your OMBARO login code. It expires in 10 minutes. Do not share it. -OMBARO"},
+    "payment_received": {"dlt_template_id": "1107170000000000106", "sender_id": "OMBARO",
+      "body": "Payment of Rs {#var#} received for OMBARO booking {#var#}. Thank you. -OMBARO"}
+  }',
+  '-infinity',
+  'DLT-registered SMS templates by code: template id, sender id, body.',
+  false
+)
+on conflict (key, effective_from) do nothing;
