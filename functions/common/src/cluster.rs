@@ -117,6 +117,9 @@ impl Cluster {
     pub fn start(&self) -> anyhow::Result<(Running, bool)> {
         fs::create_dir_all(&self.home).with_context(|| format!("creating {}", self.home.display()))?;
         let _lock = self.lock()?;
+        if self.data_dir().join("PG_VERSION").exists() {
+            self.ensure_encryption_key()?;
+        }
         if let Some(running) = self.status()? {
             return Ok((running, false));
         }
@@ -124,6 +127,7 @@ impl Cluster {
         if !self.data_dir().join("PG_VERSION").exists() {
             self.initdb()?;
         }
+        self.ensure_encryption_key()?;
         let port = free_port(self.preferred_port)?;
         let out = self.run(
             "pg_ctl",
@@ -260,6 +264,36 @@ impl Cluster {
             .open(&conf_path)
             .and_then(|mut f| f.write_all(conf.as_bytes()))
             .with_context(|| format!("writing {}", conf_path.display()))?;
+        Ok(())
+    }
+
+    /// The data key behind `private.encryption_key()`: a file in the data directory, outside
+    /// every table and dump, readable by the server alone. Generated once.
+    fn ensure_encryption_key(&self) -> anyhow::Result<()> {
+        let dir = self.data_dir().join("ombaro");
+        let path = dir.join("encryption.key");
+        if path.exists() {
+            return Ok(());
+        }
+        fs::create_dir_all(&dir)?;
+        let key: String = {
+            use rand::Rng;
+            let mut rng = rand::rng();
+            (0..64).map(|_| format!("{:x}", rng.random_range(0..16u8))).collect()
+        };
+        fs::write(&path, key).with_context(|| format!("writing {}", path.display()))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&dir, fs::Permissions::from_mode(0o700))?;
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o600))?;
+        }
+        if let Some(user) = self.run_as {
+            let status = Command::new("chown").args(["-R", user]).arg(&dir).status()?;
+            if !status.success() {
+                bail!("could not give {} to user {user}", dir.display());
+            }
+        }
         Ok(())
     }
 

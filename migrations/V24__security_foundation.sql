@@ -1,0 +1,299 @@
+-- Security foundation: who the caller is, what they may do, and how secrets are kept.
+--
+-- Policies ask these helpers instead of querying role tables themselves: a policy on
+-- user_profiles that reads user_profiles recurses (the spec's "Admins can view all profiles"
+-- did), and a role read from JWT claims goes stale when it is revoked. Each helper is
+-- `security definer` (it reads role tables the caller cannot), `stable`, with an empty
+-- search_path, and is meant to be called as `(select private.fn(...))` so Postgres runs it
+-- once per statement, not once per row.
+--
+-- Encryption: bank, PAN/GST and KYC document numbers and gateway secrets are stored as
+-- pgp_sym_encrypt ciphertext with the last four characters beside them for display. The key
+-- never lives in a table: on Supabase it is the Vault secret `ombaro_encryption_key`; on a
+-- stock cluster it is the server-side file `ombaro/encryption.key` in the data directory
+-- (written by `ombaro db start`, readable only by the server's superuser).
+
+-- Roles and permissions ------------------------------------------------------------------------
+
+-- Every role the caller holds now: the profile role (if the profile is active) and every live
+-- user_roles grant (including delegations, which are grants with an end).
+create or replace function private.current_roles()
+returns text[]
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select coalesce(array_agg(distinct code), '{}')
+    from (
+      select p.role as code
+        from public.user_profiles p
+       where p.id = (select auth.uid()) and p.status = 'active'
+      union all
+      select r.code
+        from public.user_roles ur
+        join public.roles r on r.id = ur.role_id
+        join public.user_profiles p on p.id = ur.user_id and p.status = 'active'
+       where ur.user_id = (select auth.uid())
+         and ur.revoked_at is null
+         and ur.valid_from <= now()
+         and (ur.valid_until is null or ur.valid_until > now())
+    ) held
+$$;
+
+create or replace function private.has_role(role text)
+returns boolean
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select role = any (private.current_roles())
+$$;
+
+-- V20's helper, now defined through current_roles so there is one notion of "holds a role".
+create or replace function private.has_any_role(roles text[])
+returns boolean
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select private.current_roles() && roles
+$$;
+
+-- True when a role the caller holds grants `action` on `module` (role_permissions), or the
+-- caller is super_admin (who may do everything).
+create or replace function private.has_permission(module text, action text)
+returns boolean
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  with held as (select private.current_roles() as roles)
+  select 'super_admin' = any (held.roles)
+      or exists (
+        select 1
+          from public.role_permissions rp
+         where rp.role_id = any (held.roles)
+           and (rp.module_id = module or rp.sub_module_id = module)
+           and action = any (rp.permissions)
+      )
+    from held
+$$;
+
+-- Vendors ----------------------------------------------------------------------------------------
+
+-- Vendors the caller works for: the one they own (vendors.id is the owner's user id) and
+-- those whose active staff they are.
+create or replace function private.vendor_ids_of_current_user()
+returns uuid[]
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select coalesce(array_agg(id), '{}')
+    from (
+      select v.id from public.vendors v where v.id = (select auth.uid()) and v.deleted_at is null
+      union
+      select s.vendor_id from public.vendor_staff s where s.user_id = (select auth.uid()) and s.status = 'active'
+    ) mine
+$$;
+
+-- Whether the caller may do `permission` (e.g. 'bookings.manage') for `vendor`: owners may do
+-- everything; staff what their role or explicit permissions allow (managers and admins all
+-- but payouts and bank accounts).
+create or replace function private.vendor_staff_can(vendor uuid, permission text)
+returns boolean
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select vendor = (select auth.uid())
+      or exists (
+        select 1
+          from public.vendor_staff s
+         where s.vendor_id = vendor
+           and s.user_id = (select auth.uid())
+           and s.status = 'active'
+           and (
+             permission = any (coalesce(s.permissions, '{}'))
+             or (s.role in ('manager', 'admin') and permission not like 'payouts.%' and permission not like 'bank.%')
+             or (s.role = 'accountant' and (permission like 'payouts.%' or permission like '%.view'))
+           )
+      )
+$$;
+
+-- Therapists -------------------------------------------------------------------------------------
+
+create or replace function private.therapist_ids_of_current_user()
+returns uuid[]
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select coalesce(array_agg(t.id), '{}')
+    from public.therapists t
+   where t.user_id = (select auth.uid()) and t.deleted_at is null
+$$;
+
+-- Bookings the caller is (or was) assigned to as a therapist.
+create or replace function private.booking_ids_of_current_therapist()
+returns uuid[]
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select coalesce(array_agg(distinct a.booking_id), '{}')
+    from public.therapist_assignments a
+   where a.therapist_id = any (private.therapist_ids_of_current_user())
+$$;
+
+-- Customers whose contact details the caller may see as their therapist: only while an
+-- assignment is live (assigned through in progress).
+create or replace function private.customer_ids_served_now()
+returns uuid[]
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select coalesce(array_agg(distinct a.customer_id), '{}')
+    from public.therapist_assignments a
+   where a.therapist_id = any (private.therapist_ids_of_current_user())
+     and a.status in ('assigned', 'acknowledged', 'in_transit', 'reached', 'in_progress')
+$$;
+
+-- Employees --------------------------------------------------------------------------------------
+
+create or replace function private.is_active_employee()
+returns boolean
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select exists (
+    select 1 from public.employees e
+     where e.id = (select auth.uid()) and e.status in ('active', 'on_leave') and e.deleted_at is null
+  )
+$$;
+
+-- Employees in the caller's reporting line (direct and indirect reports).
+create or replace function private.reports_of_current_user()
+returns uuid[]
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  with recursive line as (
+    select e.id, 1 as depth from public.employees e where e.reporting_manager = (select auth.uid())
+    union all
+    select e.id, line.depth + 1 from public.employees e join line on e.reporting_manager = line.id
+     where line.depth < 20
+  )
+  select coalesce(array_agg(id), '{}') from line
+$$;
+
+-- Encryption -------------------------------------------------------------------------------------
+
+-- The data key, from Supabase Vault when present, else from the server's key file. Never
+-- granted to API roles: only the definer functions below use it.
+create or replace function private.encryption_key()
+returns text
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  key text;
+begin
+  if to_regclass('vault.decrypted_secrets') is not null then
+    execute 'select decrypted_secret from vault.decrypted_secrets where name = $1 limit 1'
+      into key using 'ombaro_encryption_key';
+  end if;
+  if key is null then
+    begin
+      key := trim(both e' \n' from pg_catalog.pg_read_file('ombaro/encryption.key'));
+    exception when others then
+      key := null;
+    end;
+  end if;
+  if key is null or length(key) < 32 then
+    raise exception 'no encryption key: create the Vault secret ombaro_encryption_key (Supabase) or start the cluster with `ombaro db start`'
+      using errcode = '55000';
+  end if;
+  return key;
+end
+$$;
+
+create or replace function private.encrypt_text(plain text)
+returns bytea
+language sql
+volatile
+security definer
+set search_path = ''
+as $$
+  select case when plain is null then null
+              else extensions.pgp_sym_encrypt(plain, private.encryption_key(), 'cipher-algo=aes256') end
+$$;
+
+create or replace function private.decrypt_text(cipher bytea)
+returns text
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select case when cipher is null then null else extensions.pgp_sym_decrypt(cipher, private.encryption_key()) end
+$$;
+
+-- What everyone but the owner and finance sees of a number: its last four characters.
+create or replace function private.mask_last4(plain text)
+returns text
+language sql
+immutable
+set search_path = ''
+as $$
+  select case when plain is null then null
+              when length(plain) <= 4 then repeat('•', length(plain))
+              else repeat('•', length(plain) - 4) || right(plain, 4) end
+$$;
+
+-- API keys and webhook secrets are compared by hash, never stored in clear.
+create or replace function private.sha256_hex(plain text)
+returns text
+language sql
+immutable
+set search_path = ''
+as $$
+  select encode(extensions.digest(plain, 'sha256'), 'hex')
+$$;
+
+-- Privileges -------------------------------------------------------------------------------------
+
+-- Start from nothing: hosted projects created before Supabase stopped granting API roles
+-- everything on new tables would otherwise keep those grants. Each security migration then
+-- grants, table by table, only what some policy can allow.
+revoke all on all tables in schema public from anon, authenticated;
+grant usage on schema public to anon, authenticated, service_role;
+grant all on all tables in schema public to service_role;
+
+-- Policies call these as the caller.
+grant execute on function
+  private.current_roles(), private.has_role(text), private.has_any_role(text[]),
+  private.has_permission(text, text), private.vendor_ids_of_current_user(), private.vendor_staff_can(uuid, text),
+  private.therapist_ids_of_current_user(), private.booking_ids_of_current_therapist(),
+  private.customer_ids_served_now(), private.is_active_employee(), private.reports_of_current_user(),
+  private.mask_last4(text), private.sha256_hex(text)
+  to authenticated, service_role;
+revoke execute on function private.encryption_key(), private.encrypt_text(text), private.decrypt_text(bytea)
+  from public, anon, authenticated;
+grant execute on function private.encrypt_text(text), private.decrypt_text(bytea) to service_role;
