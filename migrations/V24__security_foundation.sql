@@ -62,8 +62,20 @@ as $$
   select private.current_roles() && roles
 $$;
 
--- True when a role the caller holds grants `action` on `module` (role_permissions), or the
--- caller is super_admin (who may do everything).
+-- Roles whose role_permissions describe access to their OWN rows (a vendor's bookings, an
+-- employee's leave), which ownership policies grant. They never confer department-wide
+-- access: a vendor's "bookings: read" must not read every vendor's bookings.
+create or replace function private.own_scope_roles()
+returns text[]
+language sql
+immutable
+set search_path = ''
+as $$
+  select array['customer', 'vendor', 'therapist', 'employee']
+$$;
+
+-- True when a department role the caller holds grants `action` on `module` across the whole
+-- platform (role_permissions), or the caller is super_admin (who may do everything).
 create or replace function private.has_permission(module text, action text)
 returns boolean
 language sql
@@ -77,6 +89,7 @@ as $$
         select 1
           from public.role_permissions rp
          where rp.role_id = any (held.roles)
+           and rp.role_id <> all (private.own_scope_roles())
            and (rp.module_id = module or rp.sub_module_id = module)
            and action = any (rp.permissions)
       )
@@ -289,7 +302,8 @@ grant all on all tables in schema public to service_role;
 -- Policies call these as the caller.
 grant execute on function
   private.current_roles(), private.has_role(text), private.has_any_role(text[]),
-  private.has_permission(text, text), private.vendor_ids_of_current_user(), private.vendor_staff_can(uuid, text),
+  private.has_permission(text, text), private.own_scope_roles(), private.vendor_ids_of_current_user(),
+  private.vendor_staff_can(uuid, text),
   private.therapist_ids_of_current_user(), private.booking_ids_of_current_therapist(),
   private.customer_ids_served_now(), private.is_active_employee(), private.reports_of_current_user(),
   private.mask_last4(text), private.sha256_hex(text)
