@@ -58,10 +58,11 @@ $$;
 grant execute on function private.object_owner(text), private.booking_ids_visible_for_photos(),
   private.therapist_ids_of_current_vendor() to authenticated, service_role;
 
--- Catalogue images: public to read; the services module writes them.
-create policy "anyone reads catalogue images" on storage.objects
-  for select to anon, authenticated
-  using (bucket_id = 'catalogue-images');
+-- Catalogue images: the bucket is public, so anyone fetches a file by its URL without a
+-- policy; listing the bucket is for the services module that manages it.
+create policy "catalogue managers list catalogue images" on storage.objects
+  for select to authenticated
+  using (bucket_id = 'catalogue-images' and (select private.has_permission('services', 'read')));
 create policy "catalogue managers upload catalogue images" on storage.objects
   for insert to authenticated
   with check (bucket_id = 'catalogue-images' and (select private.has_permission('services', 'create')));

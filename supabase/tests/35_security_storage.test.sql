@@ -1,7 +1,7 @@
 -- Storage: each bucket's objects reach only their owner, the parties of the booking, and the
 -- departments that review them; only catalogue images are public.
 begin;
-select plan(40);
+select plan(41);
 select tests.create_personas();
 
 select tests.create_booking(tests.id('customer_a'), tests.id('vendor_a')) as booking_a \gset
@@ -21,7 +21,8 @@ insert into storage.objects (bucket_id, name, owner) values
 
 select is(tests.attempt(p, c, 'storage.objects', format('bucket_id = %L', b)), e, format('%s %s %s', p, c, b))
   from (values
-    ('anon', 'select', 'catalogue-images', 'allowed'),
+    ('anon', 'select', 'catalogue-images', 'denied'),
+    ('customer_a', 'select', 'catalogue-images', 'denied'),
     ('anon', 'insert', 'catalogue-images', 'denied'),
     ('customer_a', 'insert', 'catalogue-images', 'denied'),
     ('super_admin', 'insert', 'catalogue-images', 'allowed'),
