@@ -62,20 +62,11 @@ as $$
   select private.current_roles() && roles
 $$;
 
--- Roles whose role_permissions describe access to their OWN rows (a vendor's bookings, an
--- employee's leave), which ownership policies grant. They never confer department-wide
--- access: a vendor's "bookings: read" must not read every vendor's bookings.
-create or replace function private.own_scope_roles()
-returns text[]
-language sql
-immutable
-set search_path = ''
-as $$
-  select array['customer', 'vendor', 'therapist', 'employee']
-$$;
-
--- True when a department role the caller holds grants `action` on `module` across the whole
--- platform (role_permissions), or the caller is super_admin (who may do everything).
+-- True when a role the caller holds grants `action` on `module` across the whole platform
+-- (role_permissions), or the caller is super_admin (who may do everything). Only platform,
+-- department and sub-department roles count: the grants of external roles (customer,
+-- vendor, therapist) and of plain staff describe access to their own rows, which ownership
+-- policies give; a vendor's "bookings: read" must never read every vendor's bookings.
 create or replace function private.has_permission(module text, action text)
 returns boolean
 language sql
@@ -83,13 +74,18 @@ stable
 security definer
 set search_path = ''
 as $$
-  with held as (select private.current_roles() as roles)
+  with held as (
+    select coalesce(array_agg(r.code), '{}') as roles
+      from public.roles r
+     where r.code = any (private.current_roles())
+       and r.category in ('platform', 'department', 'sub_department')
+       and r.is_active
+  )
   select 'super_admin' = any (held.roles)
       or exists (
         select 1
           from public.role_permissions rp
          where rp.role_id = any (held.roles)
-           and rp.role_id <> all (private.own_scope_roles())
            and (rp.module_id = module or rp.sub_module_id = module)
            and action = any (rp.permissions)
       )
@@ -302,8 +298,7 @@ grant all on all tables in schema public to service_role;
 -- Policies call these as the caller.
 grant execute on function
   private.current_roles(), private.has_role(text), private.has_any_role(text[]),
-  private.has_permission(text, text), private.own_scope_roles(), private.vendor_ids_of_current_user(),
-  private.vendor_staff_can(uuid, text),
+  private.has_permission(text, text), private.vendor_ids_of_current_user(), private.vendor_staff_can(uuid, text),
   private.therapist_ids_of_current_user(), private.booking_ids_of_current_therapist(),
   private.customer_ids_served_now(), private.is_active_employee(), private.reports_of_current_user(),
   private.mask_last4(text), private.sha256_hex(text)

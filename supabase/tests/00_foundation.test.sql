@@ -18,7 +18,7 @@ select is(
 
 select ok(not has_schema_privilege('anon', 'private', 'usage'), 'anon cannot use schema private');
 select ok(
-  not has_table_privilege('authenticated', 'private.schema_migrations', 'select'),
+  not has_table_privilege('authenticated', 'private.partitioned_tables', 'select'),
   'authenticated cannot read private tables'
 );
 select ok(not has_schema_privilege('authenticated', 'partitions', 'usage'), 'authenticated cannot reach partitions directly');

@@ -1,0 +1,1112 @@
+-- Security of people: grants, row-level security and RPC functions for the tables of
+-- Location (V2), Users (V3), Roles & Permissions (V4), Departments (V5) and HR (V6).
+--
+-- Who may do what:
+-- * Places are the public catalogue: everyone reads them (also signed out); IT and admins
+--   maintain them.
+-- * A person owns their profile, preferences, emergency contacts, documents, sessions and
+--   activity trail. The profile's role and status are never writable by its owner: the API
+--   roles hold column privileges on the harmless columns only, and role or status changes
+--   go through set_user_role / set_user_status, which check the caller.
+-- * Bank account and KYC document numbers are only ever ciphertext plus their last four
+--   characters. The ciphertext and keyed-hash columns are not granted to any API role; the
+--   owner writes through save_bank_details / save_kyc_verification and reads the clear number
+--   back through reveal_bank_account / reveal_kyc_document_number, which only the owner and
+--   finance (bank) or the reviewing departments (KYC) may call.
+-- * Roles, modules and permissions are not secret (every app reads them to draw its menus)
+--   but only super_admin changes them. HR grants and revokes department and staff roles to
+--   other people, never platform roles and never to themselves. A delegation lends a role
+--   its delegator holds in their own right, as a time-boxed user_roles grant that the
+--   database creates and ends with it.
+-- * HR data: employees see and touch their own rows only where it makes sense (check in and
+--   out, apply for and cancel leave, comment on a review); managers see their reporting line
+--   and decide its leave and overtime; HR and the staff department run the rest; salaries are
+--   read only by their employee, HR, finance and directors.
+--
+-- Department access is asked through private.has_permission (V24), which counts only the
+-- organisation's roles: the seeds also grant self-service roles (employee, customer, vendor,
+-- therapist) module actions such as attendance.read that are meant for their own rows only,
+-- and those must never open every row of a table. Self-service callers are matched by id.
+
+-- Helpers ----------------------------------------------------------------------------------------
+
+-- Role ids the caller holds in their own right (primary profile role, or a live grant that
+-- is not itself a delegation): what they may lend. Lending a borrowed role would let a
+-- delegation outlive the delegation it came from.
+create or replace function private.own_role_ids_of_current_user()
+returns uuid[]
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select coalesce(array_agg(distinct id), '{}')
+    from (
+      select r.id
+        from public.user_profiles p
+        join public.roles r on r.code = p.role
+       where p.id = (select auth.uid()) and p.status = 'active'
+      union all
+      select ur.role_id
+        from public.user_roles ur
+        join public.user_profiles p on p.id = ur.user_id and p.status = 'active'
+       where ur.user_id = (select auth.uid())
+         and ur.delegation_id is null
+         and ur.revoked_at is null
+         and ur.valid_from <= now()
+         and (ur.valid_until is null or ur.valid_until > now())
+    ) mine
+$$;
+
+-- Roles HR may grant, revoke or switch people to: staff and department roles. Platform roles
+-- (super_admin, directors, admin) and the external ones stay with super_admin.
+create or replace function private.hr_assignable_role_ids()
+returns uuid[]
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select coalesce(array_agg(r.id), '{}')
+    from public.roles r
+   where r.category in ('staff', 'department', 'sub_department')
+$$;
+
+-- Users whose KYC and documents the caller reviews: everyone for legal and user
+-- administrators, employees only for HR.
+create or replace function private.can_review_identity_of(target uuid)
+returns boolean
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select private.has_permission('compliance', 'update')
+      or private.has_permission('users', 'update')
+      or (private.has_permission('employees', 'update')
+          and exists (select 1 from public.employees e where e.id = target))
+$$;
+
+grant execute on function
+  private.has_permission(text, text), private.own_role_ids_of_current_user(),
+  private.hr_assignable_role_ids(), private.can_review_identity_of(uuid)
+  to authenticated, service_role;
+
+-- Column guard for tables that owners, managers and departments all update: column
+-- privileges are per API role, not per person, so they cannot say "the employee may change
+-- only the comment". Arguments: module and action that lift the guard (department access),
+-- the column naming the row's owner, the columns the owner may change, and the columns
+-- anyone else whom a policy lets update (a manager, a reviewer) may change, both as
+-- comma-separated lists. Service work and security definer functions (not running as an
+-- API role) pass.
+create or replace function private.guard_columns()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+declare
+  allowed text[];
+  forbidden text;
+begin
+  if current_user::text not in ('anon', 'authenticated') then
+    return new;
+  end if;
+  if private.has_permission(tg_argv[0], tg_argv[1]) then
+    return new;
+  end if;
+  allowed := case when (to_jsonb(old) ->> tg_argv[2]) = (select auth.uid())::text
+                  then string_to_array(tg_argv[3], ',') else string_to_array(tg_argv[4], ',') end;
+  select string_agg(n.key, ', ' order by n.key) into forbidden
+    from jsonb_each(to_jsonb(new)) n
+   where n.value is distinct from to_jsonb(old) -> n.key
+     and n.key <> 'updated_at'
+     and not (n.key = any (coalesce(allowed, '{}')))
+     -- generated columns are not computed yet in a before trigger
+     and not exists (
+       select 1 from pg_catalog.pg_attribute a
+        where a.attrelid = tg_relid and a.attname = n.key and a.attgenerated <> ''
+     );
+  if forbidden is not null then
+    raise exception 'you may not change % of %', forbidden, tg_table_name
+      using errcode = '42501';
+  end if;
+  return new;
+end
+$$;
+
+grant execute on function private.guard_columns() to authenticated, service_role;
+
+-- Location & Geography: the public catalogue ---------------------------------------------------
+
+grant select on public.countries, public.states, public.cities, public.zones, public.pincode_master
+  to anon, authenticated;
+grant insert, update, delete on public.countries, public.states, public.cities, public.zones, public.pincode_master
+  to authenticated;
+
+create policy "anyone reads countries" on public.countries
+  for select to anon, authenticated using (true);
+create policy "IT and admins add countries" on public.countries
+  for insert to authenticated
+  with check ((select private.has_permission('system_settings', 'create')) or (select private.has_role('admin')));
+create policy "IT and admins edit countries" on public.countries
+  for update to authenticated
+  using ((select private.has_permission('system_settings', 'update')) or (select private.has_role('admin')))
+  with check ((select private.has_permission('system_settings', 'update')) or (select private.has_role('admin')));
+create policy "IT removes countries" on public.countries
+  for delete to authenticated
+  using ((select private.has_permission('system_settings', 'delete')));
+
+create policy "anyone reads states" on public.states
+  for select to anon, authenticated using (true);
+create policy "IT and admins add states" on public.states
+  for insert to authenticated
+  with check ((select private.has_permission('system_settings', 'create')) or (select private.has_role('admin')));
+create policy "IT and admins edit states" on public.states
+  for update to authenticated
+  using ((select private.has_permission('system_settings', 'update')) or (select private.has_role('admin')))
+  with check ((select private.has_permission('system_settings', 'update')) or (select private.has_role('admin')));
+create policy "IT removes states" on public.states
+  for delete to authenticated
+  using ((select private.has_permission('system_settings', 'delete')));
+
+create policy "anyone reads cities" on public.cities
+  for select to anon, authenticated using (true);
+create policy "IT and admins add cities" on public.cities
+  for insert to authenticated
+  with check ((select private.has_permission('system_settings', 'create')) or (select private.has_role('admin')));
+create policy "IT and admins edit cities" on public.cities
+  for update to authenticated
+  using ((select private.has_permission('system_settings', 'update')) or (select private.has_role('admin')))
+  with check ((select private.has_permission('system_settings', 'update')) or (select private.has_role('admin')));
+create policy "IT removes cities" on public.cities
+  for delete to authenticated
+  using ((select private.has_permission('system_settings', 'delete')));
+
+create policy "anyone reads zones" on public.zones
+  for select to anon, authenticated using (true);
+create policy "IT and admins add zones" on public.zones
+  for insert to authenticated
+  with check ((select private.has_permission('system_settings', 'create')) or (select private.has_role('admin')));
+create policy "IT and admins edit zones" on public.zones
+  for update to authenticated
+  using ((select private.has_permission('system_settings', 'update')) or (select private.has_role('admin')))
+  with check ((select private.has_permission('system_settings', 'update')) or (select private.has_role('admin')));
+create policy "IT removes zones" on public.zones
+  for delete to authenticated
+  using ((select private.has_permission('system_settings', 'delete')));
+
+create policy "anyone reads pincodes" on public.pincode_master
+  for select to anon, authenticated using (true);
+create policy "IT and admins add pincodes" on public.pincode_master
+  for insert to authenticated
+  with check ((select private.has_permission('system_settings', 'create')) or (select private.has_role('admin')));
+create policy "IT and admins edit pincodes" on public.pincode_master
+  for update to authenticated
+  using ((select private.has_permission('system_settings', 'update')) or (select private.has_role('admin')))
+  with check ((select private.has_permission('system_settings', 'update')) or (select private.has_role('admin')));
+create policy "IT removes pincodes" on public.pincode_master
+  for delete to authenticated
+  using ((select private.has_permission('system_settings', 'delete')));
+
+-- user_profiles ----------------------------------------------------------------------------------
+
+-- role and status are absent from the update list, so neither a plain update nor an upsert's
+-- `do update set role = ...` can touch them; role is insertable only because it has no
+-- default, and the insert policy pins it to customer.
+grant select on public.user_profiles to authenticated;
+grant insert (id, name, mobile, gender, date_of_birth, profile_image, role, address, preferences)
+  on public.user_profiles to authenticated;
+grant update (name, mobile, gender, date_of_birth, profile_image, address, preferences)
+  on public.user_profiles to authenticated;
+
+create policy "people read their own profile" on public.user_profiles
+  for select to authenticated
+  using (id = (select auth.uid()));
+create policy "user administrators read every profile" on public.user_profiles
+  for select to authenticated
+  using ((select private.has_permission('users', 'read')));
+create policy "HR reads the profiles of employees" on public.user_profiles
+  for select to authenticated
+  using ((select private.has_permission('employees', 'read'))
+         and exists (select 1 from public.employees e where e.id = user_profiles.id));
+create policy "customer-facing departments read customers' profiles" on public.user_profiles
+  for select to authenticated
+  using (role = 'customer' and (select private.has_permission('customers', 'read')));
+create policy "therapists read the customers they are serving now" on public.user_profiles
+  for select to authenticated
+  using (id = any ((select private.customer_ids_served_now())::uuid[]));
+create policy "people create their own customer profile at sign-up" on public.user_profiles
+  for insert to authenticated
+  with check (id = (select auth.uid()) and role = 'customer' and status = 'active');
+create policy "people update their own profile" on public.user_profiles
+  for update to authenticated
+  using (id = (select auth.uid()))
+  with check (id = (select auth.uid()));
+create policy "user administrators update profiles" on public.user_profiles
+  for update to authenticated
+  using ((select private.has_permission('users', 'update')))
+  with check ((select private.has_permission('users', 'update')));
+
+-- The one way to change a primary role from the apps. super_admin sets any role; HR moves
+-- other people between staff and department roles. Nobody changes their own role. The
+-- history row is written by the trigger of V4, with the caller as actor.
+create or replace function public.set_user_role(target uuid, new_role text, reason text default null)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  current_role_code text;
+  hr_roles uuid[] := private.hr_assignable_role_ids();
+begin
+  select p.role into current_role_code from public.user_profiles p where p.id = target for update;
+  if not found then
+    raise exception 'no profile %', target using errcode = 'P0002';
+  end if;
+  if target = (select auth.uid()) then
+    raise exception 'nobody changes their own role' using errcode = '42501';
+  end if;
+  if not (
+    private.has_role('super_admin')
+    or (private.has_permission('employees', 'update')
+        and (select r.id from public.roles r where r.code = current_role_code) = any (hr_roles)
+        and (select r.id from public.roles r where r.code = new_role) = any (hr_roles))
+  ) then
+    raise exception 'not allowed to set role % on this user', new_role using errcode = '42501';
+  end if;
+  if reason is not null then
+    perform pg_catalog.set_config('ombaro.change_reason', reason, true);
+  end if;
+  update public.user_profiles set role = new_role where id = target;
+end
+$$;
+
+-- Suspending or reactivating an account: user administrators for anyone, HR for employees;
+-- nobody for themselves.
+create or replace function public.set_user_status(target uuid, new_status text)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if target = (select auth.uid()) then
+    raise exception 'nobody changes their own account status' using errcode = '42501';
+  end if;
+  if not (
+    private.has_permission('users', 'update')
+    or (private.has_permission('employees', 'update')
+        and exists (select 1 from public.employees e where e.id = target))
+  ) then
+    raise exception 'not allowed to change the status of this user' using errcode = '42501';
+  end if;
+  update public.user_profiles set status = new_status where id = target;
+  if not found then
+    raise exception 'no profile %', target using errcode = 'P0002';
+  end if;
+end
+$$;
+
+revoke all on function public.set_user_role(uuid, text, text), public.set_user_status(uuid, text) from public, anon;
+grant execute on function public.set_user_role(uuid, text, text), public.set_user_status(uuid, text)
+  to authenticated, service_role;
+
+-- user_preferences: the owner only ---------------------------------------------------------------
+
+grant select, insert, delete on public.user_preferences to authenticated;
+grant update (language, timezone, notify_push, notify_email, notify_sms, notify_whatsapp, marketing_opt_in,
+              marketing_consent_at, data_processing_consent_at, quiet_hours_start, quiet_hours_end,
+              preferred_therapist_gender, theme, settings)
+  on public.user_preferences to authenticated;
+
+create policy "people read their own preferences" on public.user_preferences
+  for select to authenticated using (user_id = (select auth.uid()));
+create policy "people record their own preferences" on public.user_preferences
+  for insert to authenticated with check (user_id = (select auth.uid()));
+create policy "people change their own preferences" on public.user_preferences
+  for update to authenticated
+  using (user_id = (select auth.uid())) with check (user_id = (select auth.uid()));
+create policy "people remove their own preferences" on public.user_preferences
+  for delete to authenticated using (user_id = (select auth.uid()));
+
+-- emergency_contacts: the owner, and HR for employees ---------------------------------------------
+
+grant select, insert, delete on public.emergency_contacts to authenticated;
+grant update (name, relationship, mobile, alternate_mobile, email, address, is_primary)
+  on public.emergency_contacts to authenticated;
+
+create policy "people read their own emergency contacts" on public.emergency_contacts
+  for select to authenticated using (user_id = (select auth.uid()));
+create policy "HR reads employees' emergency contacts" on public.emergency_contacts
+  for select to authenticated
+  using ((select private.has_permission('employees', 'read'))
+         and exists (select 1 from public.employees e where e.id = emergency_contacts.user_id));
+create policy "people add their own emergency contacts" on public.emergency_contacts
+  for insert to authenticated with check (user_id = (select auth.uid()));
+create policy "people edit their own emergency contacts" on public.emergency_contacts
+  for update to authenticated
+  using (user_id = (select auth.uid())) with check (user_id = (select auth.uid()));
+create policy "people remove their own emergency contacts" on public.emergency_contacts
+  for delete to authenticated using (user_id = (select auth.uid()));
+
+-- user_documents: the owner uploads; review fields are set by the review service -------------------
+
+-- Rows are soft-deleted (the review trail stays), so no delete privilege.
+grant select, insert on public.user_documents to authenticated;
+grant update (title, expires_on, metadata, deleted_at) on public.user_documents to authenticated;
+
+create policy "people read their own documents" on public.user_documents
+  for select to authenticated using (user_id = (select auth.uid()));
+create policy "people upload their own documents, unreviewed" on public.user_documents
+  for insert to authenticated
+  with check (user_id = (select auth.uid()) and status = 'uploaded' and verified_by is null
+              and verified_at is null and rejection_reason is null and deleted_at is null);
+create policy "people edit and withdraw their own documents" on public.user_documents
+  for update to authenticated
+  using (user_id = (select auth.uid())) with check (user_id = (select auth.uid()));
+
+-- user_kyc_verification ---------------------------------------------------------------------------
+
+-- Every column but the ciphertext and the keyed hash.
+grant select (id, user_id, document_type, document_number_last4, name_on_document, date_of_birth_on_document,
+              document_id, verification_method, provider, provider_reference, status, name_match_score, attempts,
+              consent_given_at, verified_by, verified_at, rejection_reason, expires_on, metadata, created_at, updated_at)
+  on public.user_kyc_verification to authenticated;
+grant update (status, name_match_score, verified_by, verified_at, rejection_reason, expires_on)
+  on public.user_kyc_verification to authenticated;
+
+create policy "people read their own KYC" on public.user_kyc_verification
+  for select to authenticated using (user_id = (select auth.uid()));
+create policy "compliance and user administrators read KYC" on public.user_kyc_verification
+  for select to authenticated
+  using ((select private.has_permission('compliance', 'read'))
+         or (select private.has_permission('users', 'update')));
+create policy "HR reads employees' KYC" on public.user_kyc_verification
+  for select to authenticated
+  using ((select private.has_permission('employees', 'update'))
+         and exists (select 1 from public.employees e where e.id = user_kyc_verification.user_id));
+create policy "reviewers decide KYC" on public.user_kyc_verification
+  for update to authenticated
+  using (user_id <> (select auth.uid())
+         and ((select private.has_permission('compliance', 'update'))
+              or (select private.has_permission('users', 'update'))
+              or ((select private.has_permission('employees', 'update'))
+                  and exists (select 1 from public.employees e where e.id = user_kyc_verification.user_id))))
+  with check (user_id <> (select auth.uid()));
+
+-- The owner submits a document number for verification: stored encrypted, with its last four
+-- characters and a keyed hash to find the same number on another account. Calling this is
+-- the owner's consent to the check.
+create or replace function public.save_kyc_verification(
+  document_type text,
+  document_number text,
+  name_on_document text default null,
+  date_of_birth_on_document date default null,
+  document_id uuid default null
+)
+returns uuid
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  caller uuid := (select auth.uid());
+  normalised text := upper(regexp_replace(coalesce(document_number, ''), '[^0-9A-Za-z]', '', 'g'));
+  new_id uuid;
+begin
+  if caller is null then
+    raise exception 'sign in to submit KYC' using errcode = '42501';
+  end if;
+  if length(normalised) < 6 then
+    raise exception 'document number is too short' using errcode = '22023';
+  end if;
+  if document_id is not null
+     and not exists (select 1 from public.user_documents d where d.id = document_id and d.user_id = caller) then
+    raise exception 'document % is not yours', document_id using errcode = '42501';
+  end if;
+  insert into public.user_kyc_verification (
+    user_id, document_type, document_number_encrypted, document_number_last4, document_number_hash,
+    name_on_document, date_of_birth_on_document, document_id, consent_given_at
+  )
+  values (
+    caller, save_kyc_verification.document_type, private.encrypt_text(normalised), right(normalised, 4),
+    extensions.hmac(normalised, private.encryption_key(), 'sha256'),
+    save_kyc_verification.name_on_document, save_kyc_verification.date_of_birth_on_document,
+    save_kyc_verification.document_id, now()
+  )
+  returning id into new_id;
+  return new_id;
+end
+$$;
+
+-- The clear document number: for its owner and the departments reviewing identities.
+create or replace function public.reveal_kyc_document_number(kyc_id uuid)
+returns text
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  kyc public.user_kyc_verification%rowtype;
+begin
+  select * into kyc from public.user_kyc_verification k where k.id = kyc_id;
+  if not found or not (kyc.user_id = (select auth.uid()) or private.can_review_identity_of(kyc.user_id)) then
+    raise exception 'not allowed to read this document number' using errcode = '42501';
+  end if;
+  return private.decrypt_text(kyc.document_number_encrypted);
+end
+$$;
+
+revoke all on function public.save_kyc_verification(text, text, text, date, uuid),
+  public.reveal_kyc_document_number(uuid) from public, anon;
+grant execute on function public.save_kyc_verification(text, text, text, date, uuid),
+  public.reveal_kyc_document_number(uuid) to authenticated, service_role;
+
+-- user_bank_details -------------------------------------------------------------------------------
+
+grant select (id, user_id, purpose, account_holder_name, account_number_last4, ifsc, bank_name, branch_name,
+              account_type, upi_id, verification_status, verification_method, verification_reference,
+              name_match_score, verified_by, verified_at, failure_reason, is_primary, deleted_at, created_at, updated_at)
+  on public.user_bank_details to authenticated;
+-- The owner may only pick the primary account and withdraw one (the guard below); the
+-- verification columns are for finance.
+grant update (verification_status, verification_method, verification_reference, name_match_score, verified_by,
+              verified_at, failure_reason, is_primary, deleted_at)
+  on public.user_bank_details to authenticated;
+
+create policy "people read their own bank details" on public.user_bank_details
+  for select to authenticated using (user_id = (select auth.uid()));
+create policy "finance reads bank details" on public.user_bank_details
+  for select to authenticated using ((select private.has_permission('payouts', 'read')));
+create policy "people manage their own live bank details" on public.user_bank_details
+  for update to authenticated
+  using (user_id = (select auth.uid()) and deleted_at is null)
+  with check (user_id = (select auth.uid()));
+create policy "finance verifies bank details" on public.user_bank_details
+  for update to authenticated
+  using ((select private.has_permission('payouts', 'update')))
+  with check ((select private.has_permission('payouts', 'update')));
+
+create trigger guard_columns before update on public.user_bank_details
+  for each row execute function private.guard_columns('payouts', 'update', 'user_id', 'is_primary,deleted_at', '');
+
+-- The owner adds an account (or replaces the number of one of theirs, which sends it back to
+-- verification). Returns the row id.
+create or replace function public.save_bank_details(
+  account_holder_name text,
+  account_number text,
+  ifsc text,
+  bank_name text default null,
+  branch_name text default null,
+  account_type text default 'savings',
+  upi_id text default null,
+  purpose text default 'payout',
+  is_primary boolean default false,
+  bank_detail_id uuid default null
+)
+returns uuid
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  caller uuid := (select auth.uid());
+  digits text := regexp_replace(coalesce(account_number, ''), '\s', '', 'g');
+  saved uuid;
+begin
+  if caller is null then
+    raise exception 'sign in to save bank details' using errcode = '42501';
+  end if;
+  if digits !~ '^[0-9]{9,18}$' then
+    raise exception 'an Indian bank account number has 9 to 18 digits' using errcode = '22023';
+  end if;
+  if bank_detail_id is null then
+    insert into public.user_bank_details (
+      user_id, purpose, account_holder_name, account_number_encrypted, account_number_last4, account_number_hash,
+      ifsc, bank_name, branch_name, account_type, upi_id, is_primary
+    )
+    values (
+      caller, save_bank_details.purpose, save_bank_details.account_holder_name, private.encrypt_text(digits),
+      right(digits, 4), extensions.hmac(digits, private.encryption_key(), 'sha256'),
+      upper(save_bank_details.ifsc), save_bank_details.bank_name, save_bank_details.branch_name,
+      save_bank_details.account_type, save_bank_details.upi_id, save_bank_details.is_primary
+    )
+    returning id into saved;
+  else
+    update public.user_bank_details b
+       set account_holder_name = save_bank_details.account_holder_name,
+           account_number_encrypted = private.encrypt_text(digits),
+           account_number_last4 = right(digits, 4),
+           account_number_hash = extensions.hmac(digits, private.encryption_key(), 'sha256'),
+           ifsc = upper(save_bank_details.ifsc),
+           bank_name = save_bank_details.bank_name,
+           branch_name = save_bank_details.branch_name,
+           account_type = save_bank_details.account_type,
+           upi_id = save_bank_details.upi_id,
+           purpose = save_bank_details.purpose,
+           is_primary = save_bank_details.is_primary,
+           verification_status = 'pending',
+           verification_method = null,
+           verification_reference = null,
+           name_match_score = null,
+           verified_by = null,
+           verified_at = null,
+           failure_reason = null
+     where b.id = bank_detail_id and b.user_id = caller and b.deleted_at is null
+    returning b.id into saved;
+    if saved is null then
+      raise exception 'bank details % are not yours', bank_detail_id using errcode = '42501';
+    end if;
+  end if;
+  return saved;
+end
+$$;
+
+-- The clear account number: for its owner and for finance and accounts (who pay into it).
+-- Everyone else who may read the row sees account_number_last4 only.
+create or replace function public.reveal_bank_account(bank_detail_id uuid)
+returns text
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  bank public.user_bank_details%rowtype;
+begin
+  select * into bank from public.user_bank_details b where b.id = bank_detail_id;
+  if not found or not (bank.user_id = (select auth.uid()) or private.has_permission('payouts', 'update')) then
+    raise exception 'not allowed to read this account number' using errcode = '42501';
+  end if;
+  return private.decrypt_text(bank.account_number_encrypted);
+end
+$$;
+
+revoke all on function public.save_bank_details(text, text, text, text, text, text, text, text, boolean, uuid),
+  public.reveal_bank_account(uuid) from public, anon;
+grant execute on function public.save_bank_details(text, text, text, text, text, text, text, text, boolean, uuid),
+  public.reveal_bank_account(uuid) to authenticated, service_role;
+
+-- user_sessions: the owner only -------------------------------------------------------------------
+
+grant select, insert, delete on public.user_sessions to authenticated;
+grant update (last_active_at, push_token, ended_at, end_reason) on public.user_sessions to authenticated;
+
+create policy "people read their own sessions" on public.user_sessions
+  for select to authenticated using (user_id = (select auth.uid()));
+create policy "people record their own sessions" on public.user_sessions
+  for insert to authenticated with check (user_id = (select auth.uid()));
+create policy "people end their own sessions" on public.user_sessions
+  for update to authenticated
+  using (user_id = (select auth.uid())) with check (user_id = (select auth.uid()));
+create policy "people remove their own sessions" on public.user_sessions
+  for delete to authenticated using (user_id = (select auth.uid()));
+
+-- user_activity_log: append-only ------------------------------------------------------------------
+
+grant select, insert on public.user_activity_log to authenticated;
+
+create policy "people read their own activity" on public.user_activity_log
+  for select to authenticated using (user_id = (select auth.uid()));
+create policy "auditors read all activity" on public.user_activity_log
+  for select to authenticated using ((select private.has_permission('audit_logs', 'read')));
+create policy "people log their own activity" on public.user_activity_log
+  for insert to authenticated with check (user_id = (select auth.uid()));
+
+-- Roles & Permissions: readable by every signed-in user, changed by super_admin ---------------------
+
+grant select, insert, update, delete on public.roles, public.permission_modules, public.permissions,
+  public.role_permissions to authenticated;
+
+create policy "signed-in users read roles" on public.roles
+  for select to authenticated using (true);
+create policy "role administrators add roles" on public.roles
+  for insert to authenticated with check ((select private.has_permission('roles', 'create')));
+create policy "role administrators edit roles" on public.roles
+  for update to authenticated
+  using ((select private.has_permission('roles', 'update')))
+  with check ((select private.has_permission('roles', 'update')));
+create policy "role administrators remove roles" on public.roles
+  for delete to authenticated using ((select private.has_permission('roles', 'delete')));
+
+create policy "signed-in users read permission modules" on public.permission_modules
+  for select to authenticated using (true);
+create policy "role administrators add permission modules" on public.permission_modules
+  for insert to authenticated with check ((select private.has_permission('roles', 'create')));
+create policy "role administrators edit permission modules" on public.permission_modules
+  for update to authenticated
+  using ((select private.has_permission('roles', 'update')))
+  with check ((select private.has_permission('roles', 'update')));
+create policy "role administrators remove permission modules" on public.permission_modules
+  for delete to authenticated using ((select private.has_permission('roles', 'delete')));
+
+create policy "signed-in users read permissions" on public.permissions
+  for select to authenticated using (true);
+create policy "role administrators add permissions" on public.permissions
+  for insert to authenticated with check ((select private.has_permission('roles', 'create')));
+create policy "role administrators edit permissions" on public.permissions
+  for update to authenticated
+  using ((select private.has_permission('roles', 'update')))
+  with check ((select private.has_permission('roles', 'update')));
+create policy "role administrators remove permissions" on public.permissions
+  for delete to authenticated using ((select private.has_permission('roles', 'delete')));
+
+create policy "signed-in users read role permissions" on public.role_permissions
+  for select to authenticated using (true);
+create policy "role administrators grant permissions to roles" on public.role_permissions
+  for insert to authenticated with check ((select private.has_permission('roles', 'create')));
+create policy "role administrators change role permissions" on public.role_permissions
+  for update to authenticated
+  using ((select private.has_permission('roles', 'update')))
+  with check ((select private.has_permission('roles', 'update')));
+create policy "role administrators withdraw role permissions" on public.role_permissions
+  for delete to authenticated using ((select private.has_permission('roles', 'delete')));
+
+-- user_roles --------------------------------------------------------------------------------------
+
+-- Assignments are revoked, never deleted, so the history keeps them. Delegated assignments
+-- are made only by the delegation trigger below, hence the delegation columns must be null
+-- in an insert from the API.
+grant select, insert on public.user_roles to authenticated;
+grant update (valid_until, revoked_at, revoked_by, revoke_reason) on public.user_roles to authenticated;
+
+create policy "people read their own role assignments" on public.user_roles
+  for select to authenticated using (user_id = (select auth.uid()));
+create policy "role readers and HR read role assignments" on public.user_roles
+  for select to authenticated
+  using ((select private.has_permission('roles', 'read'))
+         or (select private.has_permission('employees', 'update')));
+create policy "super_admin grants any role" on public.user_roles
+  for insert to authenticated
+  with check ((select private.has_permission('roles', 'create'))
+              and delegation_id is null and delegated_from is null and revoked_at is null);
+create policy "HR grants staff and department roles to others" on public.user_roles
+  for insert to authenticated
+  with check ((select private.has_permission('employees', 'update'))
+              and user_id <> (select auth.uid())
+              and role_id = any ((select private.hr_assignable_role_ids())::uuid[])
+              and delegation_id is null and delegated_from is null and revoked_at is null);
+create policy "super_admin ends any role assignment" on public.user_roles
+  for update to authenticated
+  using ((select private.has_permission('roles', 'update')))
+  with check ((select private.has_permission('roles', 'update')));
+create policy "HR ends staff and department roles of others" on public.user_roles
+  for update to authenticated
+  using ((select private.has_permission('employees', 'update'))
+         and user_id <> (select auth.uid())
+         and role_id = any ((select private.hr_assignable_role_ids())::uuid[])
+         and delegation_id is null)
+  with check ((select private.has_permission('employees', 'update'))
+              and user_id <> (select auth.uid()));
+
+-- delegation_history ------------------------------------------------------------------------------
+
+grant select, insert on public.delegation_history to authenticated;
+grant update (status, revoked_at, revoked_by, revoke_reason) on public.delegation_history to authenticated;
+
+create policy "delegators and delegates read their delegations" on public.delegation_history
+  for select to authenticated
+  using (delegator_id = (select auth.uid()) or delegate_id = (select auth.uid()));
+create policy "role readers and HR read delegations" on public.delegation_history
+  for select to authenticated
+  using ((select private.has_permission('roles', 'read'))
+         or (select private.has_permission('employees', 'update')));
+create policy "people delegate a role they hold in their own right" on public.delegation_history
+  for insert to authenticated
+  with check (delegator_id = (select auth.uid())
+              and role_id = any ((select private.own_role_ids_of_current_user())::uuid[])
+              and status in ('scheduled', 'active')
+              and revoked_at is null and revoked_by is null and approved_by is null);
+create policy "delegators revoke their delegations" on public.delegation_history
+  for update to authenticated
+  using (delegator_id = (select auth.uid()) and status in ('scheduled', 'active'))
+  with check (delegator_id = (select auth.uid()) and status in ('scheduled', 'active', 'revoked'));
+create policy "super_admin ends any delegation" on public.delegation_history
+  for update to authenticated
+  using ((select private.has_permission('roles', 'update')))
+  with check ((select private.has_permission('roles', 'update')));
+
+-- A delegation is a user_roles grant for its period: made with the delegation, ended when
+-- it is revoked or expires early. An older grant of the same role to the delegate that has
+-- lapsed is closed first (recorded as expired) so that the live-assignment index admits the
+-- new one.
+create or replace function private.apply_delegation()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if tg_op = 'INSERT' then
+    update public.user_roles ur
+       set revoked_at = ur.valid_until
+     where ur.user_id = new.delegate_id and ur.role_id = new.role_id
+       and ur.revoked_at is null and ur.valid_until is not null and ur.valid_until <= now();
+    insert into public.user_roles (user_id, role_id, granted_by, valid_from, valid_until, delegated_from, delegation_id)
+    values (new.delegate_id, new.role_id, new.delegator_id, new.starts_at, new.ends_at, new.delegator_id, new.id);
+  elsif new.status in ('revoked', 'expired') and old.status not in ('revoked', 'expired') then
+    update public.user_roles ur
+       set revoked_at = coalesce(new.revoked_at, now()),
+           revoked_by = coalesce(new.revoked_by, private.current_actor_id()),
+           revoke_reason = coalesce(new.revoke_reason, 'delegation ' || new.status)
+     where ur.delegation_id = new.id and ur.revoked_at is null;
+  end if;
+  return null;
+end
+$$;
+
+create trigger apply_delegation after insert or update of status on public.delegation_history
+  for each row execute function private.apply_delegation();
+
+revoke all on function private.apply_delegation() from public;
+
+-- role_assignment_history: read-only to the API (triggers write it) ---------------------------------
+
+grant select on public.role_assignment_history to authenticated;
+
+create policy "people read their own role history" on public.role_assignment_history
+  for select to authenticated using (user_id = (select auth.uid()));
+create policy "auditors and HR read role history" on public.role_assignment_history
+  for select to authenticated
+  using ((select private.has_permission('audit_logs', 'read'))
+         or (select private.has_permission('employees', 'update')));
+
+-- Departments -------------------------------------------------------------------------------------
+
+grant select, insert, update, delete on public.departments to authenticated;
+-- Maintained by trigger only.
+grant select on public.department_hierarchy to authenticated;
+
+create policy "signed-in users read departments" on public.departments
+  for select to authenticated using (true);
+create policy "organisation administrators add departments" on public.departments
+  for insert to authenticated with check ((select private.has_permission('departments', 'create')));
+create policy "organisation administrators edit departments" on public.departments
+  for update to authenticated
+  using ((select private.has_permission('departments', 'update')))
+  with check ((select private.has_permission('departments', 'update')));
+create policy "organisation administrators remove departments" on public.departments
+  for delete to authenticated using ((select private.has_permission('departments', 'delete')));
+
+create policy "signed-in users read the department tree" on public.department_hierarchy
+  for select to authenticated using (true);
+
+-- HR reference tables: readable by every signed-in user, kept by HR --------------------------------
+
+grant select, insert, update, delete on public.work_shifts, public.attendance_policies, public.leave_types,
+  public.holidays, public.salary_components to authenticated;
+
+create policy "signed-in users read work shifts" on public.work_shifts
+  for select to authenticated using (true);
+create policy "attendance administrators add work shifts" on public.work_shifts
+  for insert to authenticated with check ((select private.has_permission('attendance', 'create')));
+create policy "attendance administrators edit work shifts" on public.work_shifts
+  for update to authenticated
+  using ((select private.has_permission('attendance', 'update')))
+  with check ((select private.has_permission('attendance', 'update')));
+create policy "HR removes work shifts" on public.work_shifts
+  for delete to authenticated using ((select private.has_permission('attendance', 'delete')));
+
+create policy "signed-in users read attendance policies" on public.attendance_policies
+  for select to authenticated using (true);
+create policy "attendance administrators add attendance policies" on public.attendance_policies
+  for insert to authenticated with check ((select private.has_permission('attendance', 'create')));
+create policy "attendance administrators edit attendance policies" on public.attendance_policies
+  for update to authenticated
+  using ((select private.has_permission('attendance', 'update')))
+  with check ((select private.has_permission('attendance', 'update')));
+create policy "HR removes attendance policies" on public.attendance_policies
+  for delete to authenticated using ((select private.has_permission('attendance', 'delete')));
+
+create policy "signed-in users read leave types" on public.leave_types
+  for select to authenticated using (true);
+create policy "leave administrators add leave types" on public.leave_types
+  for insert to authenticated with check ((select private.has_permission('leave', 'create')));
+create policy "leave administrators edit leave types" on public.leave_types
+  for update to authenticated
+  using ((select private.has_permission('leave', 'update')))
+  with check ((select private.has_permission('leave', 'update')));
+create policy "HR removes leave types" on public.leave_types
+  for delete to authenticated using ((select private.has_permission('leave', 'delete')));
+
+create policy "signed-in users read holidays" on public.holidays
+  for select to authenticated using (true);
+create policy "HR adds holidays" on public.holidays
+  for insert to authenticated with check ((select private.has_permission('holidays', 'create')));
+create policy "HR edits holidays" on public.holidays
+  for update to authenticated
+  using ((select private.has_permission('holidays', 'update')))
+  with check ((select private.has_permission('holidays', 'update')));
+create policy "HR removes holidays" on public.holidays
+  for delete to authenticated using ((select private.has_permission('holidays', 'delete')));
+
+create policy "signed-in users read salary components" on public.salary_components
+  for select to authenticated using (true);
+create policy "payroll administrators add salary components" on public.salary_components
+  for insert to authenticated with check ((select private.has_permission('salaries', 'create')));
+create policy "payroll administrators edit salary components" on public.salary_components
+  for update to authenticated
+  using ((select private.has_permission('salaries', 'update')))
+  with check ((select private.has_permission('salaries', 'update')));
+create policy "payroll administrators remove salary components" on public.salary_components
+  for delete to authenticated using ((select private.has_permission('salaries', 'delete')));
+
+-- employees ---------------------------------------------------------------------------------------
+
+grant select, insert, update, delete on public.employees to authenticated;
+
+create policy "employees read their own record" on public.employees
+  for select to authenticated using (id = (select auth.uid()));
+create policy "managers read their reporting line" on public.employees
+  for select to authenticated using (id = any ((select private.reports_of_current_user())::uuid[]));
+create policy "HR reads employees" on public.employees
+  for select to authenticated using ((select private.has_permission('employees', 'read')));
+create policy "HR adds employees" on public.employees
+  for insert to authenticated with check ((select private.has_permission('employees', 'create')));
+create policy "employees update their own contact details" on public.employees
+  for update to authenticated
+  using (id = (select auth.uid())) with check (id = (select auth.uid()));
+create policy "HR updates employees" on public.employees
+  for update to authenticated
+  using ((select private.has_permission('employees', 'update')))
+  with check ((select private.has_permission('employees', 'update')));
+create policy "HR removes employees" on public.employees
+  for delete to authenticated using ((select private.has_permission('employees', 'delete')));
+
+create trigger guard_columns before update on public.employees
+  for each row execute function private.guard_columns('employees', 'update', 'id',
+    'mobile,profile_photo,address,emergency_contact', '');
+
+-- employee_onboarding -----------------------------------------------------------------------------
+
+grant select, insert, update, delete on public.employee_onboarding to authenticated;
+
+create policy "new joiners read their onboarding" on public.employee_onboarding
+  for select to authenticated using (employee_id = (select auth.uid()));
+create policy "HR reads onboarding" on public.employee_onboarding
+  for select to authenticated using ((select private.has_permission('onboarding', 'read')));
+create policy "HR starts onboarding" on public.employee_onboarding
+  for insert to authenticated with check ((select private.has_permission('onboarding', 'create')));
+create policy "HR runs onboarding" on public.employee_onboarding
+  for update to authenticated
+  using ((select private.has_permission('onboarding', 'update')))
+  with check ((select private.has_permission('onboarding', 'update')));
+create policy "HR removes onboarding" on public.employee_onboarding
+  for delete to authenticated using ((select private.has_permission('onboarding', 'delete')));
+
+-- attendance_records ------------------------------------------------------------------------------
+
+grant select, insert, update, delete on public.attendance_records to authenticated;
+
+create policy "employees read their own attendance" on public.attendance_records
+  for select to authenticated using (employee_id = (select auth.uid()));
+create policy "managers read their reporting line's attendance" on public.attendance_records
+  for select to authenticated using (employee_id = any ((select private.reports_of_current_user())::uuid[]));
+create policy "attendance administrators read attendance" on public.attendance_records
+  for select to authenticated using ((select private.has_permission('attendance', 'read')));
+create policy "employees check in from the app" on public.attendance_records
+  for insert to authenticated
+  with check (employee_id = (select auth.uid()) and (select private.is_active_employee())
+              and source = 'app' and approved_by is null);
+create policy "attendance administrators record attendance" on public.attendance_records
+  for insert to authenticated with check ((select private.has_permission('attendance', 'create')));
+create policy "employees check out of an open day" on public.attendance_records
+  for update to authenticated
+  using (employee_id = (select auth.uid()) and check_out_time is null)
+  with check (employee_id = (select auth.uid()));
+create policy "attendance administrators correct attendance" on public.attendance_records
+  for update to authenticated
+  using ((select private.has_permission('attendance', 'update')))
+  with check ((select private.has_permission('attendance', 'update')));
+create policy "HR removes attendance" on public.attendance_records
+  for delete to authenticated using ((select private.has_permission('attendance', 'delete')));
+
+create trigger guard_columns before update on public.attendance_records
+  for each row execute function private.guard_columns('attendance', 'update', 'employee_id',
+    'check_out_time,check_out_location,work_hours,notes', '');
+
+-- leave_balances ----------------------------------------------------------------------------------
+
+grant select, insert, update, delete on public.leave_balances to authenticated;
+
+create policy "employees read their own leave balances" on public.leave_balances
+  for select to authenticated using (employee_id = (select auth.uid()));
+create policy "managers read their reporting line's leave balances" on public.leave_balances
+  for select to authenticated using (employee_id = any ((select private.reports_of_current_user())::uuid[]));
+create policy "leave administrators read leave balances" on public.leave_balances
+  for select to authenticated using ((select private.has_permission('leave', 'read')));
+create policy "leave administrators credit leave" on public.leave_balances
+  for insert to authenticated with check ((select private.has_permission('leave', 'create')));
+create policy "leave administrators adjust leave balances" on public.leave_balances
+  for update to authenticated
+  using ((select private.has_permission('leave', 'update')))
+  with check ((select private.has_permission('leave', 'update')));
+create policy "HR removes leave balances" on public.leave_balances
+  for delete to authenticated using ((select private.has_permission('leave', 'delete')));
+
+-- leave_requests ----------------------------------------------------------------------------------
+
+grant select, insert, update, delete on public.leave_requests to authenticated;
+
+create policy "employees read their own leave requests" on public.leave_requests
+  for select to authenticated using (employee_id = (select auth.uid()));
+create policy "managers read their reporting line's leave requests" on public.leave_requests
+  for select to authenticated using (employee_id = any ((select private.reports_of_current_user())::uuid[]));
+create policy "leave administrators read leave requests" on public.leave_requests
+  for select to authenticated using ((select private.has_permission('leave', 'read')));
+create policy "employees apply for leave" on public.leave_requests
+  for insert to authenticated
+  with check (employee_id = (select auth.uid()) and (select private.is_active_employee())
+              and status = 'pending' and approved_by is null and approved_date is null);
+create policy "leave administrators record leave" on public.leave_requests
+  for insert to authenticated with check ((select private.has_permission('leave', 'create')));
+create policy "employees edit or cancel their pending leave" on public.leave_requests
+  for update to authenticated
+  using (employee_id = (select auth.uid()) and status = 'pending')
+  with check (employee_id = (select auth.uid()) and status in ('pending', 'cancelled')
+              and approved_by is null and approved_date is null);
+create policy "managers decide their reporting line's pending leave" on public.leave_requests
+  for update to authenticated
+  using (employee_id = any ((select private.reports_of_current_user())::uuid[]) and status = 'pending')
+  with check (employee_id = any ((select private.reports_of_current_user())::uuid[])
+              and status in ('pending', 'approved', 'rejected')
+              and (approved_by is null or approved_by = (select auth.uid())));
+create policy "leave administrators decide leave" on public.leave_requests
+  for update to authenticated
+  using ((select private.has_permission('leave', 'update')))
+  with check ((select private.has_permission('leave', 'update')));
+create policy "HR removes leave requests" on public.leave_requests
+  for delete to authenticated using ((select private.has_permission('leave', 'delete')));
+
+create trigger guard_columns before update on public.leave_requests
+  for each row execute function private.guard_columns('leave', 'update', 'employee_id',
+    'status,reason,documents,from_date,to_date,leave_type,leave_type_id',
+    'status,approved_by,approved_date,rejection_reason');
+
+-- overtime_records --------------------------------------------------------------------------------
+
+grant select, insert, update, delete on public.overtime_records to authenticated;
+
+create policy "employees read their own overtime" on public.overtime_records
+  for select to authenticated using (employee_id = (select auth.uid()));
+create policy "managers read their reporting line's overtime" on public.overtime_records
+  for select to authenticated using (employee_id = any ((select private.reports_of_current_user())::uuid[]));
+create policy "attendance administrators read overtime" on public.overtime_records
+  for select to authenticated using ((select private.has_permission('attendance', 'read')));
+create policy "employees claim overtime" on public.overtime_records
+  for insert to authenticated
+  with check (employee_id = (select auth.uid()) and (select private.is_active_employee())
+              and status = 'pending' and approved_by is null and approved_at is null
+              and amount = 0 and salary_record_id is null);
+create policy "attendance administrators record overtime" on public.overtime_records
+  for insert to authenticated with check ((select private.has_permission('attendance', 'create')));
+create policy "employees edit their pending overtime claims" on public.overtime_records
+  for update to authenticated
+  using (employee_id = (select auth.uid()) and status = 'pending')
+  with check (employee_id = (select auth.uid()) and status = 'pending' and approved_by is null and approved_at is null);
+create policy "managers decide their reporting line's overtime" on public.overtime_records
+  for update to authenticated
+  using (employee_id = any ((select private.reports_of_current_user())::uuid[]) and status = 'pending')
+  with check (employee_id = any ((select private.reports_of_current_user())::uuid[])
+              and status in ('pending', 'approved', 'rejected')
+              and (approved_by is null or approved_by = (select auth.uid())));
+create policy "attendance administrators settle overtime" on public.overtime_records
+  for update to authenticated
+  using ((select private.has_permission('attendance', 'update')))
+  with check ((select private.has_permission('attendance', 'update')));
+create policy "HR removes overtime" on public.overtime_records
+  for delete to authenticated using ((select private.has_permission('attendance', 'delete')));
+
+create trigger guard_columns before update on public.overtime_records
+  for each row execute function private.guard_columns('attendance', 'update', 'employee_id',
+    'work_date,hours,reason,attendance_record_id', 'status,approved_by,approved_at');
+
+-- performance_reviews -----------------------------------------------------------------------------
+
+grant select, insert, update, delete on public.performance_reviews to authenticated;
+
+create policy "employees read their shared reviews" on public.performance_reviews
+  for select to authenticated using (employee_id = (select auth.uid()) and status <> 'draft');
+create policy "reviewers read the reviews they write" on public.performance_reviews
+  for select to authenticated using (reviewer_id = (select auth.uid()));
+create policy "managers read their reporting line's reviews" on public.performance_reviews
+  for select to authenticated using (employee_id = any ((select private.reports_of_current_user())::uuid[]));
+create policy "HR reads reviews" on public.performance_reviews
+  for select to authenticated using ((select private.has_permission('performance', 'read')));
+create policy "managers draft reviews of their reporting line" on public.performance_reviews
+  for insert to authenticated
+  with check (reviewer_id = (select auth.uid()) and employee_id = any ((select private.reports_of_current_user())::uuid[])
+              and status = 'draft' and employee_comments is null);
+create policy "HR records reviews" on public.performance_reviews
+  for insert to authenticated with check ((select private.has_permission('performance', 'create')));
+create policy "employees comment on and acknowledge their review" on public.performance_reviews
+  for update to authenticated
+  using (employee_id = (select auth.uid()) and status in ('submitted', 'acknowledged'))
+  with check (employee_id = (select auth.uid()) and status in ('submitted', 'acknowledged'));
+create policy "reviewers edit and submit their drafts" on public.performance_reviews
+  for update to authenticated
+  using (reviewer_id = (select auth.uid()) and status = 'draft')
+  with check (reviewer_id = (select auth.uid()) and status in ('draft', 'submitted'));
+create policy "HR edits reviews" on public.performance_reviews
+  for update to authenticated
+  using ((select private.has_permission('performance', 'update')))
+  with check ((select private.has_permission('performance', 'update')));
+create policy "HR removes reviews" on public.performance_reviews
+  for delete to authenticated using ((select private.has_permission('performance', 'delete')));
+
+create trigger guard_columns before update on public.performance_reviews
+  for each row execute function private.guard_columns('performance', 'update', 'employee_id',
+    'employee_comments,status',
+    'review_type,review_period_start,review_period_end,overall_rating,technical_rating,communication_rating,'
+    'teamwork_rating,leadership_rating,goals,achievements,areas_of_improvement,reviewer_comments,action_plan,'
+    'review_date,status');
+
+-- training_records --------------------------------------------------------------------------------
+
+grant select, insert, update, delete on public.training_records to authenticated;
+
+create policy "employees read their own training" on public.training_records
+  for select to authenticated using (employee_id = (select auth.uid()));
+create policy "managers read their reporting line's training" on public.training_records
+  for select to authenticated using (employee_id = any ((select private.reports_of_current_user())::uuid[]));
+create policy "training administrators read training" on public.training_records
+  for select to authenticated using ((select private.has_permission('training', 'read')));
+create policy "training administrators assign training" on public.training_records
+  for insert to authenticated with check ((select private.has_permission('training', 'create')));
+create policy "training administrators record training" on public.training_records
+  for update to authenticated
+  using ((select private.has_permission('training', 'update')))
+  with check ((select private.has_permission('training', 'update')));
+create policy "HR removes training" on public.training_records
+  for delete to authenticated using ((select private.has_permission('training', 'delete')));
+
+-- salary_structures and salary_records ------------------------------------------------------------
+
+-- Managers get nothing here: pay is between the employee, HR, finance and the directors.
+grant select, insert, update, delete on public.salary_structures, public.salary_records to authenticated;
+
+create policy "employees read their own approved salary structures" on public.salary_structures
+  for select to authenticated using (employee_id = (select auth.uid()) and status <> 'draft');
+create policy "payroll readers read salary structures" on public.salary_structures
+  for select to authenticated using ((select private.has_permission('salaries', 'read')));
+create policy "HR sets salary structures" on public.salary_structures
+  for insert to authenticated with check ((select private.has_permission('salaries', 'create')));
+create policy "HR revises salary structures" on public.salary_structures
+  for update to authenticated
+  using ((select private.has_permission('salaries', 'update')))
+  with check ((select private.has_permission('salaries', 'update')));
+create policy "HR removes salary structures" on public.salary_structures
+  for delete to authenticated using ((select private.has_permission('salaries', 'delete')));
+
+create policy "employees read their own salary records" on public.salary_records
+  for select to authenticated using (employee_id = (select auth.uid()));
+create policy "payroll readers read salary records" on public.salary_records
+  for select to authenticated using ((select private.has_permission('salaries', 'read')));
+create policy "HR runs payroll" on public.salary_records
+  for insert to authenticated with check ((select private.has_permission('salaries', 'create')));
+create policy "HR corrects payroll" on public.salary_records
+  for update to authenticated
+  using ((select private.has_permission('salaries', 'update')))
+  with check ((select private.has_permission('salaries', 'update')));
+create policy "HR removes salary records" on public.salary_records
+  for delete to authenticated using ((select private.has_permission('salaries', 'delete')));
