@@ -570,6 +570,34 @@ select g.role_code, m.code, null, g.actions
  order by g.role_code, cardinality(g.only_modules) desc, m.sort_order
 on conflict (role_id, module_id, sub_module_id) do nothing;
 
+-- ==========================================================================================
+-- Salaries for finance (added with V25__security_people.sql) ---------------------------------
+-- ==========================================================================================
+
+-- Finance and accounts disburse payroll and book it, so they read salary structures and
+-- records (not change them: that stays with HR).
+insert into public.role_permissions (role_id, module_id, sub_module_id, permissions)
+values
+  ('finance_department', 'salaries', null, array['read', 'export']),
+  ('accounts_department', 'salaries', null, array['read'])
+on conflict (role_id, module_id, sub_module_id) do nothing;
+
+-- Operations security (V28) ----------------------------------------------------------------
+
+-- Inventory is run by admin and its purchase orders are approved by finance (never by the
+-- author, which V28 enforces). Admin's inventory row is widened only while it still holds
+-- the original seeded {read}, so a grant an administrator changed is left alone.
+update public.role_permissions
+   set permissions = array['read', 'create', 'update', 'export']
+ where role_id = 'admin' and module_id = 'inventory' and sub_module_id is null
+   and permissions = array['read'];
+
+insert into public.role_permissions (role_id, module_id, sub_module_id, permissions)
+values
+  ('finance_department', 'inventory', null, array['read', 'approve']),
+  ('accounts_department', 'inventory', null, array['read'])
+on conflict (role_id, module_id, sub_module_id) do nothing;
+
 -- seeds/30_hr.sql --------------------------------------------------
 
 -- Reference HR data: leave types with Indian statutory norms, the 2026 holiday calendar

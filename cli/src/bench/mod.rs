@@ -1,0 +1,34 @@
+//! `ombaro bench ...`: performance measured as ratios against a baseline taken in the same
+//! run on the same cluster, because absolute timings on a shared machine mean little.
+
+pub mod rls;
+
+use std::time::Duration;
+
+/// Latency summary of one measured query.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub runs: usize,
+    pub p50: Duration,
+    pub p99: Duration,
+    pub mean: Duration,
+}
+
+impl Summary {
+    pub fn of(mut samples: Vec<Duration>) -> Self {
+        samples.sort();
+        let runs = samples.len().max(1);
+        let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
+        let total: Duration = samples.iter().sum();
+        Self {
+            runs: samples.len(),
+            p50: at(0.50),
+            p99: at(0.99),
+            mean: total / runs as u32,
+        }
+    }
+}
+
+pub fn millis(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
