@@ -166,13 +166,21 @@ async fn time_as(
     params: &[&(dyn ToSql + Sync)],
 ) -> anyhow::Result<(Duration, usize)> {
     let started = Instant::now();
-    let tx = match claims {
-        Some(claims) => db::begin_as(client, "authenticated", claims).await?,
-        None => client.transaction().await?,
-    };
+    let tx = begin(client, claims).await?;
     let rows = tx.query(sql, params).await?;
     tx.commit().await?;
     Ok((started.elapsed(), rows.len()))
+}
+
+/// A transaction as the persona (RLS applies) or, without claims, as the connecting superuser.
+async fn begin<'a>(
+    client: &'a mut Client,
+    claims: Option<&serde_json::Value>,
+) -> Result<tokio_postgres::Transaction<'a>, tokio_postgres::Error> {
+    match claims {
+        Some(claims) => db::begin_as(client, "authenticated", claims).await,
+        None => client.transaction().await,
+    }
 }
 
 async fn explain(
@@ -181,10 +189,7 @@ async fn explain(
     sql: &str,
     params: &[&(dyn ToSql + Sync)],
 ) -> anyhow::Result<String> {
-    let tx = match claims {
-        Some(claims) => db::begin_as(client, "authenticated", claims).await?,
-        None => client.transaction().await?,
-    };
+    let tx = begin(client, claims).await?;
     let rows = tx.query(&format!("explain (analyze, buffers) {sql}"), params).await?;
     tx.rollback().await?;
     Ok(rows
