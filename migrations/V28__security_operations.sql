@@ -30,20 +30,7 @@
 
 -- Shared helpers ---------------------------------------------------------------------------
 
--- Columns whose value differs between two row images (updated_at aside), for triggers that
--- let a caller change only some of the columns a shared column grant lets through. The same
--- definition as V26's, so whichever of the two runs last leaves it unchanged.
-create or replace function private.changed_columns(old_row jsonb, new_row jsonb)
-returns text[]
-language sql
-immutable
-set search_path = ''
-as $$
-  select coalesce(array_agg(n.key order by n.key), '{}')
-    from jsonb_each(new_row) n
-   where n.value is distinct from old_row -> n.key
-     and n.key <> 'updated_at'
-$$;
+-- private.changed_columns(old, new), the columns an update changed, comes from V26.
 
 -- True when the statement comes from an app through the API roles; service_role, the
 -- definer functions and maintenance sessions are trusted.
