@@ -28,6 +28,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub fn app(state: AppState) -> Router {
     let functions = Router::new()
         .route("/health", get(health))
+        .nest(ombaro_booking::service::MOUNT, ombaro_booking::service::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), require_jwt));
 
     Router::new()

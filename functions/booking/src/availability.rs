@@ -490,6 +490,103 @@ pub fn best_therapist(input: &AvailabilityInput, slot: &Slot) -> Option<Therapis
     rank_therapists(input, slot).into_iter().next()
 }
 
+// ---------------------------------------------------------------------------------------
+// One requested start
+
+/// Why a requested start cannot be booked, most basic reason first. `code()` is stable and
+/// goes to clients as-is; [`SlotRefusal::is_conflict`] tells a taken slot (worth retrying
+/// with another time or therapist) from a request that can never succeed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SlotRefusal {
+    #[error("the start is in the past")]
+    InPast,
+    #[error("bookings need at least {minutes} minutes' notice")]
+    TooSoon { minutes: u32 },
+    #[error("bookings open at most {days} days ahead")]
+    BeyondHorizon { days: u32 },
+    #[error("the vendor is closed that day{}", .holiday.as_ref().map(|h| format!(" ({h})")).unwrap_or_default())]
+    Closed { holiday: Option<String> },
+    #[error("the session would not fit inside the vendor's opening hours")]
+    OutsideOpeningHours,
+    #[error("starts are offered every {granularity} minutes from midnight")]
+    OffGrid { granularity: u32 },
+    #[error("no therapist is free for that slot")]
+    Unavailable,
+    #[error("that therapist is not free for that slot")]
+    TherapistUnavailable,
+}
+
+impl SlotRefusal {
+    pub fn code(&self) -> &'static str {
+        match self {
+            SlotRefusal::InPast => "start_in_past",
+            SlotRefusal::TooSoon { .. } => "too_short_notice",
+            SlotRefusal::BeyondHorizon { .. } => "beyond_booking_horizon",
+            SlotRefusal::Closed { .. } => "vendor_closed",
+            SlotRefusal::OutsideOpeningHours => "outside_opening_hours",
+            SlotRefusal::OffGrid { .. } => "start_off_grid",
+            SlotRefusal::Unavailable => "slot_unavailable",
+            SlotRefusal::TherapistUnavailable => "therapist_unavailable",
+        }
+    }
+
+    /// The slot exists but someone else holds it: the same request may succeed later.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, SlotRefusal::Unavailable | SlotRefusal::TherapistUnavailable)
+    }
+}
+
+/// The slot starting at `start` on `input.date`, if it can be booked (with `therapist`, when
+/// one is asked for), or the first reason it cannot. Agrees with [`free_slots`]: `Ok` exactly
+/// when `free_slots` lists a slot at `start` (that includes `therapist`).
+pub fn check_start(input: &AvailabilityInput, start: DateTime<Utc>, therapist: Option<&Id>) -> Result<Slot, SlotRefusal> {
+    let rules = &input.vendor;
+    if start <= input.now {
+        return Err(SlotRefusal::InPast);
+    }
+    if start < input.now + Duration::minutes(i64::from(rules.min_notice_minutes)) {
+        return Err(SlotRefusal::TooSoon {
+            minutes: rules.min_notice_minutes,
+        });
+    }
+    if start > input.now + Duration::days(i64::from(rules.booking_horizon_days)) {
+        return Err(SlotRefusal::BeyondHorizon {
+            days: rules.booking_horizon_days,
+        });
+    }
+    if let Some(h) = input.holidays.iter().find(|h| h.date == input.date && h.blocks_bookings) {
+        return Err(SlotRefusal::Closed {
+            holiday: Some(h.name.clone()),
+        });
+    }
+    let windows = opening_windows(input);
+    if windows.is_empty() {
+        return Err(SlotRefusal::Closed { holiday: None });
+    }
+    let local = start.with_timezone(&rules.timezone);
+    let from = if local.date_naive() == input.date {
+        LocalTime::of(local.time()).minutes()
+    } else {
+        return Err(SlotRefusal::OutsideOpeningHours);
+    };
+    let to = from + input.duration_minutes.get();
+    if !windows.iter().any(|&(open, close)| open <= from && to <= close) {
+        return Err(SlotRefusal::OutsideOpeningHours);
+    }
+    let step = input.granularity_minutes.get();
+    if from % step != 0 || local.time() != chrono::NaiveTime::MIN + Duration::minutes(i64::from(from)) {
+        return Err(SlotRefusal::OffGrid { granularity: step });
+    }
+    let slot = free_slots(input)
+        .into_iter()
+        .find(|s| s.start == start)
+        .ok_or(SlotRefusal::Unavailable)?;
+    match therapist {
+        Some(id) if !slot.therapist_ids.contains(id) => Err(SlotRefusal::TherapistUnavailable),
+        _ => Ok(slot),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -1013,4 +1110,84 @@ mod tests {
         let bad = json.replace("\"latitude\": 19.0728", "\"latitude\": 99.0");
         assert!(serde_json::from_str::<AvailabilityInput>(&bad).is_err());
     }
+
+    #[test]
+    fn check_start_gives_the_first_reason() {
+        let input = base();
+        let at = |h, m| ist(2025, 10, 15, h, m);
+        let slot = check_start(&input, at(11, 0), None).unwrap();
+        assert_eq!(slot.therapist_ids, vec![id("asha")]);
+        assert!(check_start(&input, at(11, 0), Some(&id("asha"))).is_ok());
+        assert_eq!(
+            check_start(&input, at(11, 0), Some(&id("ravi"))),
+            Err(SlotRefusal::TherapistUnavailable)
+        );
+        assert_eq!(check_start(&input, ist(2025, 10, 14, 8, 0), None), Err(SlotRefusal::InPast));
+        assert_eq!(
+            check_start(&input, ist(2025, 10, 14, 9, 30), None),
+            Err(SlotRefusal::TooSoon { minutes: 60 })
+        );
+        assert_eq!(
+            check_start(&input, ist(2025, 12, 1, 11, 0), None),
+            Err(SlotRefusal::BeyondHorizon { days: 30 })
+        );
+        // Opens at 10:00 and closes at 20:00: 09:00 and 19:30 (ends 20:30) do not fit.
+        assert_eq!(check_start(&input, at(9, 0), None), Err(SlotRefusal::OutsideOpeningHours));
+        assert_eq!(check_start(&input, at(19, 30), None), Err(SlotRefusal::OutsideOpeningHours));
+        assert_eq!(
+            check_start(&input, at(11, 15), None),
+            Err(SlotRefusal::OffGrid { granularity: 60 })
+        );
+        // Open, on the grid, but the only therapist's shift ends at 18:00.
+        let refusal = check_start(&input, at(18, 0), None).unwrap_err();
+        assert_eq!(refusal, SlotRefusal::Unavailable);
+        assert!(refusal.is_conflict());
+        assert_eq!(refusal.code(), "slot_unavailable");
+    }
+
+    #[test]
+    fn check_start_agrees_with_free_slots() {
+        let mut input = base();
+        input.granularity_minutes = Minutes(30);
+        input.therapists[0].busy.push(Busy {
+            start: ist(2025, 10, 15, 12, 0),
+            end: ist(2025, 10, 15, 13, 0),
+            travel_buffer_minutes: 30,
+        });
+        let listed: Vec<DateTime<Utc>> = free_slots(&input).into_iter().map(|s| s.start).collect();
+        for minutes in (0..24 * 60).step_by(30) {
+            let start = ist(2025, 10, 15, 0, 0) + Duration::minutes(minutes);
+            assert_eq!(
+                check_start(&input, start, None).is_ok(),
+                listed.contains(&start),
+                "{start}"
+            );
+        }
+    }
+
+    #[test]
+    fn holidays_and_closed_days_close() {
+        let mut input = base();
+        input.holidays.push(Holiday {
+            date: wed(),
+            name: "Diwali".into(),
+            blocks_bookings: true,
+        });
+        let refusal = check_start(&input, ist(2025, 10, 15, 11, 0), None).unwrap_err();
+        assert_eq!(refusal.code(), "vendor_closed");
+        assert!(refusal.to_string().contains("Diwali"));
+        input.holidays.clear();
+        input.opening_hours.push(OpeningHours {
+            day_of_week: None,
+            specific_date: Some(wed()),
+            open_time: None,
+            close_time: None,
+            is_closed: true,
+        });
+        assert_eq!(
+            check_start(&input, ist(2025, 10, 15, 11, 0), None),
+            Err(SlotRefusal::Closed { holiday: None })
+        );
+    }
+
 }

@@ -7,7 +7,8 @@
 //! - [`pricing`]: [`pricing::quote`], an itemised quote from catalogue rows and choices;
 //! - [`availability`]: [`availability::free_slots`] and [`availability::best_therapist`];
 //! - [`lifecycle`]: booking and assignment status machines, cancellation and reschedule rules;
-//! - `wasm` (feature `wasm`): JSON exports of `quote` and `free_slots`.
+//! - `wasm` (feature `wasm`): JSON exports of `quote` and `free_slots`;
+//! - [`service`] (feature `server`): the HTTP service over all of it.
 
 pub mod availability;
 pub mod lifecycle;
@@ -15,6 +16,8 @@ pub mod money;
 pub mod pricing;
 pub mod types;
 
+#[cfg(feature = "server")]
+pub mod service;
 #[cfg(feature = "wasm")]
 pub mod wasm;
 
