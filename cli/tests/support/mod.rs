@@ -5,6 +5,8 @@
 
 use std::sync::Arc;
 
+pub mod world;
+
 use ombaro_common::{jwt::JwtKeys, testing::TestDb, AppState};
 
 pub const TEST_SECRET: &str = "test-secret-with-at-least-thirty-two-characters";
@@ -19,6 +21,11 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> Self {
+        // Server logs go to the test's captured output: shown only when a test fails.
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("warn,ombaro=info"))
+            .try_init();
         let db = TestDb::new().await;
         let keys = JwtKeys::new(TEST_SECRET);
         let state = AppState {

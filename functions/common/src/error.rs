@@ -110,7 +110,12 @@ impl From<tokio_postgres::Error> for ApiError {
             }
             "42501" => ApiError::forbidden("forbidden", db.message()).with_details(details),
             "57014" => ApiError::unavailable("timeout", "the database took too long to answer"),
-            _ => ApiError::internal(err),
+            // Logged with the server's words (`db error` alone says nothing); never sent.
+            _ => ApiError::internal(format!(
+                "{code} {}{}",
+                db.message(),
+                db.where_().map(|w| format!(" ({w})")).unwrap_or_default()
+            )),
         }
     }
 }

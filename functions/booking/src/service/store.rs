@@ -622,7 +622,11 @@ pub async fn insert_booking(tx: &Transaction<'_>, b: &NewBooking<'_>) -> Result<
         Some(p) => (Some(p.latitude), Some(p.longitude)),
         None => (None, None),
     };
-    let gender = serde_json::to_value(b.gender_preference).map_err(ApiError::internal)?;
+    let gender = match b.gender_preference {
+        GenderPreference::Any => "any",
+        GenderPreference::Female => "female",
+        GenderPreference::Male => "male",
+    };
     let tax_bps = i32::try_from(q.tax_rate_bps.get()).map_err(ApiError::internal)?;
     let params: [&(dyn ToSql + Sync); 21] = [
         &b.customer_id,
@@ -662,7 +666,7 @@ pub async fn insert_booking(tx: &Transaction<'_>, b: &NewBooking<'_>) -> Result<
                     else extensions.st_setsrid(extensions.st_makepoint($7::float8, $6::float8), 4326)::extensions.geography end,
                $8, $9, $10, now() + make_interval(mins => $11::int8::int4),
                $12, $13, ($14::int4 / 100.0)::numeric(5,2), $15, $16, $17,
-               $18, $19, $20 #>> '{}', $21, $22)
+               $18, $19, $20, $21, $22)
              returning id",
             &all,
         )
