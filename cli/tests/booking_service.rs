@@ -112,3 +112,281 @@ async fn slots_show_what_is_free() {
         .await;
     assert_eq!((status, err["code"].as_str()), (400, Some("invalid_query")));
 }
+
+/// A coupon code of a 20 % promotion, with the promotion's and the coupon's limits as given.
+async fn coupon(app: &TestApp, w: &World, code: &str, valid_to: &str, promo_used: (i32, i32), coupon_used: (i32, i32)) {
+    app.db
+        .client()
+        .await
+        .batch_execute(&format!(
+            "with p as (
+               insert into public.promotions (code, name, type, discount_value, max_discount_amount, valid_from, valid_to,
+                                              total_usage_limit, current_usage_count, created_by)
+               values ('PROMO_{code}', 'Twenty off', 'percentage', 2000, 100000, now() - interval '30 days', {valid_to},
+                       {}, {}, '{}')
+               returning id
+             )
+             insert into public.coupon_codes (code, promotion_id, max_uses, times_used)
+             select '{code}', p.id, {}, {} from p",
+            promo_used.1, promo_used.0, w.marketer, coupon_used.1, coupon_used.0
+        ))
+        .await
+        .expect("creating a coupon");
+}
+
+#[tokio::test]
+async fn bad_requests_are_refused_with_a_code_and_nothing_written() {
+    let app = TestApp::spawn().await;
+    let w = World::new(&app).await;
+    let token = app.user_token(w.customer);
+    let day = weekday_ahead(2);
+    let start = ist_at(day, 14, 0);
+    coupon(&app, &w, "OLDDEAL", "now() - interval '1 day'", (0, 100), (0, 5)).await;
+    coupon(&app, &w, "SOLDOUT", "now() + interval '30 days'", (1, 1), (0, 5)).await;
+    coupon(&app, &w, "USEDUP", "now() + interval '30 days'", (0, 100), (1, 1)).await;
+
+    let with = |edit: &dyn Fn(&mut Value)| {
+        let mut body = w.request(&start);
+        edit(&mut body);
+        body
+    };
+    let cases: Vec<(&str, Value, u16, &str)> = vec![
+        ("unknown field", with(&|b| b["discount"] = json!(100)), 422, "invalid_request"),
+        ("tampered price", with(&|b| b["items"][0]["price"] = json!(1)), 422, "invalid_request"),
+        ("missing items", with(&|b| b["items"] = json!([])), 422, "invalid_request"),
+        ("unknown service", with(&|b| b["items"][0]["service_id"] = json!(uuid::Uuid::new_v4())), 422, "unknown_service"),
+        ("unknown vendor", with(&|b| b["vendor_id"] = json!(uuid::Uuid::new_v4())), 404, "vendor_not_found"),
+        ("duration not offered", with(&|b| b["items"][0]["duration_minutes"] = json!(45)), 422, "duration_not_offered"),
+        ("past date", with(&|b| b["start"] = json!(ist_at(-1, 14, 0))), 422, "start_in_past"),
+        ("too soon", with(&|b| b["start"] = json!(chrono::Utc::now() + chrono::Duration::minutes(20))), 422, "too_short_notice"),
+        ("beyond horizon", with(&|b| b["start"] = json!(ist_at(40, 14, 0))), 422, "beyond_booking_horizon"),
+        ("before opening", with(&|b| b["start"] = json!(ist_at(day, 8, 0))), 422, "outside_opening_hours"),
+        ("runs past closing", with(&|b| b["start"] = json!(ist_at(day, 20, 30))), 422, "outside_opening_hours"),
+        ("off the grid", with(&|b| b["start"] = json!(ist_at(day, 14, 10))), 422, "start_off_grid"),
+        ("expired coupon", with(&|b| b["coupon_code"] = json!("OLDDEAL")), 422, "promotion_expired"),
+        ("exhausted promotion", with(&|b| b["coupon_code"] = json!("SOLDOUT")), 422, "promotion_exhausted"),
+        ("used-up coupon", with(&|b| b["coupon_code"] = json!("USEDUP")), 422, "promotion_exhausted"),
+        ("unknown coupon", with(&|b| b["coupon_code"] = json!("NOSUCH")), 422, "unknown_coupon"),
+        ("another customer's address", with(&|b| {
+            b["booking_type"] = json!("home_service");
+            b["address_id"] = json!(w.other_address);
+        }), 422, "address_not_found"),
+        ("home visit without a place", with(&|b| b["booking_type"] = json!("home_service")), 422, "location_required"),
+        ("stale price", with(&|b| b["expected_total_amount"] = json!(100)), 409, "price_changed"),
+        ("therapist of another vendor", with(&|b| b["therapist_id"] = json!(uuid::Uuid::new_v4())), 409, "therapist_unavailable"),
+    ];
+    for (name, body, status, code) in cases {
+        let (got, err) = app.post_json("/bookings", &token, &body).await;
+        assert_eq!((got, err["code"].as_str()), (status, Some(code)), "{name}: {err}");
+        assert!(err["message"].as_str().is_some_and(|m| !m.is_empty()), "{name}: {err}");
+        assert_eq!(app.count(WRITES).await, 0, "{name} wrote rows");
+    }
+
+    // Bodies that are not JSON, too big, or not sent as JSON.
+    let url = app.url("/functions/v1/booking-service/bookings");
+    let raw = |body: Vec<u8>, content_type: &'static str| {
+        app.http
+            .post(&url)
+            .bearer_auth(&token)
+            .header("content-type", content_type)
+            .body(body)
+    };
+    let resp = raw(b"{\"vendor_id\": ".to_vec(), "application/json").send().await.unwrap();
+    assert_eq!(resp.status(), 400);
+    assert_eq!(resp.json::<Value>().await.unwrap()["code"], "malformed_json");
+    let mut big = w.request(&start);
+    big["special_instructions"] = json!("x".repeat(900));
+    big["items"] = json!(vec![big["items"][0].clone(); 2000]);
+    let resp = raw(serde_json::to_vec(&big).unwrap(), "application/json").send().await.unwrap();
+    assert_eq!(resp.status(), 413);
+    assert_eq!(resp.json::<Value>().await.unwrap()["code"], "payload_too_large");
+    let resp = raw(serde_json::to_vec(&w.request(&start)).unwrap(), "text/plain").send().await.unwrap();
+    assert_eq!(resp.status(), 415);
+    assert_eq!(app.count(WRITES).await, 0);
+
+    // Without a user: 401; with an API key but no user: 401.
+    let (status, _) = app.post_json("/bookings", &app.anon_key(), &w.request(&start)).await;
+    assert_eq!(status, 401);
+
+    // A taken slot: the first booking holds Asha at 14:00; asking for her again is a 409.
+    let mut first = w.request(&start);
+    first["therapist_id"] = json!(w.asha);
+    assert_eq!(app.post_json("/bookings", &token, &first).await.0, 201);
+    let before = app.count(WRITES).await;
+    let (status, err) = app.post_json("/bookings", &app.user_token(w.other_customer), &first).await;
+    assert_eq!((status, err["code"].as_str()), (409, Some("therapist_unavailable")), "{err}");
+    assert_eq!(app.count(WRITES).await, before);
+}
+
+#[tokio::test]
+async fn coupons_discount_and_are_counted_once() {
+    let app = TestApp::spawn().await;
+    let w = World::new(&app).await;
+    coupon(&app, &w, "WELCOME20", "now() + interval '30 days'", (0, 100), (0, 1)).await;
+    let mut body = w.request(&ist_at(weekday_ahead(2), 14, 0));
+    body["coupon_code"] = json!("welcome20");
+    let (status, quote) = app.post_json("/quote", &app.user_token(w.customer), &body).await;
+    assert_eq!(status, 200, "{quote}");
+    // 20 % of ₹2,748.90.
+    assert_eq!(quote["quote"]["discount_amount"], 54978);
+    let (status, booking) = app.post_json("/bookings", &app.user_token(w.customer), &body).await;
+    assert_eq!(status, 201, "{booking}");
+    assert_eq!(booking["discount_amount"], 54978);
+    assert_eq!(
+        app.count("select count(*) from public.promotion_usage").await,
+        1,
+        "the redemption is recorded"
+    );
+    assert_eq!(
+        app.count("select times_used::int8 from public.coupon_codes where code = 'WELCOME20'").await,
+        1
+    );
+    // The single-use coupon is spent.
+    body["start"] = json!(ist_at(weekday_ahead(2), 16, 0));
+    let (status, err) = app.post_json("/bookings", &app.user_token(w.other_customer), &body).await;
+    assert_eq!((status, err["code"].as_str()), (422, Some("promotion_exhausted")), "{err}");
+}
+
+#[tokio::test]
+async fn a_retried_request_with_the_same_key_returns_the_first_booking() {
+    let app = TestApp::spawn().await;
+    let w = World::new(&app).await;
+    let token = app.user_token(w.customer);
+    let body = w.request(&ist_at(2, 15, 0));
+    let send = |key: &'static str, body: Value| {
+        app.http
+            .post(app.url("/functions/v1/booking-service/bookings"))
+            .bearer_auth(&token)
+            .header("idempotency-key", key)
+            .json(&body)
+            .send()
+    };
+    let first = send("retry-key-0001", body.clone()).await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    let again = send("retry-key-0001", body.clone()).await.unwrap();
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(again["booking_number"], first["booking_number"]);
+    assert_eq!(app.count("select count(*) from public.bookings").await, 1);
+
+    // Concurrent retries: still one booking.
+    let body2 = w.request(&ist_at(2, 17, 0));
+    let results = futures_util::future::join_all((0..5).map(|_| send("retry-key-0002", body2.clone()))).await;
+    let ids: std::collections::BTreeSet<String> = futures_util::future::join_all(results.into_iter().map(|r| async {
+        let r = r.unwrap();
+        assert_eq!(r.status(), 201);
+        r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+    }))
+    .await
+    .into_iter()
+    .collect();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    assert_eq!(app.count("select count(*) from public.bookings").await, 2);
+
+    // The same key for a different booking is refused.
+    let resp = send("retry-key-0001", w.request(&ist_at(2, 18, 0))).await.unwrap();
+    assert_eq!(resp.status(), 422);
+    assert_eq!(resp.json::<Value>().await.unwrap()["code"], "idempotency_key_reused");
+    let resp = send("short", body).await.unwrap();
+    assert_eq!(resp.status(), 400);
+}
+
+#[tokio::test]
+async fn fifty_customers_racing_for_one_slot_get_one_booking() {
+    let app = TestApp::spawn().await;
+    let w = World::new(&app).await;
+    let mut body = w.request(&ist_at(3, 12, 0));
+    body["therapist_id"] = json!(w.ravi);
+    let token = app.user_token(w.customer);
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(50));
+    let requests = (0..50).map(|_| {
+        let (barrier, body, token, url, http) = (
+            barrier.clone(),
+            body.clone(),
+            token.clone(),
+            app.url("/functions/v1/booking-service/bookings"),
+            app.http.clone(),
+        );
+        tokio::spawn(async move {
+            barrier.wait().await;
+            let resp = http.post(url).bearer_auth(token).json(&body).send().await.unwrap();
+            let status = resp.status().as_u16();
+            (status, resp.json::<Value>().await.unwrap())
+        })
+    });
+    let outcomes: Vec<(u16, Value)> = futures_util::future::join_all(requests)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let created = outcomes.iter().filter(|(s, _)| *s == 201).count();
+    let conflicts: Vec<&Value> = outcomes.iter().filter(|(s, _)| *s == 409).map(|(_, b)| b).collect();
+    assert_eq!((created, conflicts.len()), (1, 49), "{outcomes:?}");
+    assert!(conflicts.iter().all(|b| {
+        matches!(b["code"].as_str(), Some("slot_unavailable" | "therapist_unavailable"))
+            && b["message"].as_str().is_some_and(|m| m.contains("therapist"))
+    }));
+    assert_eq!(app.count("select count(*) from public.bookings").await, 1, "losers left nothing");
+    assert_eq!(
+        app.count("select count(*) from public.therapist_assignments where status = 'assigned'").await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn an_expired_hold_frees_the_slot() {
+    let app = TestApp::spawn().await;
+    let w = World::new(&app).await;
+    let mut body = w.request(&ist_at(2, 10, 0));
+    body["therapist_id"] = json!(w.asha);
+    let (status, held) = app.post_json("/bookings", &app.user_token(w.customer), &body).await;
+    assert_eq!(status, 201);
+    let (status, _) = app.post_json("/bookings", &app.user_token(w.other_customer), &body).await;
+    assert_eq!(status, 409, "a live hold keeps the slot");
+    app.db
+        .client()
+        .await
+        .execute(
+            "update public.bookings set hold_expires_at = now() - interval '1 minute' where id = $1::text::uuid",
+            &[&held["id"].as_str().unwrap()],
+        )
+        .await
+        .unwrap();
+    let (status, taken) = app.post_json("/bookings", &app.user_token(w.other_customer), &body).await;
+    assert_eq!(status, 201, "{taken}");
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from public.bookings where id = '{}' and status = 'cancelled'",
+            held["id"].as_str().unwrap()
+        ))
+        .await,
+        1,
+        "the lapsed hold was released"
+    );
+}
+
+#[tokio::test]
+async fn home_visits_go_to_therapists_within_reach() {
+    let app = TestApp::spawn().await;
+    let w = World::new(&app).await;
+    let token = app.user_token(w.customer);
+    let mut body = w.request(&ist_at(2, 13, 0));
+    body["booking_type"] = json!("home_service");
+    body["address_id"] = json!(w.address);
+    body["gender_preference"] = json!("male");
+    let (status, booking) = app.post_json("/bookings", &token, &body).await;
+    assert_eq!(status, 201, "{booking}");
+    assert_eq!(booking["assignments"][0]["therapist_id"], json!(w.ravi), "male therapist asked for");
+    assert_eq!(booking["assignments"][0]["travel_buffer_minutes"], 30);
+    assert_eq!(booking["service_location"]["latitude"], json!(12.9716));
+
+    // 60 km away is outside the 10 km radius: nobody can go.
+    body["address_id"] = Value::Null;
+    body["location"] = json!({ "latitude": 12.9716, "longitude": 78.15, "address": "Kolar" });
+    body["gender_preference"] = json!("any");
+    let (status, err) = app.post_json("/bookings", &token, &body).await;
+    assert_eq!((status, err["code"].as_str()), (409, Some("slot_unavailable")), "{err}");
+}

@@ -41,6 +41,8 @@ pub struct World {
     pub dpt: Uuid,
     /// A second, unrelated vendor with its own therapist.
     pub rival_vendor: Uuid,
+    /// A marketing employee, who creates promotions.
+    pub marketer: Uuid,
 }
 
 async fn user(app: &TestApp, name: &str, role: &str) -> Uuid {
@@ -131,7 +133,17 @@ impl World {
         let (other_customer, other_address) = customer(app, "kabir").await;
         let rival_vendor = vendor(app, "rival").await;
         therapist(app, rival_vendor, "neha", "female", "4.5").await;
+        let marketer = user(app, "priya", "employee").await;
         let client = app.db.client().await;
+        client
+            .batch_execute(&format!(
+                "insert into public.employees (id, employee_code, name, email, mobile, department, designation, joining_date)
+                 values ('{marketer}', 'EMP-{}', 'Priya', 'priya.{marketer}@ombaro.in', '9600000000', 'marketing',
+                         'Campaign manager', current_date - 100)",
+                &marketer.simple().to_string()[..8]
+            ))
+            .await
+            .expect("creating an employee");
         let code = |c: &'static str| {
             let client = &client;
             async move {
@@ -155,6 +167,7 @@ impl World {
             swd: code("SWD").await,
             dpt: code("DPT").await,
             rival_vendor,
+            marketer,
         }
     }
 
