@@ -390,3 +390,277 @@ async fn home_visits_go_to_therapists_within_reach() {
     let (status, err) = app.post_json("/bookings", &token, &body).await;
     assert_eq!((status, err["code"].as_str()), (409, Some("slot_unavailable")), "{err}");
 }
+
+/// A pending booking of the customer with Asha at `hh:00`, `days` ahead; returns its JSON.
+async fn booked(app: &TestApp, w: &World, days: i64, hh: u32) -> Value {
+    let mut body = w.request(&ist_at(days, hh, 0));
+    body["therapist_id"] = json!(w.asha);
+    let (status, booking) = app.post_json("/bookings", &app.user_token(w.customer), &body).await;
+    assert_eq!(status, 201, "{booking}");
+    booking
+}
+
+#[tokio::test]
+async fn the_vendor_assigns_and_runs_the_booking_and_the_therapist_reports_progress() {
+    let app = TestApp::spawn().await;
+    let w = World::new(&app).await;
+    let booking = booked(&app, &w, 2, 11).await;
+    let id = booking["id"].as_str().unwrap();
+    let (customer, vendor) = (app.user_token(w.customer), app.user_token(w.vendor));
+    let (asha, ravi) = (app.user_token(w.asha_user), app.user_token(w.ravi_user));
+
+    // Customers and therapists do not move bookings; strangers do not even see them.
+    let (status, err) = app
+        .post_json(&format!("/bookings/{id}/status"), &customer, &json!({"status": "confirmed"}))
+        .await;
+    assert_eq!((status, err["code"].as_str()), (403, Some("actor_not_allowed")), "{err}");
+    let (status, _) = app
+        .post_json(&format!("/bookings/{id}/status"), &app.user_token(w.rival_vendor), &json!({"status": "confirmed"}))
+        .await;
+    assert_eq!(status, 404);
+    let (status, err) = app
+        .post_json(&format!("/bookings/{id}/status"), &vendor, &json!({"status": "completed"}))
+        .await;
+    assert_eq!((status, err["code"].as_str()), (409, Some("illegal_transition")), "{err}");
+    let (status, err) = app
+        .post_json(&format!("/bookings/{id}/status"), &vendor, &json!({"status": "cancelled"}))
+        .await;
+    assert_eq!((status, err["code"].as_str()), (422, Some("use_cancel")));
+
+    // The vendor confirms (as a payment would), then hands the booking to Ravi.
+    let (status, confirmed) = app
+        .post_json(&format!("/bookings/{id}/status"), &vendor, &json!({"status": "confirmed", "reason": "paid at desk"}))
+        .await;
+    assert_eq!((status, confirmed["status"].as_str()), (200, Some("confirmed")), "{confirmed}");
+    assert!(confirmed["hold_expires_at"].is_null(), "confirmed bookings hold no more");
+    let (status, err) = app
+        .post_json(&format!("/bookings/{id}/assign"), &customer, &json!({"therapist_id": w.ravi}))
+        .await;
+    assert_eq!((status, err["code"].as_str()), (403, Some("not_allowed")));
+    let (status, assigned) = app
+        .post_json(&format!("/bookings/{id}/assign"), &vendor, &json!({"therapist_id": w.ravi}))
+        .await;
+    assert_eq!(status, 200, "{assigned}");
+    assert_eq!(assigned["status"], "assigned");
+    let assignments = assigned["assignments"].as_array().unwrap();
+    assert_eq!(assignments.len(), 1, "the previous assignment was replaced");
+    assert_eq!(assignments[0]["therapist_id"], json!(w.ravi));
+    let assignment = assignments[0]["id"].as_str().unwrap().to_owned();
+
+    // Ravi is taken now: another booking cannot have him at 11:00.
+    let mut clash = w.request(&ist_at(2, 11, 0));
+    clash["therapist_id"] = json!(w.ravi);
+    let (status, _) = app.post_json("/bookings", &app.user_token(w.other_customer), &clash).await;
+    assert_eq!(status, 409);
+
+    // Progress is the therapist's to report, one step at a time.
+    let step = |token: String, status: &'static str| {
+        let path = format!("/assignments/{assignment}/status");
+        let app = &app;
+        async move { app.post_json(&path, &token, &json!({ "status": status })).await }
+    };
+    let (status, err) = step(asha.clone(), "acknowledged").await;
+    assert_eq!(status, 404, "not Asha's assignment: {err}");
+    let (status, err) = step(vendor.clone(), "acknowledged").await;
+    assert_eq!((status, err["code"].as_str()), (403, Some("actor_not_allowed")), "{err}");
+    let (status, err) = step(ravi.clone(), "completed").await;
+    assert_eq!((status, err["code"].as_str()), (403, Some("actor_not_allowed")), "skipping steps: {err}");
+    assert_eq!(step(ravi.clone(), "acknowledged").await.0, 200);
+    assert_eq!(step(ravi.clone(), "reached").await.0, 200);
+    let (status, started) = step(ravi.clone(), "in_progress").await;
+    assert_eq!(status, 200, "{started}");
+    assert_eq!(started["booking"]["status"], "in_progress", "the booking follows");
+    let (status, done) = step(ravi.clone(), "completed").await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["booking"]["status"], "completed");
+    let (status, err) = step(ravi, "in_progress").await;
+    assert_eq!((status, err["code"].as_str()), (409, Some("illegal_transition")));
+
+    // The history tells the whole story, with who did what.
+    let history: Vec<String> = app
+        .db
+        .client()
+        .await
+        .query(
+            "select coalesce(from_status, '-') || '>' || to_status from public.booking_status_history
+              where booking_id = $1::text::uuid order by changed_at, created_at",
+            &[&id],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        history,
+        ["->pending", "pending>confirmed", "confirmed>assigned", "assigned>in_progress", "in_progress>completed"]
+    );
+}
+
+#[tokio::test]
+async fn reschedules_follow_the_vendor_policy() {
+    let app = TestApp::spawn().await;
+    let w = World::new(&app).await;
+    let customer = app.user_token(w.customer);
+    let vendor = app.user_token(w.vendor);
+    let booking = booked(&app, &w, 3, 11).await;
+    let id = booking["id"].as_str().unwrap();
+    app.post_json(&format!("/bookings/{id}/status"), &vendor, &json!({"status": "confirmed"}))
+        .await;
+
+    // Moving to 15:00 keeps Asha, who is free then.
+    let (status, moved) = app
+        .post_json(&format!("/bookings/{id}/reschedule"), &customer, &json!({"start": ist_at(3, 15, 0)}))
+        .await;
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(moved["status"], "confirmed");
+    assert_eq!(moved["reschedule_count"], 1);
+    assert_eq!(moved["booking_time"], "15:00");
+    assert_eq!(moved["assignments"][0]["therapist_id"], json!(w.asha));
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(moved["assignments"][0]["scheduled_start"].as_str().unwrap()).unwrap(),
+        support::world::instant(3, 15, 0)
+    );
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from public.booking_reschedules where booking_id = '{id}' and requested_by_role = 'customer'"
+        ))
+        .await,
+        1
+    );
+
+    // 11:00 is free again; a slot Asha holds elsewhere moves the booking to Ravi.
+    let other = booked(&app, &w, 3, 17).await;
+    assert_eq!(other["assignments"][0]["therapist_id"], json!(w.asha));
+    let (status, moved) = app
+        .post_json(&format!("/bookings/{id}/reschedule"), &customer, &json!({"start": ist_at(3, 17, 0)}))
+        .await;
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(moved["assignments"][0]["therapist_id"], json!(w.ravi));
+    assert_eq!(moved["reschedule_count"], 2);
+
+    // The vendor allows two moves; a third is refused, with nothing written.
+    let (status, err) = app
+        .post_json(&format!("/bookings/{id}/reschedule"), &customer, &json!({"start": ist_at(3, 12, 0)}))
+        .await;
+    assert_eq!((status, err["code"].as_str()), (422, Some("reschedule_limit_reached")), "{err}");
+    // The vendor itself is not bound by the customer policy.
+    let (status, moved) = app
+        .post_json(&format!("/bookings/{id}/reschedule"), &vendor, &json!({"start": ist_at(3, 12, 0)}))
+        .await;
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(app.count(&format!("select count(*) from public.booking_reschedules where booking_id = '{id}'")).await, 3);
+
+    // Inside the vendor's cutoff a customer can no longer move it (the cutoff raised to 100 h,
+    // so a booking three days out is inside it whatever the time of day).
+    let late = booked(&app, &w, 3, 19).await;
+    app.db
+        .client()
+        .await
+        .execute("update public.vendors set reschedule_cutoff_hours = 100 where id = $1", &[&w.vendor])
+        .await
+        .unwrap();
+    let (status, err) = app
+        .post_json(
+            &format!("/bookings/{}/reschedule", late["id"].as_str().unwrap()),
+            &customer,
+            &json!({"start": ist_at(3, 20, 0)}),
+        )
+        .await;
+    assert_eq!((status, err["code"].as_str()), (422, Some("reschedule_too_late")), "{err}");
+}
+
+#[tokio::test]
+async fn cancelling_costs_what_the_notice_says() {
+    let app = TestApp::spawn().await;
+    let w = World::new(&app).await;
+    let customer = app.user_token(w.customer);
+    let vendor = app.user_token(w.vendor);
+    // Paid in full, cancelled three days ahead: free (the vendor's window is 24 h).
+    let early = booked(&app, &w, 3, 11).await;
+    let id = early["id"].as_str().unwrap();
+    let total = early["total_amount"].as_i64().unwrap();
+    app.db
+        .client()
+        .await
+        .batch_execute(&format!(
+            "insert into public.payments (transaction_id, booking_id, customer_id, vendor_id, amount, total_amount, currency,
+                                          payment_method, payment_gateway, status, payment_date)
+             values ('TXN-{id}', '{id}', '{}', '{}', {total}, {total}, 'INR', 'cash', 'cash', 'success', now())",
+            w.customer, w.vendor
+        ))
+        .await
+        .unwrap();
+    let (status, out) = app
+        .post_json(&format!("/bookings/{id}/cancel"), &customer, &json!({"reason": "travelling"}))
+        .await;
+    assert_eq!(status, 200, "{out}");
+    assert_eq!(out["booking"]["status"], "cancelled");
+    assert_eq!(out["booking"]["assignments"], json!([]), "the therapist is freed");
+    assert_eq!(out["cancellation"]["tier"], "free");
+    assert_eq!(out["cancellation"]["cancellation_fee"], 0);
+    assert_eq!(out["cancellation"]["refund_due"], total);
+    let row = app
+        .db
+        .client()
+        .await
+        .query_one(
+            "select actor_role, reason_code, refund_due, cancelled_by from public.booking_cancellations
+              where booking_id = $1::text::uuid",
+            &[&id],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), "customer");
+    assert_eq!(row.get::<_, String>(1), "change_of_plans");
+    assert_eq!(row.get::<_, i64>(2), total);
+    assert_eq!(row.get::<_, Option<uuid::Uuid>>(3), Some(w.customer));
+    let (status, err) = app.post_json(&format!("/bookings/{id}/cancel"), &customer, &json!({})).await;
+    assert_eq!((status, err["code"].as_str()), (409, Some("illegal_transition")), "cancelled is final");
+
+    // Inside the window (raised to 100 h): the vendor's 25 % of the total, unpaid so no refund.
+    app.db
+        .client()
+        .await
+        .execute("update public.vendors set free_cancellation_hours = 100 where id = $1", &[&w.vendor])
+        .await
+        .unwrap();
+    let late = booked(&app, &w, 3, 15).await;
+    let late_total = late["total_amount"].as_i64().unwrap();
+    // No body at all: every field of a cancel is optional.
+    let resp = app
+        .http
+        .post(app.url(&format!("/functions/v1/booking-service/bookings/{}/cancel", late["id"].as_str().unwrap())))
+        .bearer_auth(&customer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let out: Value = resp.json().await.unwrap();
+    assert_eq!(out["cancellation"]["tier"], "late");
+    assert_eq!(out["cancellation"]["cancellation_fee"], (late_total * 25 + 50) / 100);
+    assert_eq!(out["cancellation"]["refund_due"], 0);
+
+    // The business cancelling never costs the customer; therapists cannot cancel.
+    let third = booked(&app, &w, 3, 17).await;
+    let third_id = third["id"].as_str().unwrap();
+    let (status, _) = app
+        .post_json(&format!("/bookings/{third_id}/cancel"), &app.user_token(w.asha_user), &json!({}))
+        .await;
+    assert_eq!(status, 403);
+    let (status, out) = app
+        .post_json(
+            &format!("/bookings/{third_id}/cancel"),
+            &vendor,
+            &json!({"reason_code": "therapist_unavailable"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{out}");
+    assert_eq!(out["cancellation"]["tier"], "by_business");
+    assert_eq!(out["cancellation"]["cancellation_fee"], 0);
+    assert_eq!(
+        app.count("select count(*) from public.notification_queue where event_type = 'booking.cancelled'").await,
+        6,
+        "customer and vendor told of each cancellation"
+    );
+}
