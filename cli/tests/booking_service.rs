@@ -85,7 +85,10 @@ async fn slots_show_what_is_free() {
     let slots = before["slots"].as_array().unwrap();
     // 09:00 .. 20:00 on a 30-minute grid for a 60-minute session: 23 starts.
     assert_eq!(slots.len(), 23, "{before}");
-    assert_eq!(slots[0]["start"], json!(support::world::instant(2, 9, 0).with_timezone(&chrono::Utc)));
+    assert_eq!(
+        slots[0]["start"],
+        json!(support::world::instant(2, 9, 0).with_timezone(&chrono::Utc))
+    );
     assert_eq!(slots[0]["therapist_ids"].as_array().unwrap().len(), 2);
 
     let mut body = w.request(&ist_at(2, 11, 0));
@@ -98,17 +101,29 @@ async fn slots_show_what_is_free() {
             .as_array()
             .unwrap()
             .iter()
-            .find(|s| s["start"] == json!(chrono::DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&chrono::Utc)))
+            .find(|s| {
+                s["start"]
+                    == json!(chrono::DateTime::parse_from_rfc3339(t)
+                        .unwrap()
+                        .with_timezone(&chrono::Utc))
+            })
             .map(|s| s["therapist_ids"].clone())
     };
     assert_eq!(at(&ist_at(2, 11, 0)), Some(json!([w.ravi])), "Asha is taken at 11:00");
-    assert_eq!(at(&ist_at(2, 10, 30)), Some(json!([w.ravi])), "10:30-11:30 overlaps too");
+    assert_eq!(
+        at(&ist_at(2, 10, 30)),
+        Some(json!([w.ravi])),
+        "10:30-11:30 overlaps too"
+    );
     assert_eq!(at(&ist_at(2, 12, 0)).map(|t| t.as_array().unwrap().len()), Some(2));
 
     // Anyone may look; bad queries are 400.
     assert_eq!(app.get_json(&path, &app.anon_key()).await.0, 200);
     let (status, err) = app
-        .get_json(&format!("/slots?vendor_id=nope&service_id={}&date={date}", w.swd), &token)
+        .get_json(
+            &format!("/slots?vendor_id=nope&service_id={}&date={date}", w.swd),
+            &token,
+        )
         .await;
     assert_eq!((status, err["code"].as_str()), (400, Some("invalid_query")));
 }
@@ -151,29 +166,129 @@ async fn bad_requests_are_refused_with_a_code_and_nothing_written() {
         body
     };
     let cases: Vec<(&str, Value, u16, &str)> = vec![
-        ("unknown field", with(&|b| b["discount"] = json!(100)), 422, "invalid_request"),
-        ("tampered price", with(&|b| b["items"][0]["price"] = json!(1)), 422, "invalid_request"),
-        ("missing items", with(&|b| b["items"] = json!([])), 422, "invalid_request"),
-        ("unknown service", with(&|b| b["items"][0]["service_id"] = json!(uuid::Uuid::new_v4())), 422, "unknown_service"),
-        ("unknown vendor", with(&|b| b["vendor_id"] = json!(uuid::Uuid::new_v4())), 404, "vendor_not_found"),
-        ("duration not offered", with(&|b| b["items"][0]["duration_minutes"] = json!(45)), 422, "duration_not_offered"),
-        ("past date", with(&|b| b["start"] = json!(ist_at(-1, 14, 0))), 422, "start_in_past"),
-        ("too soon", with(&|b| b["start"] = json!(chrono::Utc::now() + chrono::Duration::minutes(20))), 422, "too_short_notice"),
-        ("beyond horizon", with(&|b| b["start"] = json!(ist_at(40, 14, 0))), 422, "beyond_booking_horizon"),
-        ("before opening", with(&|b| b["start"] = json!(ist_at(day, 8, 0))), 422, "outside_opening_hours"),
-        ("runs past closing", with(&|b| b["start"] = json!(ist_at(day, 20, 30))), 422, "outside_opening_hours"),
-        ("off the grid", with(&|b| b["start"] = json!(ist_at(day, 14, 10))), 422, "start_off_grid"),
-        ("expired coupon", with(&|b| b["coupon_code"] = json!("OLDDEAL")), 422, "promotion_expired"),
-        ("exhausted promotion", with(&|b| b["coupon_code"] = json!("SOLDOUT")), 422, "promotion_exhausted"),
-        ("used-up coupon", with(&|b| b["coupon_code"] = json!("USEDUP")), 422, "promotion_exhausted"),
-        ("unknown coupon", with(&|b| b["coupon_code"] = json!("NOSUCH")), 422, "unknown_coupon"),
-        ("another customer's address", with(&|b| {
-            b["booking_type"] = json!("home_service");
-            b["address_id"] = json!(w.other_address);
-        }), 422, "address_not_found"),
-        ("home visit without a place", with(&|b| b["booking_type"] = json!("home_service")), 422, "location_required"),
-        ("stale price", with(&|b| b["expected_total_amount"] = json!(100)), 409, "price_changed"),
-        ("therapist of another vendor", with(&|b| b["therapist_id"] = json!(uuid::Uuid::new_v4())), 409, "therapist_unavailable"),
+        (
+            "unknown field",
+            with(&|b| b["discount"] = json!(100)),
+            422,
+            "invalid_request",
+        ),
+        (
+            "tampered price",
+            with(&|b| b["items"][0]["price"] = json!(1)),
+            422,
+            "invalid_request",
+        ),
+        (
+            "missing items",
+            with(&|b| b["items"] = json!([])),
+            422,
+            "invalid_request",
+        ),
+        (
+            "unknown service",
+            with(&|b| b["items"][0]["service_id"] = json!(uuid::Uuid::new_v4())),
+            422,
+            "unknown_service",
+        ),
+        (
+            "unknown vendor",
+            with(&|b| b["vendor_id"] = json!(uuid::Uuid::new_v4())),
+            404,
+            "vendor_not_found",
+        ),
+        (
+            "duration not offered",
+            with(&|b| b["items"][0]["duration_minutes"] = json!(45)),
+            422,
+            "duration_not_offered",
+        ),
+        (
+            "past date",
+            with(&|b| b["start"] = json!(ist_at(-1, 14, 0))),
+            422,
+            "start_in_past",
+        ),
+        (
+            "too soon",
+            with(&|b| b["start"] = json!(chrono::Utc::now() + chrono::Duration::minutes(20))),
+            422,
+            "too_short_notice",
+        ),
+        (
+            "beyond horizon",
+            with(&|b| b["start"] = json!(ist_at(40, 14, 0))),
+            422,
+            "beyond_booking_horizon",
+        ),
+        (
+            "before opening",
+            with(&|b| b["start"] = json!(ist_at(day, 8, 0))),
+            422,
+            "outside_opening_hours",
+        ),
+        (
+            "runs past closing",
+            with(&|b| b["start"] = json!(ist_at(day, 20, 30))),
+            422,
+            "outside_opening_hours",
+        ),
+        (
+            "off the grid",
+            with(&|b| b["start"] = json!(ist_at(day, 14, 10))),
+            422,
+            "start_off_grid",
+        ),
+        (
+            "expired coupon",
+            with(&|b| b["coupon_code"] = json!("OLDDEAL")),
+            422,
+            "promotion_expired",
+        ),
+        (
+            "exhausted promotion",
+            with(&|b| b["coupon_code"] = json!("SOLDOUT")),
+            422,
+            "promotion_exhausted",
+        ),
+        (
+            "used-up coupon",
+            with(&|b| b["coupon_code"] = json!("USEDUP")),
+            422,
+            "promotion_exhausted",
+        ),
+        (
+            "unknown coupon",
+            with(&|b| b["coupon_code"] = json!("NOSUCH")),
+            422,
+            "unknown_coupon",
+        ),
+        (
+            "another customer's address",
+            with(&|b| {
+                b["booking_type"] = json!("home_service");
+                b["address_id"] = json!(w.other_address);
+            }),
+            422,
+            "address_not_found",
+        ),
+        (
+            "home visit without a place",
+            with(&|b| b["booking_type"] = json!("home_service")),
+            422,
+            "location_required",
+        ),
+        (
+            "stale price",
+            with(&|b| b["expected_total_amount"] = json!(100)),
+            409,
+            "price_changed",
+        ),
+        (
+            "therapist of another vendor",
+            with(&|b| b["therapist_id"] = json!(uuid::Uuid::new_v4())),
+            409,
+            "therapist_unavailable",
+        ),
     ];
     for (name, body, status, code) in cases {
         let (got, err) = app.post_json("/bookings", &token, &body).await;
@@ -191,16 +306,25 @@ async fn bad_requests_are_refused_with_a_code_and_nothing_written() {
             .header("content-type", content_type)
             .body(body)
     };
-    let resp = raw(b"{\"vendor_id\": ".to_vec(), "application/json").send().await.unwrap();
+    let resp = raw(b"{\"vendor_id\": ".to_vec(), "application/json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 400);
     assert_eq!(resp.json::<Value>().await.unwrap()["code"], "malformed_json");
     let mut big = w.request(&start);
     big["special_instructions"] = json!("x".repeat(900));
     big["items"] = json!(vec![big["items"][0].clone(); 2000]);
-    let resp = raw(serde_json::to_vec(&big).unwrap(), "application/json").send().await.unwrap();
+    let resp = raw(serde_json::to_vec(&big).unwrap(), "application/json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 413);
     assert_eq!(resp.json::<Value>().await.unwrap()["code"], "payload_too_large");
-    let resp = raw(serde_json::to_vec(&w.request(&start)).unwrap(), "text/plain").send().await.unwrap();
+    let resp = raw(serde_json::to_vec(&w.request(&start)).unwrap(), "text/plain")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 415);
     assert_eq!(app.count(WRITES).await, 0);
 
@@ -213,8 +337,14 @@ async fn bad_requests_are_refused_with_a_code_and_nothing_written() {
     first["therapist_id"] = json!(w.asha);
     assert_eq!(app.post_json("/bookings", &token, &first).await.0, 201);
     let before = app.count(WRITES).await;
-    let (status, err) = app.post_json("/bookings", &app.user_token(w.other_customer), &first).await;
-    assert_eq!((status, err["code"].as_str()), (409, Some("therapist_unavailable")), "{err}");
+    let (status, err) = app
+        .post_json("/bookings", &app.user_token(w.other_customer), &first)
+        .await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (409, Some("therapist_unavailable")),
+        "{err}"
+    );
     assert_eq!(app.count(WRITES).await, before);
 }
 
@@ -238,13 +368,20 @@ async fn coupons_discount_and_are_counted_once() {
         "the redemption is recorded"
     );
     assert_eq!(
-        app.count("select times_used::int8 from public.coupon_codes where code = 'WELCOME20'").await,
+        app.count("select times_used::int8 from public.coupon_codes where code = 'WELCOME20'")
+            .await,
         1
     );
     // The single-use coupon is spent.
     body["start"] = json!(ist_at(weekday_ahead(2), 16, 0));
-    let (status, err) = app.post_json("/bookings", &app.user_token(w.other_customer), &body).await;
-    assert_eq!((status, err["code"].as_str()), (422, Some("promotion_exhausted")), "{err}");
+    let (status, err) = app
+        .post_json("/bookings", &app.user_token(w.other_customer), &body)
+        .await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (422, Some("promotion_exhausted")),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -329,9 +466,14 @@ async fn fifty_customers_racing_for_one_slot_get_one_booking() {
         matches!(b["code"].as_str(), Some("slot_unavailable" | "therapist_unavailable"))
             && b["message"].as_str().is_some_and(|m| m.contains("therapist"))
     }));
-    assert_eq!(app.count("select count(*) from public.bookings").await, 1, "losers left nothing");
     assert_eq!(
-        app.count("select count(*) from public.therapist_assignments where status = 'assigned'").await,
+        app.count("select count(*) from public.bookings").await,
+        1,
+        "losers left nothing"
+    );
+    assert_eq!(
+        app.count("select count(*) from public.therapist_assignments where status = 'assigned'")
+            .await,
         1
     );
 }
@@ -344,7 +486,9 @@ async fn an_expired_hold_frees_the_slot() {
     body["therapist_id"] = json!(w.asha);
     let (status, held) = app.post_json("/bookings", &app.user_token(w.customer), &body).await;
     assert_eq!(status, 201);
-    let (status, _) = app.post_json("/bookings", &app.user_token(w.other_customer), &body).await;
+    let (status, _) = app
+        .post_json("/bookings", &app.user_token(w.other_customer), &body)
+        .await;
     assert_eq!(status, 409, "a live hold keeps the slot");
     app.db
         .client()
@@ -355,7 +499,9 @@ async fn an_expired_hold_frees_the_slot() {
         )
         .await
         .unwrap();
-    let (status, taken) = app.post_json("/bookings", &app.user_token(w.other_customer), &body).await;
+    let (status, taken) = app
+        .post_json("/bookings", &app.user_token(w.other_customer), &body)
+        .await;
     assert_eq!(status, 201, "{taken}");
     assert_eq!(
         app.count(&format!(
@@ -379,7 +525,11 @@ async fn home_visits_go_to_therapists_within_reach() {
     body["gender_preference"] = json!("male");
     let (status, booking) = app.post_json("/bookings", &token, &body).await;
     assert_eq!(status, 201, "{booking}");
-    assert_eq!(booking["assignments"][0]["therapist_id"], json!(w.ravi), "male therapist asked for");
+    assert_eq!(
+        booking["assignments"][0]["therapist_id"],
+        json!(w.ravi),
+        "male therapist asked for"
+    );
     assert_eq!(booking["assignments"][0]["travel_buffer_minutes"], 30);
     assert_eq!(booking["service_location"]["latitude"], json!(12.9716));
 
@@ -411,34 +561,77 @@ async fn the_vendor_assigns_and_runs_the_booking_and_the_therapist_reports_progr
 
     // Customers and therapists do not move bookings; strangers do not even see them.
     let (status, err) = app
-        .post_json(&format!("/bookings/{id}/status"), &customer, &json!({"status": "confirmed"}))
+        .post_json(
+            &format!("/bookings/{id}/status"),
+            &customer,
+            &json!({"status": "confirmed"}),
+        )
         .await;
-    assert_eq!((status, err["code"].as_str()), (403, Some("actor_not_allowed")), "{err}");
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (403, Some("actor_not_allowed")),
+        "{err}"
+    );
     let (status, _) = app
-        .post_json(&format!("/bookings/{id}/status"), &app.user_token(w.rival_vendor), &json!({"status": "confirmed"}))
+        .post_json(
+            &format!("/bookings/{id}/status"),
+            &app.user_token(w.rival_vendor),
+            &json!({"status": "confirmed"}),
+        )
         .await;
     assert_eq!(status, 404);
     let (status, err) = app
-        .post_json(&format!("/bookings/{id}/status"), &vendor, &json!({"status": "completed"}))
+        .post_json(
+            &format!("/bookings/{id}/status"),
+            &vendor,
+            &json!({"status": "completed"}),
+        )
         .await;
-    assert_eq!((status, err["code"].as_str()), (409, Some("illegal_transition")), "{err}");
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (409, Some("illegal_transition")),
+        "{err}"
+    );
     let (status, err) = app
-        .post_json(&format!("/bookings/{id}/status"), &vendor, &json!({"status": "cancelled"}))
+        .post_json(
+            &format!("/bookings/{id}/status"),
+            &vendor,
+            &json!({"status": "cancelled"}),
+        )
         .await;
     assert_eq!((status, err["code"].as_str()), (422, Some("use_cancel")));
 
     // The vendor confirms (as a payment would), then hands the booking to Ravi.
     let (status, confirmed) = app
-        .post_json(&format!("/bookings/{id}/status"), &vendor, &json!({"status": "confirmed", "reason": "paid at desk"}))
+        .post_json(
+            &format!("/bookings/{id}/status"),
+            &vendor,
+            &json!({"status": "confirmed", "reason": "paid at desk"}),
+        )
         .await;
-    assert_eq!((status, confirmed["status"].as_str()), (200, Some("confirmed")), "{confirmed}");
-    assert!(confirmed["hold_expires_at"].is_null(), "confirmed bookings hold no more");
+    assert_eq!(
+        (status, confirmed["status"].as_str()),
+        (200, Some("confirmed")),
+        "{confirmed}"
+    );
+    assert!(
+        confirmed["hold_expires_at"].is_null(),
+        "confirmed bookings hold no more"
+    );
     let (status, err) = app
-        .post_json(&format!("/bookings/{id}/assign"), &customer, &json!({"therapist_id": w.ravi}))
+        .post_json(
+            &format!("/bookings/{id}/assign"),
+            &customer,
+            &json!({"therapist_id": w.ravi}),
+        )
         .await;
     assert_eq!((status, err["code"].as_str()), (403, Some("not_allowed")));
     let (status, assigned) = app
-        .post_json(&format!("/bookings/{id}/assign"), &vendor, &json!({"therapist_id": w.ravi}))
+        .post_json(
+            &format!("/bookings/{id}/assign"),
+            &vendor,
+            &json!({"therapist_id": w.ravi}),
+        )
         .await;
     assert_eq!(status, 200, "{assigned}");
     assert_eq!(assigned["status"], "assigned");
@@ -450,7 +643,9 @@ async fn the_vendor_assigns_and_runs_the_booking_and_the_therapist_reports_progr
     // Ravi is taken now: another booking cannot have him at 11:00.
     let mut clash = w.request(&ist_at(2, 11, 0));
     clash["therapist_id"] = json!(w.ravi);
-    let (status, _) = app.post_json("/bookings", &app.user_token(w.other_customer), &clash).await;
+    let (status, _) = app
+        .post_json("/bookings", &app.user_token(w.other_customer), &clash)
+        .await;
     assert_eq!(status, 409);
 
     // Progress is the therapist's to report, one step at a time.
@@ -462,9 +657,17 @@ async fn the_vendor_assigns_and_runs_the_booking_and_the_therapist_reports_progr
     let (status, err) = step(asha.clone(), "acknowledged").await;
     assert_eq!(status, 404, "not Asha's assignment: {err}");
     let (status, err) = step(vendor.clone(), "acknowledged").await;
-    assert_eq!((status, err["code"].as_str()), (403, Some("actor_not_allowed")), "{err}");
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (403, Some("actor_not_allowed")),
+        "{err}"
+    );
     let (status, err) = step(ravi.clone(), "completed").await;
-    assert_eq!((status, err["code"].as_str()), (403, Some("actor_not_allowed")), "skipping steps: {err}");
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (403, Some("actor_not_allowed")),
+        "skipping steps: {err}"
+    );
     assert_eq!(step(ravi.clone(), "acknowledged").await.0, 200);
     assert_eq!(step(ravi.clone(), "reached").await.0, 200);
     let (status, started) = step(ravi.clone(), "in_progress").await;
@@ -493,7 +696,13 @@ async fn the_vendor_assigns_and_runs_the_booking_and_the_therapist_reports_progr
         .collect();
     assert_eq!(
         history,
-        ["->pending", "pending>confirmed", "confirmed>assigned", "assigned>in_progress", "in_progress>completed"]
+        [
+            "->pending",
+            "pending>confirmed",
+            "confirmed>assigned",
+            "assigned>in_progress",
+            "in_progress>completed"
+        ]
     );
 }
 
@@ -505,12 +714,20 @@ async fn reschedules_follow_the_vendor_policy() {
     let vendor = app.user_token(w.vendor);
     let booking = booked(&app, &w, 3, 11).await;
     let id = booking["id"].as_str().unwrap();
-    app.post_json(&format!("/bookings/{id}/status"), &vendor, &json!({"status": "confirmed"}))
-        .await;
+    app.post_json(
+        &format!("/bookings/{id}/status"),
+        &vendor,
+        &json!({"status": "confirmed"}),
+    )
+    .await;
 
     // Moving to 15:00 keeps Asha, who is free then.
     let (status, moved) = app
-        .post_json(&format!("/bookings/{id}/reschedule"), &customer, &json!({"start": ist_at(3, 15, 0)}))
+        .post_json(
+            &format!("/bookings/{id}/reschedule"),
+            &customer,
+            &json!({"start": ist_at(3, 15, 0)}),
+        )
         .await;
     assert_eq!(status, 200, "{moved}");
     assert_eq!(moved["status"], "confirmed");
@@ -533,7 +750,11 @@ async fn reschedules_follow_the_vendor_policy() {
     let other = booked(&app, &w, 3, 17).await;
     assert_eq!(other["assignments"][0]["therapist_id"], json!(w.asha));
     let (status, moved) = app
-        .post_json(&format!("/bookings/{id}/reschedule"), &customer, &json!({"start": ist_at(3, 17, 0)}))
+        .post_json(
+            &format!("/bookings/{id}/reschedule"),
+            &customer,
+            &json!({"start": ist_at(3, 17, 0)}),
+        )
         .await;
     assert_eq!(status, 200, "{moved}");
     assert_eq!(moved["assignments"][0]["therapist_id"], json!(w.ravi));
@@ -541,15 +762,33 @@ async fn reschedules_follow_the_vendor_policy() {
 
     // The vendor allows two moves; a third is refused, with nothing written.
     let (status, err) = app
-        .post_json(&format!("/bookings/{id}/reschedule"), &customer, &json!({"start": ist_at(3, 12, 0)}))
+        .post_json(
+            &format!("/bookings/{id}/reschedule"),
+            &customer,
+            &json!({"start": ist_at(3, 12, 0)}),
+        )
         .await;
-    assert_eq!((status, err["code"].as_str()), (422, Some("reschedule_limit_reached")), "{err}");
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (422, Some("reschedule_limit_reached")),
+        "{err}"
+    );
     // The vendor itself is not bound by the customer policy.
     let (status, moved) = app
-        .post_json(&format!("/bookings/{id}/reschedule"), &vendor, &json!({"start": ist_at(3, 12, 0)}))
+        .post_json(
+            &format!("/bookings/{id}/reschedule"),
+            &vendor,
+            &json!({"start": ist_at(3, 12, 0)}),
+        )
         .await;
     assert_eq!(status, 200, "{moved}");
-    assert_eq!(app.count(&format!("select count(*) from public.booking_reschedules where booking_id = '{id}'")).await, 3);
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from public.booking_reschedules where booking_id = '{id}'"
+        ))
+        .await,
+        3
+    );
 
     // Inside the vendor's cutoff a customer can no longer move it (the cutoff raised to 100 h,
     // so a booking three days out is inside it whatever the time of day).
@@ -557,7 +796,10 @@ async fn reschedules_follow_the_vendor_policy() {
     app.db
         .client()
         .await
-        .execute("update public.vendors set reschedule_cutoff_hours = 100 where id = $1", &[&w.vendor])
+        .execute(
+            "update public.vendors set reschedule_cutoff_hours = 100 where id = $1",
+            &[&w.vendor],
+        )
         .await
         .unwrap();
     let (status, err) = app
@@ -567,7 +809,11 @@ async fn reschedules_follow_the_vendor_policy() {
             &json!({"start": ist_at(3, 20, 0)}),
         )
         .await;
-    assert_eq!((status, err["code"].as_str()), (422, Some("reschedule_too_late")), "{err}");
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (422, Some("reschedule_too_late")),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -592,7 +838,11 @@ async fn cancelling_costs_what_the_notice_says() {
         .await
         .unwrap();
     let (status, out) = app
-        .post_json(&format!("/bookings/{id}/cancel"), &customer, &json!({"reason": "travelling"}))
+        .post_json(
+            &format!("/bookings/{id}/cancel"),
+            &customer,
+            &json!({"reason": "travelling"}),
+        )
         .await;
     assert_eq!(status, 200, "{out}");
     assert_eq!(out["booking"]["status"], "cancelled");
@@ -615,14 +865,23 @@ async fn cancelling_costs_what_the_notice_says() {
     assert_eq!(row.get::<_, String>(1), "change_of_plans");
     assert_eq!(row.get::<_, i64>(2), total);
     assert_eq!(row.get::<_, Option<uuid::Uuid>>(3), Some(w.customer));
-    let (status, err) = app.post_json(&format!("/bookings/{id}/cancel"), &customer, &json!({})).await;
-    assert_eq!((status, err["code"].as_str()), (409, Some("illegal_transition")), "cancelled is final");
+    let (status, err) = app
+        .post_json(&format!("/bookings/{id}/cancel"), &customer, &json!({}))
+        .await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (409, Some("illegal_transition")),
+        "cancelled is final"
+    );
 
     // Inside the window (raised to 100 h): the vendor's 25 % of the total, unpaid so no refund.
     app.db
         .client()
         .await
-        .execute("update public.vendors set free_cancellation_hours = 100 where id = $1", &[&w.vendor])
+        .execute(
+            "update public.vendors set free_cancellation_hours = 100 where id = $1",
+            &[&w.vendor],
+        )
         .await
         .unwrap();
     let late = booked(&app, &w, 3, 15).await;
@@ -630,7 +889,10 @@ async fn cancelling_costs_what_the_notice_says() {
     // No body at all: every field of a cancel is optional.
     let resp = app
         .http
-        .post(app.url(&format!("/functions/v1/booking-service/bookings/{}/cancel", late["id"].as_str().unwrap())))
+        .post(app.url(&format!(
+            "/functions/v1/booking-service/bookings/{}/cancel",
+            late["id"].as_str().unwrap()
+        )))
         .bearer_auth(&customer)
         .send()
         .await
@@ -645,7 +907,11 @@ async fn cancelling_costs_what_the_notice_says() {
     let third = booked(&app, &w, 3, 17).await;
     let third_id = third["id"].as_str().unwrap();
     let (status, _) = app
-        .post_json(&format!("/bookings/{third_id}/cancel"), &app.user_token(w.asha_user), &json!({}))
+        .post_json(
+            &format!("/bookings/{third_id}/cancel"),
+            &app.user_token(w.asha_user),
+            &json!({}),
+        )
         .await;
     assert_eq!(status, 403);
     let (status, out) = app
@@ -659,7 +925,8 @@ async fn cancelling_costs_what_the_notice_says() {
     assert_eq!(out["cancellation"]["tier"], "by_business");
     assert_eq!(out["cancellation"]["cancellation_fee"], 0);
     assert_eq!(
-        app.count("select count(*) from public.notification_queue where event_type = 'booking.cancelled'").await,
+        app.count("select count(*) from public.notification_queue where event_type = 'booking.cancelled'")
+            .await,
         6,
         "customer and vendor told of each cancellation"
     );

@@ -539,7 +539,11 @@ impl SlotRefusal {
 /// The slot starting at `start` on `input.date`, if it can be booked (with `therapist`, when
 /// one is asked for), or the first reason it cannot. Agrees with [`free_slots`]: `Ok` exactly
 /// when `free_slots` lists a slot at `start` (that includes `therapist`).
-pub fn check_start(input: &AvailabilityInput, start: DateTime<Utc>, therapist: Option<&Id>) -> Result<Slot, SlotRefusal> {
+pub fn check_start(
+    input: &AvailabilityInput,
+    start: DateTime<Utc>,
+    therapist: Option<&Id>,
+) -> Result<Slot, SlotRefusal> {
     let rules = &input.vendor;
     if start <= input.now {
         return Err(SlotRefusal::InPast);
@@ -554,7 +558,11 @@ pub fn check_start(input: &AvailabilityInput, start: DateTime<Utc>, therapist: O
             days: rules.booking_horizon_days,
         });
     }
-    if let Some(h) = input.holidays.iter().find(|h| h.date == input.date && h.blocks_bookings) {
+    if let Some(h) = input
+        .holidays
+        .iter()
+        .find(|h| h.date == input.date && h.blocks_bookings)
+    {
         return Err(SlotRefusal::Closed {
             holiday: Some(h.name.clone()),
         });
@@ -1122,7 +1130,10 @@ mod tests {
             check_start(&input, at(11, 0), Some(&id("ravi"))),
             Err(SlotRefusal::TherapistUnavailable)
         );
-        assert_eq!(check_start(&input, ist(2025, 10, 14, 8, 0), None), Err(SlotRefusal::InPast));
+        assert_eq!(
+            check_start(&input, ist(2025, 10, 14, 8, 0), None),
+            Err(SlotRefusal::InPast)
+        );
         assert_eq!(
             check_start(&input, ist(2025, 10, 14, 9, 30), None),
             Err(SlotRefusal::TooSoon { minutes: 60 })
@@ -1132,8 +1143,14 @@ mod tests {
             Err(SlotRefusal::BeyondHorizon { days: 30 })
         );
         // Opens at 10:00 and closes at 20:00: 09:00 and 19:30 (ends 20:30) do not fit.
-        assert_eq!(check_start(&input, at(9, 0), None), Err(SlotRefusal::OutsideOpeningHours));
-        assert_eq!(check_start(&input, at(19, 30), None), Err(SlotRefusal::OutsideOpeningHours));
+        assert_eq!(
+            check_start(&input, at(9, 0), None),
+            Err(SlotRefusal::OutsideOpeningHours)
+        );
+        assert_eq!(
+            check_start(&input, at(19, 30), None),
+            Err(SlotRefusal::OutsideOpeningHours)
+        );
         assert_eq!(
             check_start(&input, at(11, 15), None),
             Err(SlotRefusal::OffGrid { granularity: 60 })
@@ -1189,5 +1206,4 @@ mod tests {
             Err(SlotRefusal::Closed { holiday: None })
         );
     }
-
 }

@@ -136,7 +136,10 @@ async fn price(
     }
     let vendor = store::vendor(tx, req.vendor_id).await?;
     if !vendor.bookable {
-        return Err(ApiError::unprocessable("vendor_not_bookable", "this vendor is not taking bookings"));
+        return Err(ApiError::unprocessable(
+            "vendor_not_bookable",
+            "this vendor is not taking bookings",
+        ));
     }
     let visit = req.booking_type.is_visit();
 
@@ -209,14 +212,13 @@ async fn price(
         ),
         None => None,
     };
-    let promotion = match &req.coupon_code {
-        Some(code) => Some(
-            store::promotion(tx, code, customer)
-                .await?
-                .ok_or_else(|| ApiError::unprocessable("unknown_coupon", format!("no coupon or promotion {code:?}")))?,
-        ),
-        None => None,
-    };
+    let promotion =
+        match &req.coupon_code {
+            Some(code) => Some(store::promotion(tx, code, customer).await?.ok_or_else(|| {
+                ApiError::unprocessable("unknown_coupon", format!("no coupon or promotion {code:?}"))
+            })?),
+            None => None,
+        };
     let input = QuoteInput {
         now,
         booked_at: None,
@@ -306,11 +308,17 @@ pub async fn slots(
     let now = store::now(&tx).await?;
     let vendor = store::vendor(&tx, query.vendor_id).await?;
     if !vendor.bookable {
-        return Err(ApiError::unprocessable("vendor_not_bookable", "this vendor is not taking bookings"));
+        return Err(ApiError::unprocessable(
+            "vendor_not_bookable",
+            "this vendor is not taking bookings",
+        ));
     }
     let today = now.with_timezone(&vendor.timezone).date_naive();
     if query.date < today {
-        return Err(ApiError::unprocessable("date_in_past", format!("{} is in the past", query.date)));
+        return Err(ApiError::unprocessable(
+            "date_in_past",
+            format!("{} is in the past", query.date),
+        ));
     }
     let offered = store::services(&tx, vendor.id, &[query.service_id])
         .await?
@@ -330,7 +338,9 @@ pub async fn slots(
                 .variants
                 .iter()
                 .find(|x| x.id.as_str() == v.to_string())
-                .ok_or_else(|| ApiError::unprocessable("variant_not_found", format!("{v} is not a variant of this service")))?,
+                .ok_or_else(|| {
+                    ApiError::unprocessable("variant_not_found", format!("{v} is not a variant of this service"))
+                })?,
         ),
         None => None,
     };
@@ -350,8 +360,7 @@ pub async fn slots(
         .iter()
         .map(|(a, _)| a.duration)
         .sum();
-    let duration =
-        Minutes::new(minutes + addon_minutes).map_err(|e| ApiError::unprocessable("session_too_long", e))?;
+    let duration = Minutes::new(minutes + addon_minutes).map_err(|e| ApiError::unprocessable("session_too_long", e))?;
     let input = store::availability(
         &tx,
         store::SlotSearch {
@@ -410,12 +419,7 @@ fn created(view: Value, replayed: bool) -> Response {
 
 /// The booking made earlier with this key, if any; refused when the key was used for a
 /// different booking.
-async fn replay(
-    tx: &Transaction<'_>,
-    customer: Uuid,
-    key: &str,
-    req: &BookingRequest,
-) -> Result<Option<Value>> {
+async fn replay(tx: &Transaction<'_>, customer: Uuid, key: &str, req: &BookingRequest) -> Result<Option<Value>> {
     match store::booking_by_idempotency_key(tx, customer, key).await? {
         None => Ok(None),
         Some((id, vendor, start)) if vendor == req.vendor_id && start == req.start_utc() => {
@@ -439,7 +443,10 @@ pub async fn create_booking(
 ) -> Result<Response> {
     let customer = caller.require_user()?;
     if caller.role != "authenticated" {
-        return Err(ApiError::forbidden("customers_only", "bookings are made with a customer's token"));
+        return Err(ApiError::forbidden(
+            "customers_only",
+            "bookings are made with a customer's token",
+        ));
     }
     let key = idempotency_key(&headers)?;
     let mut client = state.pool.get().await?;
@@ -693,8 +700,9 @@ async fn availability_for(
     now: DateTime<Utc>,
     business: bool,
 ) -> Result<AvailabilityInput> {
-    let duration = Minutes::new(((booking.scheduled_end - booking.scheduled_start).num_minutes()).clamp(1, 1440) as u32)
-        .map_err(ApiError::internal)?;
+    let duration =
+        Minutes::new(((booking.scheduled_end - booking.scheduled_start).num_minutes()).clamp(1, 1440) as u32)
+            .map_err(ApiError::internal)?;
     let mut input = store::availability(
         tx,
         store::SlotSearch {
@@ -717,7 +725,12 @@ async fn availability_for(
     Ok(input)
 }
 
-fn new_assignment(booking: &Booking, therapist: Uuid, start: DateTime<Utc>, end: DateTime<Utc>) -> store::NewAssignment<'_> {
+fn new_assignment(
+    booking: &Booking,
+    therapist: Uuid,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> store::NewAssignment<'_> {
     store::NewAssignment {
         booking_id: booking.id,
         therapist_id: therapist,
@@ -745,7 +758,10 @@ pub async fn assign(
     let tx = begin_as(&mut client, &caller.role, &caller.claims).await?;
     let (_, actor) = visible_booking(&tx, &caller, id).await?;
     if !matches!(actor, Actor::Vendor | Actor::Admin | Actor::System) {
-        return Err(ApiError::forbidden("not_allowed", "only the vendor or operations assign therapists"));
+        return Err(ApiError::forbidden(
+            "not_allowed",
+            "only the vendor or operations assign therapists",
+        ));
     }
     let booking = lock_booking(&tx, id).await?;
     if !matches!(
@@ -774,8 +790,11 @@ pub async fn assign(
     // The write is the caller's own: RLS and the assignment guards judge it again.
     store::act_as_caller(&tx, &caller).await?;
     store::cancel_assignments(&tx, booking.id).await?;
-    store::insert_assignment(&tx, &new_assignment(&booking, therapist, booking.scheduled_start, booking.scheduled_end))
-        .await?;
+    store::insert_assignment(
+        &tx,
+        &new_assignment(&booking, therapist, booking.scheduled_start, booking.scheduled_end),
+    )
+    .await?;
     if matches!(booking.status, BookingStatus::Confirmed | BookingStatus::Rescheduled) {
         store::set_booking_status(&tx, booking.id, booking.status, BookingStatus::Assigned).await?;
     }
@@ -798,7 +817,11 @@ pub async fn assign(
         booking.customer_id,
         "therapist_assigned",
         json!({ "booking_id": booking.id, "booking_number": booking.booking_number, "therapist_id": therapist }),
-        &format!("booking.therapist_assigned:{}:{therapist}:{}", booking.id, Uuid::new_v4()),
+        &format!(
+            "booking.therapist_assigned:{}:{therapist}:{}",
+            booking.id,
+            Uuid::new_v4()
+        ),
     )
     .await?;
     let view = store::booking_view(&tx, booking.id).await?;
@@ -817,7 +840,10 @@ pub async fn booking_status(
     let id = parse_path_id(&id, "booking")?;
     match req.status {
         BookingStatus::Cancelled => {
-            return Err(ApiError::unprocessable("use_cancel", "cancel through POST .../bookings/{id}/cancel"))
+            return Err(ApiError::unprocessable(
+                "use_cancel",
+                "cancel through POST .../bookings/{id}/cancel",
+            ))
         }
         BookingStatus::Rescheduled => {
             return Err(ApiError::unprocessable(
@@ -834,7 +860,10 @@ pub async fn booking_status(
     store::set_change_reason(&tx, req.reason.as_deref()).await?;
     // As the caller: the database checks the move and the actor again (V11, V27).
     if !store::set_booking_status(&tx, booking.id, booking.status, req.status).await? {
-        return Err(ApiError::conflict("status_changed", "the booking changed meanwhile; look again"));
+        return Err(ApiError::conflict(
+            "status_changed",
+            "the booking changed meanwhile; look again",
+        ));
     }
     store::act_as_service(&tx).await?;
     let template = match req.status {
@@ -882,14 +911,22 @@ pub async fn assignment_status(
     } else {
         match store::actor(&tx, &caller, &booking).await? {
             Some(a @ (Actor::Vendor | Actor::Admin)) => a,
-            _ => return Err(ApiError::forbidden("not_allowed", "only its therapist, the vendor or operations")),
+            _ => {
+                return Err(ApiError::forbidden(
+                    "not_allowed",
+                    "only its therapist, the vendor or operations",
+                ))
+            }
         }
     };
     lifecycle::assignment_transition(assignment.status, req.status, actor).map_err(transition_error)?;
     store::act_as_caller(&tx, &caller).await?;
     store::set_change_reason(&tx, req.reason.as_deref()).await?;
     if !store::set_assignment_status(&tx, id, assignment.status, req.status).await? {
-        return Err(ApiError::conflict("status_changed", "the assignment changed meanwhile; look again"));
+        return Err(ApiError::conflict(
+            "status_changed",
+            "the assignment changed meanwhile; look again",
+        ));
     }
 
     // The booking follows, as the platform's doing.
@@ -926,7 +963,9 @@ pub async fn assignment_status(
     }
     let view = store::booking_view(&tx, booking.id).await?;
     tx.commit().await?;
-    Ok(Json(json!({ "assignment": { "id": id, "status": req.status }, "booking": view })))
+    Ok(Json(
+        json!({ "assignment": { "id": id, "status": req.status }, "booking": view }),
+    ))
 }
 
 /// `POST /bookings/{id}/reschedule`: moves the booking and its therapist to a new start,

@@ -244,7 +244,9 @@ fn text<'de, D: Deserializer<'de>>(de: D) -> Result<String, D::Error> {
         return Err(serde::de::Error::custom("must not be blank"));
     }
     if trimmed.chars().count() > MAX_TEXT {
-        return Err(serde::de::Error::custom(format!("must be at most {MAX_TEXT} characters")));
+        return Err(serde::de::Error::custom(format!(
+            "must be at most {MAX_TEXT} characters"
+        )));
     }
     Ok(trimmed.to_owned())
 }

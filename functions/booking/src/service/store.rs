@@ -27,13 +27,15 @@ pub const ACTIVE_ASSIGNMENT: &str = "('assigned', 'acknowledged', 'in_transit', 
 
 /// Switches the transaction to `service_role`, keeping the caller's claims.
 pub async fn act_as_service(tx: &Transaction<'_>) -> Result<(), ApiError> {
-    tx.execute("select set_config('role', 'service_role', true)", &[]).await?;
+    tx.execute("select set_config('role', 'service_role', true)", &[])
+        .await?;
     Ok(())
 }
 
 /// Switches back to the caller's own role.
 pub async fn act_as_caller(tx: &Transaction<'_>, caller: &Caller) -> Result<(), ApiError> {
-    tx.execute("select set_config('role', $1, true)", &[&caller.role]).await?;
+    tx.execute("select set_config('role', $1, true)", &[&caller.role])
+        .await?;
     Ok(())
 }
 
@@ -230,7 +232,11 @@ pub async fn tiers(tx: &Transaction<'_>, vendor: Uuid, services: &[Uuid]) -> Res
 
 /// The promotion a code names (a coupon code first, then a promotion's own code), with this
 /// customer's use of it so far. `None` when no such code exists.
-pub async fn promotion(tx: &Transaction<'_>, code: &str, customer: Option<Uuid>) -> Result<Option<Promotion>, ApiError> {
+pub async fn promotion(
+    tx: &Transaction<'_>,
+    code: &str,
+    customer: Option<Uuid>,
+) -> Result<Option<Promotion>, ApiError> {
     let row = tx
         .query_opt(
             "with coupon as (
@@ -717,7 +723,10 @@ pub async fn redeem_promotion(
     };
     let exhausted = |e: ApiError| {
         if e.code == "invalid_value" {
-            ApiError::conflict("promotion_exhausted", "the promotion was used up while booking; book again without it")
+            ApiError::conflict(
+                "promotion_exhausted",
+                "the promotion was used up while booking; book again without it",
+            )
         } else {
             e
         }
@@ -931,10 +940,14 @@ pub struct NewCancellation<'a> {
 }
 
 /// Records the cancellation and cancels the booking (its assignments follow, V31).
-pub async fn cancel_booking(tx: &Transaction<'_>, c: &NewCancellation<'_>, from: BookingStatus) -> Result<(), ApiError> {
+pub async fn cancel_booking(
+    tx: &Transaction<'_>,
+    c: &NewCancellation<'_>,
+    from: BookingStatus,
+) -> Result<(), ApiError> {
     let reason = c.reason.unwrap_or(c.reason_code);
-    let notice = i32::try_from(c.charge.notice_minutes.clamp(i64::from(i32::MIN), i64::from(i32::MAX)))
-        .unwrap_or_default();
+    let notice =
+        i32::try_from(c.charge.notice_minutes.clamp(i64::from(i32::MIN), i64::from(i32::MAX))).unwrap_or_default();
     tx.execute(
         "insert into public.booking_cancellations (
            booking_id, cancelled_by, actor_role, reason_code, reason, notice_minutes, cancellation_fee, refund_due, policy)
@@ -960,7 +973,10 @@ pub async fn cancel_booking(tx: &Transaction<'_>, c: &NewCancellation<'_>, from:
         )
         .await?;
     if n == 0 {
-        return Err(ApiError::conflict("status_changed", "the booking changed while cancelling; look again"));
+        return Err(ApiError::conflict(
+            "status_changed",
+            "the booking changed while cancelling; look again",
+        ));
     }
     Ok(())
 }
