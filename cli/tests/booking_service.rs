@@ -931,3 +931,71 @@ async fn cancelling_costs_what_the_notice_says() {
         "customer and vendor told of each cancellation"
     );
 }
+
+#[tokio::test]
+async fn variants_and_add_ons_price_and_lengthen_the_session() {
+    let app = TestApp::spawn().await;
+    let w = World::new(&app).await;
+    let token = app.user_token(w.customer);
+    let client = app.db.client().await;
+    let id = |sql: &'static str| {
+        let client = &client;
+        async move { client.query_one(sql, &[]).await.unwrap().get::<_, uuid::Uuid>(0) }
+    };
+    let swd_90 = id(
+        "select v.id from public.service_variants v join public.services s on s.id = v.service_id
+                      where s.code = 'SWD' and v.duration_minutes = 90",
+    )
+    .await;
+    let head = id("select id from public.addon_services where code = 'HEAD_15'").await;
+    let steam = id("select id from public.addon_services where code = 'STEAM_15'").await;
+
+    let day = weekday_ahead(2);
+    let mut body = w.request(&ist_at(day, 14, 0));
+    body["items"] = json!([{ "service_id": w.swd, "variant_id": swd_90, "addon_ids": [head] }]);
+    let (status, quote) = app.post_json("/quote", &token, &body).await;
+    assert_eq!(status, 200, "{quote}");
+    assert_eq!(
+        quote["session_minutes"], 105,
+        "90 minutes plus a 15-minute head massage"
+    );
+    let item = &quote["quote"]["items"][0];
+    assert_eq!(item["duration"], 90);
+    assert_eq!(item["addon_amount"], 49900);
+    // The variant's ₹3,499 with the metro tier, plus the add-on.
+    assert_eq!(item["subtotal"], 384890 + 49900);
+
+    let (status, slots) = app
+        .get_json(
+            &format!(
+                "/slots?vendor_id={}&service_id={}&date={}&variant_id={swd_90}&addon_ids={head}",
+                w.vendor,
+                w.swd,
+                &ist_at(day, 0, 0)[..10]
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(status, 200, "{slots}");
+    assert_eq!(slots["duration_minutes"], 105);
+    let last = slots["slots"].as_array().unwrap().last().unwrap()["start"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(&last).unwrap(),
+        support::world::instant(day, 19, 0),
+        "the last start that ends by 21:00"
+    );
+
+    // Steam needs the spa's room: not for home visits.
+    body["booking_type"] = json!("home_service");
+    body["address_id"] = json!(w.address);
+    body["items"][0]["addon_ids"] = json!([steam]);
+    let (status, err) = app.post_json("/quote", &token, &body).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (422, Some("addon_not_offered_here")),
+        "{err}"
+    );
+}
