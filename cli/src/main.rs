@@ -158,6 +158,28 @@ enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         iterations: usize,
     },
+    /// The booking service under load over HTTP: throughput against pgbench, a race for one
+    /// slot, random overlapping requests.
+    ///
+    /// Runs in scratch databases on the local cluster (your data is untouched): (a) bookings/s on free slots against pgbench tpcb-like TPS
+    /// measured in the same run (goal >= 0.5), (b) racers for one therapist and slot (exactly
+    /// one may win), (c) deterministic random overlapping requests (no therapist may end up
+    /// double-booked). Fails on a wrong race outcome, a 5xx or an overlap; a missed speed goal
+    /// is only reported.
+    Booking {
+        /// Seconds of phase (a), and of the pgbench baseline.
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        seconds: u64,
+        /// Concurrent clients in phases (a) and (c) and in the baseline.
+        #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=256))]
+        clients: u64,
+        /// Simultaneous requests for one therapist and slot in phase (b).
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(2..=1000))]
+        racers: u64,
+        /// Randomized requests in phase (c) (seeded: the same ones every run).
+        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+        attempts: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -325,6 +347,28 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                     o.ratio(),
                     o.rows
                 );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench(BenchCommand::Booking {
+            seconds,
+            clients,
+            racers,
+            attempts,
+        }) => {
+            let url = stack.ensure_db()?;
+            let options = ombaro::bench::booking::BookingBenchOptions {
+                seconds,
+                clients: clients as usize,
+                racers: racers as usize,
+                attempts: attempts as usize,
+                ..Default::default()
+            };
+            let report = ombaro::bench::booking::run(&url, stack.keys()?, options).await?;
+            print!("{}", report.render());
+            let failures = report.failures();
+            if !failures.is_empty() {
+                bail!("booking benchmark failed: {}", failures.join("; "));
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -1,0 +1,341 @@
+//! The three phases' traffic: `POST /functions/v1/booking-service/bookings` over HTTP, as an
+//! app would send it, with each reply tallied by status and error code.
+
+use std::{
+    collections::BTreeMap,
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    },
+    time::{Duration, Instant},
+};
+
+use chrono::{DateTime, Days, FixedOffset, NaiveTime, TimeZone, Utc};
+use futures_util::future::join_all;
+use ombaro_common::jwt::JwtKeys;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use super::fixture::{Vendor, World, HORIZON_DAYS};
+use crate::bench::Summary;
+
+/// Unexpected replies kept per phase, verbatim, for the report.
+const SAMPLES: usize = 3;
+/// The deterministic seed of phase (c): the same requests every run.
+const SEED: u64 = 42;
+/// Phase (c) books this many days ahead, from tomorrow on.
+const RANDOM_DAYS: u64 = 3;
+/// Latest start in phase (c), in half hours from midnight (22:00): a 120-minute session
+/// still ends by midnight, inside the opening hours.
+const LAST_HALF_HOUR: u32 = 44;
+
+/// The bench's HTTP client and the customers' tokens.
+pub struct Target {
+    http: reqwest::Client,
+    url: String,
+    tokens: Vec<String>,
+}
+
+impl Target {
+    pub fn new(base: &str, keys: &JwtKeys, world: &World) -> anyhow::Result<Self> {
+        // Tokens outlive the longest run; the bench never refreshes them.
+        let tokens = world
+            .customers
+            .iter()
+            .map(|c| keys.user_token(&c.to_string(), None, 6 * 3600, json!({})))
+            .collect();
+        Ok(Self {
+            // A stuck request must end the bench, not hang it.
+            http: reqwest::Client::builder().timeout(Duration::from_secs(60)).build()?,
+            url: format!("{base}/functions/v1/booking-service/bookings"),
+            tokens,
+        })
+    }
+
+    async fn book(&self, customer: usize, body: &Value) -> Reply {
+        let started = Instant::now();
+        let sent = self
+            .http
+            .post(&self.url)
+            .bearer_auth(&self.tokens[customer])
+            .json(body)
+            .send()
+            .await;
+        let (status, body) = match sent {
+            Ok(resp) => {
+                let status = resp.status().as_u16();
+                let text = resp.text().await.unwrap_or_default();
+                (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+            }
+            // Status 0 stands for "no HTTP answer at all", which counts as a server failure.
+            Err(err) => (0, Value::String(err.to_string())),
+        };
+        Reply {
+            status,
+            code: body.get("code").and_then(Value::as_str).unwrap_or_default().to_owned(),
+            body,
+            latency: started.elapsed(),
+        }
+    }
+}
+
+struct Reply {
+    status: u16,
+    code: String,
+    body: Value,
+    latency: Duration,
+}
+
+/// Replies counted by status and error code, with a few unexpected ones kept verbatim.
+#[derive(Debug, Default, Clone)]
+pub struct Tally {
+    /// `(status, code)`; code is empty for success.
+    pub counts: BTreeMap<(u16, String), usize>,
+    /// `POST .../bookings <request> -> <status> <reply>` lines.
+    pub unexpected: Vec<String>,
+}
+
+impl Tally {
+    fn add(&mut self, request: &Value, reply: &Reply, expected: &[u16]) {
+        *self.counts.entry((reply.status, reply.code.clone())).or_default() += 1;
+        if !expected.contains(&reply.status) && self.unexpected.len() < SAMPLES {
+            self.unexpected
+                .push(format!("POST bookings {request} -> {} {}", reply.status, reply.body));
+        }
+    }
+
+    fn merge(&mut self, other: Tally) {
+        for (key, n) in other.counts {
+            *self.counts.entry(key).or_default() += n;
+        }
+        let room = SAMPLES.saturating_sub(self.unexpected.len());
+        self.unexpected.extend(other.unexpected.into_iter().take(room));
+    }
+
+    pub fn with_status(&self, status: u16) -> usize {
+        self.counts
+            .iter()
+            .filter(|((s, _), _)| *s == status)
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    pub fn total(&self) -> usize {
+        self.counts.values().sum()
+    }
+
+    /// 5xx replies and requests that got no HTTP answer.
+    pub fn server_errors(&self) -> usize {
+        self.counts
+            .iter()
+            .filter(|((s, _), _)| *s == 0 || *s >= 500)
+            .map(|(_, n)| n)
+            .sum()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Throughput {
+    pub clients: usize,
+    /// From the first request to the last reply.
+    pub elapsed: Duration,
+    pub tally: Tally,
+    /// Over every request, successful or not; `None` when none was sent.
+    pub latency: Option<Summary>,
+    /// Clients that booked every hour of their vendor's horizon before time was up.
+    pub exhausted: usize,
+}
+
+impl Throughput {
+    pub fn created(&self) -> usize {
+        self.tally.with_status(201)
+    }
+
+    pub fn per_second(&self) -> f64 {
+        self.created() as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Race {
+    pub racers: usize,
+    pub tally: Tally,
+}
+
+#[derive(Debug, Clone)]
+pub struct Randomized {
+    pub attempts: usize,
+    pub elapsed: Duration,
+    pub tally: Tally,
+    /// Pairs of overlapping active assignments of one therapist, over the whole database.
+    pub overlaps: i64,
+}
+
+/// India Standard Time, the fixture vendors' zone (Asia/Kolkata has had no daylight saving
+/// since 1945, so a fixed offset is exact).
+fn ist() -> FixedOffset {
+    FixedOffset::east_opt(5 * 3600 + 1800).expect("+05:30 is a valid offset")
+}
+
+/// Local midnight `days` days after today's, in the vendors' zone.
+fn midnight_in(days: u64) -> DateTime<FixedOffset> {
+    let date = Utc::now().with_timezone(&ist()).date_naive() + Days::new(days);
+    ist()
+        .from_local_datetime(&date.and_time(NaiveTime::MIN))
+        .single()
+        .expect("a fixed offset has no gaps")
+}
+
+fn request(world: &World, vendor: Uuid, therapist: Option<Uuid>, start: DateTime<FixedOffset>, minutes: u32) -> Value {
+    let mut body = json!({
+        "vendor_id": vendor,
+        "start": start.to_rfc3339(),
+        "items": [{ "service_id": world.service_id, "duration_minutes": minutes }],
+    });
+    if let Some(therapist) = therapist {
+        body["therapist_id"] = json!(therapist);
+    }
+    body
+}
+
+/// Phase (a): each client books its own vendor's hours one after another from tomorrow's
+/// midnight, rotating over the therapists, until time is up. Nothing collides, so every
+/// reply should be 201 and the figure is the service's cost per booking under concurrency.
+pub async fn throughput(target: &Target, world: &World, seconds: u64) -> Throughput {
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(seconds);
+    let first = midnight_in(1);
+    // Bookings may not start beyond the horizon, counted from now.
+    let hours = (HORIZON_DAYS - 2) as usize * 24;
+    let clients = world
+        .throughput
+        .iter()
+        .enumerate()
+        .map(|(customer, vendor)| async move {
+            let (mut tally, mut latencies) = (Tally::default(), Vec::new());
+            let mut hour = 0;
+            while Instant::now() < deadline && hour < hours {
+                let therapist = vendor.therapists[hour % vendor.therapists.len()];
+                let start = first + chrono::Duration::hours(hour as i64);
+                let body = request(world, vendor.id, Some(therapist), start, 60);
+                let reply = target.book(customer, &body).await;
+                latencies.push(reply.latency);
+                tally.add(&body, &reply, &[201]);
+                hour += 1;
+            }
+            (tally, latencies, hour >= hours)
+        });
+    let results = join_all(clients).await;
+    let elapsed = started.elapsed();
+    let (mut tally, mut latencies, mut exhausted) = (Tally::default(), Vec::new(), 0);
+    for (t, l, done) in results {
+        tally.merge(t);
+        latencies.extend(l);
+        exhausted += usize::from(done);
+    }
+    Throughput {
+        clients: world.throughput.len(),
+        elapsed,
+        tally,
+        latency: (!latencies.is_empty()).then(|| Summary::of(latencies)),
+        exhausted,
+    }
+}
+
+/// Phase (b): `racers` customers ask for the same therapist at the same time, released
+/// together so their transactions overlap in the database; exactly one may win.
+pub async fn race(target: &Target, world: &World, racers: usize) -> Race {
+    let therapist = world.race.therapists[0];
+    let start = midnight_in(1) + chrono::Duration::hours(10);
+    let body = request(world, world.race.id, Some(therapist), start, 60);
+    let barrier = Arc::new(tokio::sync::Barrier::new(racers));
+    let replies = join_all((0..racers).map(|customer| {
+        let (barrier, body) = (barrier.clone(), &body);
+        async move {
+            barrier.wait().await;
+            target.book(customer % target.tokens.len(), body).await
+        }
+    }))
+    .await;
+    let mut tally = Tally::default();
+    for reply in &replies {
+        tally.add(&body, reply, &[201, 409]);
+    }
+    Race { racers, tally }
+}
+
+/// One request of phase (c), drawn before any is sent so the set does not depend on timing.
+struct Attempt {
+    vendor: usize,
+    /// `None`: the service picks the best free therapist.
+    therapist: Option<usize>,
+    day: u64,
+    half_hour: u32,
+    minutes: u32,
+}
+
+fn attempts(count: usize) -> Vec<Attempt> {
+    let mut rng = ChaCha8Rng::seed_from_u64(SEED);
+    (0..count)
+        .map(|_| {
+            let therapist = rng.random_range(0..=super::fixture::RANDOMIZED_THERAPISTS);
+            Attempt {
+                vendor: rng.random_range(0..super::fixture::RANDOMIZED_VENDORS),
+                therapist: (therapist < super::fixture::RANDOMIZED_THERAPISTS).then_some(therapist),
+                day: rng.random_range(1..=RANDOM_DAYS),
+                half_hour: rng.random_range(0..=LAST_HALF_HOUR),
+                minutes: [60, 90, 120][rng.random_range(0..3)],
+            }
+        })
+        .collect()
+}
+
+/// Phase (c): `count` random requests over a few therapists and days, `concurrency` at a
+/// time; most collide on purpose, and whatever the interleaving the database must keep
+/// every therapist's assignments apart.
+pub async fn randomized(target: &Target, world: &World, count: usize, concurrency: usize) -> Randomized {
+    let plan = attempts(count);
+    let next = AtomicUsize::new(0);
+    let started = Instant::now();
+    let workers = (0..concurrency).map(|customer| {
+        let (plan, next) = (&plan, &next);
+        async move {
+            let mut tally = Tally::default();
+            while let Some(attempt) = plan.get(next.fetch_add(1, Ordering::Relaxed)) {
+                let vendor: &Vendor = &world.randomized[attempt.vendor];
+                let start = midnight_in(attempt.day) + chrono::Duration::minutes(i64::from(attempt.half_hour) * 30);
+                let therapist = attempt.therapist.map(|t| vendor.therapists[t]);
+                let body = request(world, vendor.id, therapist, start, attempt.minutes);
+                let reply = target.book(customer % target.tokens.len(), &body).await;
+                tally.add(&body, &reply, &[201, 409]);
+            }
+            tally
+        }
+    });
+    let mut tally = Tally::default();
+    for t in join_all(workers).await {
+        tally.merge(t);
+    }
+    Randomized {
+        attempts: count,
+        elapsed: started.elapsed(),
+        tally,
+        overlaps: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::attempts;
+
+    #[test]
+    fn the_randomized_requests_are_the_same_every_run() {
+        let key = |a: &super::Attempt| (a.vendor, a.therapist, a.day, a.half_hour, a.minutes);
+        let (one, two) = (attempts(50), attempts(50));
+        assert!(one.iter().zip(&two).all(|(a, b)| key(a) == key(b)));
+        assert!(one.iter().any(|a| a.therapist.is_none()) && one.iter().any(|a| a.therapist.is_some()));
+        assert!(one.iter().all(|a| a.half_hour * 30 + a.minutes <= 24 * 60));
+    }
+}
