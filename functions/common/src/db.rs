@@ -51,6 +51,25 @@ pub async fn begin_as<'a>(
     Ok(tx)
 }
 
+/// A transaction on a pooled connection: statements prepared through it are cached on the
+/// connection, so a service's fixed SQL is parsed and planned once per connection, not once
+/// per request.
+pub type PooledTransaction<'a> = deadpool_postgres::Transaction<'a>;
+
+/// [`begin_as`] on a pooled connection.
+pub async fn begin_pooled_as<'a>(
+    client: &'a mut deadpool_postgres::Client,
+    role: &str,
+    claims: &Value,
+) -> Result<PooledTransaction<'a>, tokio_postgres::Error> {
+    let tx = client.transaction().await?;
+    let set = tx
+        .prepare_cached("select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)")
+        .await?;
+    tx.execute(&set, &[&role, &claims.to_string()]).await?;
+    Ok(tx)
+}
+
 /// Redacts the password of a Postgres URL for printing in logs.
 pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {

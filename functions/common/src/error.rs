@@ -109,6 +109,13 @@ impl From<tokio_postgres::Error> for ApiError {
                 ApiError::unprocessable("invalid_value", db.message()).with_details(details)
             }
             "42501" => ApiError::forbidden("forbidden", db.message()).with_details(details),
+            // Lost a race the database had to break (deadlock victim, serialization failure):
+            // nothing was written and the same request may succeed if sent again.
+            "40P01" | "40001" => ApiError::conflict(
+                "concurrent_update",
+                "another request changed the same rows at the same moment; try again",
+            )
+            .with_details(details),
             "57014" => ApiError::unavailable("timeout", "the database took too long to answer"),
             // Logged with the server's words (`db error` alone says nothing); never sent.
             _ => ApiError::internal(format!(

@@ -12,19 +12,18 @@ use axum::{
 };
 use chrono::{DateTime, Utc};
 use ombaro_common::{
-    db::begin_as,
+    db::begin_pooled_as as begin_as,
     http::{ApiJson, ApiQuery},
     ApiError, AppState, Caller,
 };
 use serde_json::{json, Value};
-use tokio_postgres::Transaction;
 use uuid::Uuid;
 
 use super::requests::{
     AssignRequest, AssignmentStatusRequest, BookingRequest, BookingStatusRequest, BookingType, CancelReason,
     CancelRequest, RescheduleRequest, SlotsQuery,
 };
-use super::store::{self, Address, Booking, Vendor};
+use super::store::{self, Address, Booking, Transaction, Vendor};
 use crate::availability::{self, AvailabilityInput, Minutes, Place, SlotRefusal};
 use crate::lifecycle::{self, Actor, AssignmentStatus, BookingStatus, Notice, TransitionError};
 use crate::pricing::{self, ItemChoice, PricingError, PricingVendor, Quote, QuoteInput};

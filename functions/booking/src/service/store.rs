@@ -13,7 +13,7 @@ use chrono_tz::Tz;
 use ombaro_common::{ApiError, Caller};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
-use tokio_postgres::{types::ToSql, Transaction};
+use tokio_postgres::{types::ToSql, Row};
 use uuid::Uuid;
 
 use crate::availability::{AvailabilityInput, Holiday, Minutes, OpeningHours, Place, RadiusKm, Therapist, VendorRules};
@@ -22,19 +22,46 @@ use crate::money::{Bps, Paise};
 use crate::pricing::{Addon, Package, PricingTier, Promotion, Service, TaxRate};
 use crate::types::{GenderPreference, GeoPoint};
 
+/// A request's transaction. Every statement below goes through the connection's statement
+/// cache ([`query`] and friends): the service's SQL is fixed, so it is parsed and planned
+/// once per pooled connection instead of on every request.
+pub type Transaction<'a> = ombaro_common::db::PooledTransaction<'a>;
+
+type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+
+pub async fn query(tx: &Transaction<'_>, sql: &str, params: Params<'_>) -> Result<Vec<Row>, ApiError> {
+    let statement = tx.prepare_cached(sql).await?;
+    Ok(tx.query(&statement, params).await?)
+}
+
+pub async fn query_one(tx: &Transaction<'_>, sql: &str, params: Params<'_>) -> Result<Row, ApiError> {
+    let statement = tx.prepare_cached(sql).await?;
+    Ok(tx.query_one(&statement, params).await?)
+}
+
+pub async fn query_opt(tx: &Transaction<'_>, sql: &str, params: Params<'_>) -> Result<Option<Row>, ApiError> {
+    let statement = tx.prepare_cached(sql).await?;
+    Ok(tx.query_opt(&statement, params).await?)
+}
+
+pub async fn execute(tx: &Transaction<'_>, sql: &str, params: Params<'_>) -> Result<u64, ApiError> {
+    let statement = tx.prepare_cached(sql).await?;
+    Ok(tx.execute(&statement, params).await?)
+}
+
 /// Assignment statuses that hold a therapist's time (V31's exclusion constraint).
 pub const ACTIVE_ASSIGNMENT: &str = "('assigned', 'acknowledged', 'in_transit', 'reached', 'in_progress')";
 
 /// Switches the transaction to `service_role`, keeping the caller's claims.
 pub async fn act_as_service(tx: &Transaction<'_>) -> Result<(), ApiError> {
-    tx.execute("select set_config('role', 'service_role', true)", &[])
+    execute(tx, "select set_config('role', 'service_role', true)", &[])
         .await?;
     Ok(())
 }
 
 /// Switches back to the caller's own role.
 pub async fn act_as_caller(tx: &Transaction<'_>, caller: &Caller) -> Result<(), ApiError> {
-    tx.execute("select set_config('role', $1, true)", &[&caller.role])
+    execute(tx, "select set_config('role', $1, true)", &[&caller.role])
         .await?;
     Ok(())
 }
@@ -42,13 +69,13 @@ pub async fn act_as_caller(tx: &Transaction<'_>, caller: &Caller) -> Result<(), 
 /// The transaction's clock: `now()` is the same instant for every statement of it, and the
 /// database's hold expiry compares against the same clock.
 pub async fn now(tx: &Transaction<'_>) -> Result<DateTime<Utc>, ApiError> {
-    Ok(tx.query_one("select now()", &[]).await?.get(0))
+    Ok(query_one(tx, "select now()", &[]).await?.get(0))
 }
 
 /// Reason recorded in the status history of what this transaction changes.
 pub async fn set_change_reason(tx: &Transaction<'_>, reason: Option<&str>) -> Result<(), ApiError> {
     if let Some(reason) = reason {
-        tx.execute("select set_config('ombaro.change_reason', $1, true)", &[&reason])
+        execute(tx, "select set_config('ombaro.change_reason', $1, true)", &[&reason])
             .await?;
     }
     Ok(())
@@ -80,8 +107,7 @@ pub struct Vendor {
 
 /// The vendor, bookable or not; 404 when there is no such vendor.
 pub async fn vendor(tx: &Transaction<'_>, id: Uuid) -> Result<Vendor, ApiError> {
-    let row = tx
-        .query_opt(
+    let row = query_opt(tx, 
             "select v.id, v.business_name, coalesce(v.business_address ->> 'line1', v.business_name), v.timezone,
                     c.tier::int4, v.city_id, c.state_id,
                     extensions.st_y(v.location::extensions.geometry), extensions.st_x(v.location::extensions.geometry),
@@ -146,8 +172,7 @@ pub struct OfferedService {
 /// The services with these ids that exist and are active, with the vendor's own price and
 /// durations where it sets them. Missing ids are simply absent.
 pub async fn services(tx: &Transaction<'_>, vendor: Uuid, ids: &[Uuid]) -> Result<Vec<OfferedService>, ApiError> {
-    let rows = tx
-        .query(
+    let rows = query(tx, 
             "select jsonb_strip_nulls(jsonb_build_object(
                       'id', s.id, 'code', s.code, 'name', s.name,
                       'category_ids', (with recursive up(id) as (
@@ -185,8 +210,7 @@ pub async fn services(tx: &Transaction<'_>, vendor: Uuid, ids: &[Uuid]) -> Resul
 
 /// Active add-ons with these ids, with whether each may be done at home.
 pub async fn addons(tx: &Transaction<'_>, ids: &[Uuid]) -> Result<Vec<(Addon, bool)>, ApiError> {
-    let rows = tx
-        .query(
+    let rows = query(tx, 
             "select jsonb_build_object('id', a.id, 'code', a.code, 'name', a.name, 'price', a.price, 'duration', a.duration),
                     a.is_home_service_available
                from public.addon_services a
@@ -200,8 +224,7 @@ pub async fn addons(tx: &Transaction<'_>, ids: &[Uuid]) -> Result<Vec<(Addon, bo
 }
 
 pub async fn package(tx: &Transaction<'_>, id: Uuid) -> Result<Option<Package>, ApiError> {
-    let row = tx
-        .query_opt(
+    let row = query_opt(tx, 
             "select jsonb_strip_nulls(jsonb_build_object('id', p.id, 'code', p.code, 'name', p.name,
                       'service_ids', p.service_ids, 'package_price', p.package_price,
                       'valid_from', p.valid_from, 'valid_to', p.valid_to))
@@ -215,8 +238,7 @@ pub async fn package(tx: &Transaction<'_>, id: Uuid) -> Result<Option<Package>, 
 
 /// Active pricing tiers that could apply to these services at this vendor.
 pub async fn tiers(tx: &Transaction<'_>, vendor: Uuid, services: &[Uuid]) -> Result<Vec<PricingTier>, ApiError> {
-    let rows = tx
-        .query(
+    let rows = query(tx, 
             "select jsonb_strip_nulls(to_jsonb(t) - 'id' - 'created_at' - 'updated_at')
                from public.service_pricing_tiers t
               where t.is_active
@@ -237,8 +259,7 @@ pub async fn promotion(
     code: &str,
     customer: Option<Uuid>,
 ) -> Result<Option<Promotion>, ApiError> {
-    let row = tx
-        .query_opt(
+    let row = query_opt(tx, 
             "with coupon as (
                select c.* from public.coupon_codes c where upper(c.code) = upper($1) limit 1
              ), promo as (
@@ -274,8 +295,7 @@ pub async fn promotion(
 
 /// Every GST rate with the instant it took effect (`None`: since always).
 pub async fn tax_rates(tx: &Transaction<'_>) -> Result<Vec<TaxRate>, ApiError> {
-    let rows = tx
-        .query(
+    let rows = query(tx, 
             "select value #>> '{}', nullif(effective_from, '-infinity')
                from public.system_settings where key = 'gst_rate'",
             &[],
@@ -296,8 +316,7 @@ pub async fn tax_rates(tx: &Transaction<'_>) -> Result<Vec<TaxRate>, ApiError> {
 
 /// An integer `system_settings` value in force now, or `default` when unset.
 pub async fn integer_setting(tx: &Transaction<'_>, key: &str, default: i64) -> Result<i64, ApiError> {
-    let row = tx
-        .query_opt(
+    let row = query_opt(tx, 
             "select (value #>> '{}')::bigint from public.system_settings
               where key = $1 and effective_from <= now() and jsonb_typeof(value) = 'number'
               order by effective_from desc limit 1",
@@ -326,8 +345,7 @@ pub struct Address {
 /// The caller's own saved address. Runs as the caller: another customer's address is
 /// invisible under RLS, and the explicit owner check keeps it so for staff who can read all.
 pub async fn own_address(tx: &Transaction<'_>, id: Uuid, customer: Uuid) -> Result<Option<Address>, ApiError> {
-    let row = tx
-        .query_opt(
+    let row = query_opt(tx, 
             "select concat_ws(', ', a.address_line1, a.address_line2, a.city, a.state, a.pincode), a.landmark,
                     coalesce(a.latitude::float8, extensions.st_y(a.location::extensions.geometry)),
                     coalesce(a.longitude::float8, extensions.st_x(a.location::extensions.geometry))
@@ -381,7 +399,7 @@ pub async fn availability(tx: &Transaction<'_>, search: SlotSearch<'_>) -> Resul
     let to = from + Duration::days(3);
 
     let opening_hours: Vec<OpeningHours> = from_json(
-        tx.query_one(
+        query_one(tx, 
             "select coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
                       'day_of_week', h.day_of_week, 'specific_date', h.specific_date,
                       'open_time', to_char(h.open_time, 'HH24:MI'), 'close_time', to_char(h.close_time, 'HH24:MI'),
@@ -396,7 +414,7 @@ pub async fn availability(tx: &Transaction<'_>, search: SlotSearch<'_>) -> Resul
     )?;
 
     let holidays: Vec<Holiday> = from_json(
-        tx.query_one(
+        query_one(tx, 
             "select coalesce(jsonb_agg(jsonb_build_object('date', h.holiday_date, 'name', h.name,
                                                            'blocks_bookings', h.blocks_bookings)), '[]')
                from public.holidays h
@@ -410,7 +428,7 @@ pub async fn availability(tx: &Transaction<'_>, search: SlotSearch<'_>) -> Resul
     )?;
 
     let therapists: Vec<Therapist> = from_json(
-        tx.query_one(
+        query_one(tx, 
             &format!(
                 "select coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
                           'id', t.id, 'gender', t.gender, 'specialization', t.specialization,
@@ -515,7 +533,7 @@ pub async fn booking(tx: &Transaction<'_>, id: Uuid, lock: bool) -> Result<Optio
           where b.id = $1 {}",
         if lock { "for update of b" } else { "" }
     );
-    let Some(row) = tx.query_opt(&sql, &[&id]).await? else {
+    let Some(row) = query_opt(tx, &sql, &[&id]).await? else {
         return Ok(None);
     };
     let location = match (row.get::<_, Option<f64>>(10), row.get::<_, Option<f64>>(11)) {
@@ -548,8 +566,7 @@ pub async fn actor(tx: &Transaction<'_>, caller: &Caller, booking: &Booking) -> 
     if caller.is_service() {
         return Ok(Some(Actor::System));
     }
-    let row = tx
-        .query_one(
+    let row = query_one(tx, 
             "select private.has_permission('bookings', 'update'),
                     private.vendor_staff_can($1, 'bookings.manage'),
                     $2 = (select auth.uid()),
@@ -573,8 +590,7 @@ pub async fn actor(tx: &Transaction<'_>, caller: &Caller, booking: &Booking) -> 
 
 /// What the customer has paid for the booking so far, net of refunds.
 pub async fn amount_paid(tx: &Transaction<'_>, booking: Uuid) -> Result<Paise, ApiError> {
-    let paid: i64 = tx
-        .query_one(
+    let paid: i64 = query_one(tx, 
             "select coalesce(sum(p.total_amount - coalesce(p.refund_amount, 0)), 0)::int8
                from public.payments p
               where p.booking_id = $1 and p.status in ('success', 'partially_refunded')",
@@ -591,8 +607,7 @@ pub async fn booking_by_idempotency_key(
     customer: Uuid,
     key: &str,
 ) -> Result<Option<(Uuid, Uuid, DateTime<Utc>)>, ApiError> {
-    let row = tx
-        .query_opt(
+    let row = query_opt(tx, 
             "select b.id, b.vendor_id, b.scheduled_start from public.bookings b
               where b.customer_id = $1 and b.idempotency_key = $2",
             &[&customer, &key],
@@ -659,8 +674,7 @@ pub async fn insert_booking(tx: &Transaction<'_>, b: &NewBooking<'_>) -> Result<
     ];
     let mut all: Vec<&(dyn ToSql + Sync)> = params.to_vec();
     all.push(&b.idempotency_key);
-    let id: Uuid = tx
-        .query_one(
+    let id: Uuid = query_one(tx, 
             "insert into public.bookings (
                customer_id, vendor_id, booking_type, source, service_location, address_id, location,
                scheduled_start, scheduled_end, timezone, hold_expires_at,
@@ -691,7 +705,7 @@ pub async fn insert_booking(tx: &Transaction<'_>, b: &NewBooking<'_>) -> Result<
             })
         })
         .collect();
-    tx.execute(
+    execute(tx, 
         "insert into public.booking_items (booking_id, service_id, variant_id, package_id, service_name, duration, price,
                                            quantity, addon_services, addon_amount, subtotal)
          select $1, x.service_id, x.variant_id, x.package_id, x.service_name, x.duration, x.price,
@@ -731,7 +745,7 @@ pub async fn redeem_promotion(
             e
         }
     };
-    tx.execute(
+    execute(tx, 
         "insert into public.promotion_usage (promotion_id, customer_id, booking_id, discount_amount)
          values ($1, $2, $3, $4)",
         &[&promotion, &customer, &booking, &quote.discount_amount.get()],
@@ -739,8 +753,7 @@ pub async fn redeem_promotion(
     .await
     .map_err(|e| exhausted(e.into()))?;
     if let Some(coupon) = parse_id(quote.coupon_code_id.as_ref())? {
-        let used = tx
-            .execute(
+        let used = execute(tx, 
                 "update public.coupon_codes
                     set times_used = times_used + 1,
                         status = case when times_used + 1 >= max_uses then 'redeemed' else status end
@@ -779,8 +792,7 @@ pub async fn insert_assignment(tx: &Transaction<'_>, a: &NewAssignment<'_>) -> R
         None => (None, None),
     };
     let minutes = (a.end - a.start).num_minutes() as i32;
-    let row = tx
-        .query_one(
+    let row = query_one(tx, 
             "insert into public.therapist_assignments (
                booking_id, therapist_id, vendor_id, customer_id, service_id, assignment_date, assignment_time,
                scheduled_start, scheduled_end, location_address, location_latitude, location_longitude,
@@ -816,7 +828,7 @@ pub async fn move_assignment(
     end: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     let minutes = (end - start).num_minutes() as i32;
-    tx.execute(
+    execute(tx, 
         "update public.therapist_assignments
             set scheduled_start = $2, scheduled_end = $3, estimated_duration = $4
           where id = $1",
@@ -829,7 +841,7 @@ pub async fn move_assignment(
 
 /// Cancels the booking's active assignments (a re-assignment or a move to another therapist).
 pub async fn cancel_assignments(tx: &Transaction<'_>, booking: Uuid) -> Result<(), ApiError> {
-    tx.execute(
+    execute(tx, 
         &format!(
             "update public.therapist_assignments set status = 'cancelled'
               where booking_id = $1 and status in {ACTIVE_ASSIGNMENT}"
@@ -840,9 +852,11 @@ pub async fn cancel_assignments(tx: &Transaction<'_>, booking: Uuid) -> Result<(
     Ok(())
 }
 
-fn overlap(err: tokio_postgres::Error) -> ApiError {
-    let api: ApiError = err.into();
-    if api.code == "overlap" {
+/// The database refused an assignment because the therapist is taken: the exclusion
+/// constraint (23P01), or a deadlock between two inserts checking it against each other
+/// (40P01; the survivor commits). Either way this request lost the slot.
+fn overlap(api: ApiError) -> ApiError {
+    if api.code == "overlap" || api.code == "concurrent_update" {
         ApiError::conflict(
             "slot_unavailable",
             "that therapist was booked for an overlapping time a moment ago; pick another slot",
@@ -860,8 +874,7 @@ pub async fn set_booking_status(
     from: BookingStatus,
     to: BookingStatus,
 ) -> Result<bool, ApiError> {
-    let n = tx
-        .execute(
+    let n = execute(tx, 
             "update public.bookings set status = $3 where id = $1 and status = $2",
             &[&id, &from.as_str(), &to.as_str()],
         )
@@ -878,7 +891,7 @@ pub async fn reschedule_booking(
     end: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     let through = !matches!(booking.status, BookingStatus::Pending);
-    tx.execute(
+    execute(tx, 
         "update public.bookings
             set scheduled_start = $2, scheduled_end = $3,
                 status = case when $4 then 'rescheduled' else status end
@@ -887,7 +900,7 @@ pub async fn reschedule_booking(
     )
     .await?;
     if through {
-        tx.execute(
+        execute(tx, 
             "update public.bookings set status = $2 where id = $1",
             &[&booking.id, &booking.status.as_str()],
         )
@@ -907,8 +920,7 @@ pub struct NewReschedule<'a> {
 }
 
 pub async fn insert_reschedule(tx: &Transaction<'_>, r: &NewReschedule<'_>) -> Result<Uuid, ApiError> {
-    let row = tx
-        .query_one(
+    let row = query_one(tx, 
             "insert into public.booking_reschedules (
                booking_id, from_scheduled_start, to_scheduled_start, to_scheduled_end, requested_by,
                requested_by_role, reason, policy_applied, fee, status, decided_by, decided_at)
@@ -948,7 +960,7 @@ pub async fn cancel_booking(
     let reason = c.reason.unwrap_or(c.reason_code);
     let notice =
         i32::try_from(c.charge.notice_minutes.clamp(i64::from(i32::MIN), i64::from(i32::MAX))).unwrap_or_default();
-    tx.execute(
+    execute(tx, 
         "insert into public.booking_cancellations (
            booking_id, cancelled_by, actor_role, reason_code, reason, notice_minutes, cancellation_fee, refund_due, policy)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -965,8 +977,7 @@ pub async fn cancel_booking(
         ],
     )
     .await?;
-    let n = tx
-        .execute(
+    let n = execute(tx, 
             "update public.bookings set status = 'cancelled', cancellation_reason = $3
               where id = $1 and status = $2",
             &[&c.booking, &from.as_str(), &reason],
@@ -996,8 +1007,7 @@ pub struct Assignment {
 
 /// The assignment if the current role may see it.
 pub async fn assignment(tx: &Transaction<'_>, id: Uuid) -> Result<Option<Assignment>, ApiError> {
-    let row = tx
-        .query_opt(
+    let row = query_opt(tx, 
             "select a.id, a.booking_id, a.therapist_id, to_jsonb(a.status),
                     coalesce(a.therapist_id = any (private.therapist_ids_of_current_user()), false)
                from public.therapist_assignments a where a.id = $1",
@@ -1022,8 +1032,7 @@ pub async fn set_assignment_status(
     from: crate::lifecycle::AssignmentStatus,
     to: crate::lifecycle::AssignmentStatus,
 ) -> Result<bool, ApiError> {
-    let n = tx
-        .execute(
+    let n = execute(tx, 
             "update public.therapist_assignments set status = $3 where id = $1 and status = $2",
             &[&id, &from.as_str(), &to.as_str()],
         )
@@ -1033,8 +1042,7 @@ pub async fn set_assignment_status(
 
 /// Whether the booking still has assignments that are not finished.
 pub async fn has_unfinished_assignments(tx: &Transaction<'_>, booking: Uuid) -> Result<bool, ApiError> {
-    Ok(tx
-        .query_one(
+    Ok(query_one(tx, 
             "select exists (select 1 from public.therapist_assignments
                              where booking_id = $1 and status in ('assigned', 'acknowledged', 'in_transit', 'reached'))",
             &[&booking],
@@ -1045,8 +1053,7 @@ pub async fn has_unfinished_assignments(tx: &Transaction<'_>, booking: Uuid) -> 
 
 /// The user behind a therapist, to notify them.
 pub async fn therapist_user(tx: &Transaction<'_>, therapist: Uuid) -> Result<Option<Uuid>, ApiError> {
-    Ok(tx
-        .query_opt("select user_id from public.therapists where id = $1", &[&therapist])
+    Ok(query_opt(tx, "select user_id from public.therapists where id = $1", &[&therapist])
         .await?
         .and_then(|r| r.get(0)))
 }
@@ -1064,7 +1071,7 @@ pub async fn enqueue_notification(
     payload: Value,
     dedupe_key: &str,
 ) -> Result<(), ApiError> {
-    tx.execute(
+    execute(tx, 
         "insert into public.notification_queue (event_type, user_id, channel, template_code, payload, dedupe_key)
          values ($1, $2, 'push', $3, $4, $5)
          on conflict (dedupe_key) do nothing",
@@ -1077,8 +1084,7 @@ pub async fn enqueue_notification(
 /// The booking as the service answers with it: the row's money and times, its items and its
 /// active assignments.
 pub async fn booking_view(tx: &Transaction<'_>, id: Uuid) -> Result<Value, ApiError> {
-    let row = tx
-        .query_one(
+    let row = query_one(tx, 
             &format!(
                 "select jsonb_build_object(
                    'id', b.id, 'booking_number', b.booking_number, 'status', b.status,
