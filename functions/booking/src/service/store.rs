@@ -54,15 +54,13 @@ pub const ACTIVE_ASSIGNMENT: &str = "('assigned', 'acknowledged', 'in_transit', 
 
 /// Switches the transaction to `service_role`, keeping the caller's claims.
 pub async fn act_as_service(tx: &Transaction<'_>) -> Result<(), ApiError> {
-    execute(tx, "select set_config('role', 'service_role', true)", &[])
-        .await?;
+    execute(tx, "select set_config('role', 'service_role', true)", &[]).await?;
     Ok(())
 }
 
 /// Switches back to the caller's own role.
 pub async fn act_as_caller(tx: &Transaction<'_>, caller: &Caller) -> Result<(), ApiError> {
-    execute(tx, "select set_config('role', $1, true)", &[&caller.role])
-        .await?;
+    execute(tx, "select set_config('role', $1, true)", &[&caller.role]).await?;
     Ok(())
 }
 
@@ -75,8 +73,7 @@ pub async fn now(tx: &Transaction<'_>) -> Result<DateTime<Utc>, ApiError> {
 /// Reason recorded in the status history of what this transaction changes.
 pub async fn set_change_reason(tx: &Transaction<'_>, reason: Option<&str>) -> Result<(), ApiError> {
     if let Some(reason) = reason {
-        execute(tx, "select set_config('ombaro.change_reason', $1, true)", &[&reason])
-            .await?;
+        execute(tx, "select set_config('ombaro.change_reason', $1, true)", &[&reason]).await?;
     }
     Ok(())
 }
@@ -107,8 +104,9 @@ pub struct Vendor {
 
 /// The vendor, bookable or not; 404 when there is no such vendor.
 pub async fn vendor(tx: &Transaction<'_>, id: Uuid) -> Result<Vendor, ApiError> {
-    let row = query_opt(tx, 
-            "select v.id, v.business_name, coalesce(v.business_address ->> 'line1', v.business_name), v.timezone,
+    let row = query_opt(
+        tx,
+        "select v.id, v.business_name, coalesce(v.business_address ->> 'line1', v.business_name), v.timezone,
                     c.tier::int4, v.city_id, c.state_id,
                     extensions.st_y(v.location::extensions.geometry), extensions.st_x(v.location::extensions.geometry),
                     v.service_radius_km::float8, v.min_notice_minutes, v.booking_horizon_days, v.travel_buffer_minutes,
@@ -118,10 +116,10 @@ pub async fn vendor(tx: &Transaction<'_>, id: Uuid) -> Result<Vendor, ApiError> 
                from public.vendors v
                left join public.cities c on c.id = v.city_id
               where v.id = $1",
-            &[&id],
-        )
-        .await?
-        .ok_or_else(|| ApiError::not_found("vendor_not_found", "no vendor with that id"))?;
+        &[&id],
+    )
+    .await?
+    .ok_or_else(|| ApiError::not_found("vendor_not_found", "no vendor with that id"))?;
     let timezone: Tz = row
         .get::<_, String>(3)
         .parse()
@@ -172,7 +170,8 @@ pub struct OfferedService {
 /// The services with these ids that exist and are active, with the vendor's own price and
 /// durations where it sets them. Missing ids are simply absent.
 pub async fn services(tx: &Transaction<'_>, vendor: Uuid, ids: &[Uuid]) -> Result<Vec<OfferedService>, ApiError> {
-    let rows = query(tx, 
+    let rows = query(
+        tx,
             "select jsonb_strip_nulls(jsonb_build_object(
                       'id', s.id, 'code', s.code, 'name', s.name,
                       'category_ids', (with recursive up(id) as (
@@ -210,7 +209,8 @@ pub async fn services(tx: &Transaction<'_>, vendor: Uuid, ids: &[Uuid]) -> Resul
 
 /// Active add-ons with these ids, with whether each may be done at home.
 pub async fn addons(tx: &Transaction<'_>, ids: &[Uuid]) -> Result<Vec<(Addon, bool)>, ApiError> {
-    let rows = query(tx, 
+    let rows = query(
+        tx,
             "select jsonb_build_object('id', a.id, 'code', a.code, 'name', a.name, 'price', a.price, 'duration', a.duration),
                     a.is_home_service_available
                from public.addon_services a
@@ -224,29 +224,31 @@ pub async fn addons(tx: &Transaction<'_>, ids: &[Uuid]) -> Result<Vec<(Addon, bo
 }
 
 pub async fn package(tx: &Transaction<'_>, id: Uuid) -> Result<Option<Package>, ApiError> {
-    let row = query_opt(tx, 
-            "select jsonb_strip_nulls(jsonb_build_object('id', p.id, 'code', p.code, 'name', p.name,
+    let row = query_opt(
+        tx,
+        "select jsonb_strip_nulls(jsonb_build_object('id', p.id, 'code', p.code, 'name', p.name,
                       'service_ids', p.service_ids, 'package_price', p.package_price,
                       'valid_from', p.valid_from, 'valid_to', p.valid_to))
                from public.service_packages p
               where p.id = $1 and p.is_active",
-            &[&id],
-        )
-        .await?;
+        &[&id],
+    )
+    .await?;
     row.map(|r| from_json(r.get(0), "service_packages")).transpose()
 }
 
 /// Active pricing tiers that could apply to these services at this vendor.
 pub async fn tiers(tx: &Transaction<'_>, vendor: Uuid, services: &[Uuid]) -> Result<Vec<PricingTier>, ApiError> {
-    let rows = query(tx, 
-            "select jsonb_strip_nulls(to_jsonb(t) - 'id' - 'created_at' - 'updated_at')
+    let rows = query(
+        tx,
+        "select jsonb_strip_nulls(to_jsonb(t) - 'id' - 'created_at' - 'updated_at')
                from public.service_pricing_tiers t
               where t.is_active
                 and (t.vendor_id is null or t.vendor_id = $1)
                 and (t.service_id is null or t.service_id = any ($2))",
-            &[&vendor, &services],
-        )
-        .await?;
+        &[&vendor, &services],
+    )
+    .await?;
     rows.into_iter()
         .map(|r| from_json(r.get(0), "service_pricing_tiers"))
         .collect()
@@ -259,7 +261,8 @@ pub async fn promotion(
     code: &str,
     customer: Option<Uuid>,
 ) -> Result<Option<Promotion>, ApiError> {
-    let row = query_opt(tx, 
+    let row = query_opt(
+        tx,
             "with coupon as (
                select c.* from public.coupon_codes c where upper(c.code) = upper($1) limit 1
              ), promo as (
@@ -295,12 +298,13 @@ pub async fn promotion(
 
 /// Every GST rate with the instant it took effect (`None`: since always).
 pub async fn tax_rates(tx: &Transaction<'_>) -> Result<Vec<TaxRate>, ApiError> {
-    let rows = query(tx, 
-            "select value #>> '{}', nullif(effective_from, '-infinity')
+    let rows = query(
+        tx,
+        "select value #>> '{}', nullif(effective_from, '-infinity')
                from public.system_settings where key = 'gst_rate'",
-            &[],
-        )
-        .await?;
+        &[],
+    )
+    .await?;
     rows.into_iter()
         .map(|r| {
             let text: String = r.get(0);
@@ -316,13 +320,14 @@ pub async fn tax_rates(tx: &Transaction<'_>) -> Result<Vec<TaxRate>, ApiError> {
 
 /// An integer `system_settings` value in force now, or `default` when unset.
 pub async fn integer_setting(tx: &Transaction<'_>, key: &str, default: i64) -> Result<i64, ApiError> {
-    let row = query_opt(tx, 
-            "select (value #>> '{}')::bigint from public.system_settings
+    let row = query_opt(
+        tx,
+        "select (value #>> '{}')::bigint from public.system_settings
               where key = $1 and effective_from <= now() and jsonb_typeof(value) = 'number'
               order by effective_from desc limit 1",
-            &[&key],
-        )
-        .await?;
+        &[&key],
+    )
+    .await?;
     Ok(row.map(|r| r.get(0)).unwrap_or(default))
 }
 
@@ -345,15 +350,16 @@ pub struct Address {
 /// The caller's own saved address. Runs as the caller: another customer's address is
 /// invisible under RLS, and the explicit owner check keeps it so for staff who can read all.
 pub async fn own_address(tx: &Transaction<'_>, id: Uuid, customer: Uuid) -> Result<Option<Address>, ApiError> {
-    let row = query_opt(tx, 
-            "select concat_ws(', ', a.address_line1, a.address_line2, a.city, a.state, a.pincode), a.landmark,
+    let row = query_opt(
+        tx,
+        "select concat_ws(', ', a.address_line1, a.address_line2, a.city, a.state, a.pincode), a.landmark,
                     coalesce(a.latitude::float8, extensions.st_y(a.location::extensions.geometry)),
                     coalesce(a.longitude::float8, extensions.st_x(a.location::extensions.geometry))
                from public.customer_addresses a
               where a.id = $1 and a.customer_id = $2",
-            &[&id, &customer],
-        )
-        .await?;
+        &[&id, &customer],
+    )
+    .await?;
     let Some(row) = row else { return Ok(None) };
     let point = match (row.get::<_, Option<f64>>(2), row.get::<_, Option<f64>>(3)) {
         (Some(lat), Some(lon)) => GeoPoint::new(lat, lon).map_err(ApiError::internal)?,
@@ -399,7 +405,8 @@ pub async fn availability(tx: &Transaction<'_>, search: SlotSearch<'_>) -> Resul
     let to = from + Duration::days(3);
 
     let opening_hours: Vec<OpeningHours> = from_json(
-        query_one(tx, 
+        query_one(
+            tx,
             "select coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
                       'day_of_week', h.day_of_week, 'specific_date', h.specific_date,
                       'open_time', to_char(h.open_time, 'HH24:MI'), 'close_time', to_char(h.close_time, 'HH24:MI'),
@@ -414,7 +421,8 @@ pub async fn availability(tx: &Transaction<'_>, search: SlotSearch<'_>) -> Resul
     )?;
 
     let holidays: Vec<Holiday> = from_json(
-        query_one(tx, 
+        query_one(
+        tx,
             "select coalesce(jsonb_agg(jsonb_build_object('date', h.holiday_date, 'name', h.name,
                                                            'blocks_bookings', h.blocks_bookings)), '[]')
                from public.holidays h
@@ -428,7 +436,8 @@ pub async fn availability(tx: &Transaction<'_>, search: SlotSearch<'_>) -> Resul
     )?;
 
     let therapists: Vec<Therapist> = from_json(
-        query_one(tx, 
+        query_one(
+        tx,
             &format!(
                 "select coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
                           'id', t.id, 'gender', t.gender, 'specialization', t.specialization,
@@ -566,16 +575,17 @@ pub async fn actor(tx: &Transaction<'_>, caller: &Caller, booking: &Booking) -> 
     if caller.is_service() {
         return Ok(Some(Actor::System));
     }
-    let row = query_one(tx, 
-            "select private.has_permission('bookings', 'update'),
+    let row = query_one(
+        tx,
+        "select private.has_permission('bookings', 'update'),
                     private.vendor_staff_can($1, 'bookings.manage'),
                     $2 = (select auth.uid()),
                     exists (select 1 from public.therapist_assignments a
                              where a.booking_id = $3
                                and a.therapist_id = any (private.therapist_ids_of_current_user()))",
-            &[&booking.vendor_id, &booking.customer_id, &booking.id],
-        )
-        .await?;
+        &[&booking.vendor_id, &booking.customer_id, &booking.id],
+    )
+    .await?;
     let flags: [bool; 4] = [
         row.get::<_, Option<bool>>(0).unwrap_or(false),
         row.get::<_, Option<bool>>(1).unwrap_or(false),
@@ -590,14 +600,15 @@ pub async fn actor(tx: &Transaction<'_>, caller: &Caller, booking: &Booking) -> 
 
 /// What the customer has paid for the booking so far, net of refunds.
 pub async fn amount_paid(tx: &Transaction<'_>, booking: Uuid) -> Result<Paise, ApiError> {
-    let paid: i64 = query_one(tx, 
-            "select coalesce(sum(p.total_amount - coalesce(p.refund_amount, 0)), 0)::int8
+    let paid: i64 = query_one(
+        tx,
+        "select coalesce(sum(p.total_amount - coalesce(p.refund_amount, 0)), 0)::int8
                from public.payments p
               where p.booking_id = $1 and p.status in ('success', 'partially_refunded')",
-            &[&booking],
-        )
-        .await?
-        .get(0);
+        &[&booking],
+    )
+    .await?
+    .get(0);
     Ok(Paise::new(paid.max(0)))
 }
 
@@ -607,12 +618,13 @@ pub async fn booking_by_idempotency_key(
     customer: Uuid,
     key: &str,
 ) -> Result<Option<(Uuid, Uuid, DateTime<Utc>)>, ApiError> {
-    let row = query_opt(tx, 
-            "select b.id, b.vendor_id, b.scheduled_start from public.bookings b
+    let row = query_opt(
+        tx,
+        "select b.id, b.vendor_id, b.scheduled_start from public.bookings b
               where b.customer_id = $1 and b.idempotency_key = $2",
-            &[&customer, &key],
-        )
-        .await?;
+        &[&customer, &key],
+    )
+    .await?;
     Ok(row.map(|r| (r.get(0), r.get(1), r.get(2))))
 }
 
@@ -674,7 +686,8 @@ pub async fn insert_booking(tx: &Transaction<'_>, b: &NewBooking<'_>) -> Result<
     ];
     let mut all: Vec<&(dyn ToSql + Sync)> = params.to_vec();
     all.push(&b.idempotency_key);
-    let id: Uuid = query_one(tx, 
+    let id: Uuid = query_one(
+        tx,
             "insert into public.bookings (
                customer_id, vendor_id, booking_type, source, service_location, address_id, location,
                scheduled_start, scheduled_end, timezone, hold_expires_at,
@@ -705,7 +718,8 @@ pub async fn insert_booking(tx: &Transaction<'_>, b: &NewBooking<'_>) -> Result<
             })
         })
         .collect();
-    execute(tx, 
+    execute(
+        tx,
         "insert into public.booking_items (booking_id, service_id, variant_id, package_id, service_name, duration, price,
                                            quantity, addon_services, addon_amount, subtotal)
          select $1, x.service_id, x.variant_id, x.package_id, x.service_name, x.duration, x.price,
@@ -745,22 +759,24 @@ pub async fn redeem_promotion(
             e
         }
     };
-    execute(tx, 
+    execute(
+        tx,
         "insert into public.promotion_usage (promotion_id, customer_id, booking_id, discount_amount)
          values ($1, $2, $3, $4)",
         &[&promotion, &customer, &booking, &quote.discount_amount.get()],
     )
     .await
-    .map_err(|e| exhausted(e.into()))?;
+    .map_err(exhausted)?;
     if let Some(coupon) = parse_id(quote.coupon_code_id.as_ref())? {
-        let used = execute(tx, 
-                "update public.coupon_codes
+        let used = execute(
+            tx,
+            "update public.coupon_codes
                     set times_used = times_used + 1,
                         status = case when times_used + 1 >= max_uses then 'redeemed' else status end
                   where id = $1 and status = 'active' and times_used < max_uses",
-                &[&coupon],
-            )
-            .await?;
+            &[&coupon],
+        )
+        .await?;
         if used == 0 {
             return Err(ApiError::conflict(
                 "promotion_exhausted",
@@ -792,8 +808,9 @@ pub async fn insert_assignment(tx: &Transaction<'_>, a: &NewAssignment<'_>) -> R
         None => (None, None),
     };
     let minutes = (a.end - a.start).num_minutes() as i32;
-    let row = query_one(tx, 
-            "insert into public.therapist_assignments (
+    let row = query_one(
+        tx,
+        "insert into public.therapist_assignments (
                booking_id, therapist_id, vendor_id, customer_id, service_id, assignment_date, assignment_time,
                scheduled_start, scheduled_end, location_address, location_latitude, location_longitude,
                estimated_duration)
@@ -801,22 +818,22 @@ pub async fn insert_assignment(tx: &Transaction<'_>, a: &NewAssignment<'_>) -> R
              values ($1, $2, $3, $4, $5, null, null,
                      $6, $7, $8, $9::float8::numeric(10,8), $10::float8::numeric(11,8), $11)
              returning id",
-            &[
-                &a.booking_id,
-                &a.therapist_id,
-                &a.vendor_id,
-                &a.customer_id,
-                &a.service_id,
-                &a.start,
-                &a.end,
-                &a.address,
-                &lat,
-                &lon,
-                &minutes,
-            ],
-        )
-        .await
-        .map_err(overlap)?;
+        &[
+            &a.booking_id,
+            &a.therapist_id,
+            &a.vendor_id,
+            &a.customer_id,
+            &a.service_id,
+            &a.start,
+            &a.end,
+            &a.address,
+            &lat,
+            &lon,
+            &minutes,
+        ],
+    )
+    .await
+    .map_err(overlap)?;
     Ok(row.get(0))
 }
 
@@ -828,7 +845,8 @@ pub async fn move_assignment(
     end: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     let minutes = (end - start).num_minutes() as i32;
-    execute(tx, 
+    execute(
+        tx,
         "update public.therapist_assignments
             set scheduled_start = $2, scheduled_end = $3, estimated_duration = $4
           where id = $1",
@@ -841,7 +859,8 @@ pub async fn move_assignment(
 
 /// Cancels the booking's active assignments (a re-assignment or a move to another therapist).
 pub async fn cancel_assignments(tx: &Transaction<'_>, booking: Uuid) -> Result<(), ApiError> {
-    execute(tx, 
+    execute(
+        tx,
         &format!(
             "update public.therapist_assignments set status = 'cancelled'
               where booking_id = $1 and status in {ACTIVE_ASSIGNMENT}"
@@ -874,11 +893,12 @@ pub async fn set_booking_status(
     from: BookingStatus,
     to: BookingStatus,
 ) -> Result<bool, ApiError> {
-    let n = execute(tx, 
-            "update public.bookings set status = $3 where id = $1 and status = $2",
-            &[&id, &from.as_str(), &to.as_str()],
-        )
-        .await?;
+    let n = execute(
+        tx,
+        "update public.bookings set status = $3 where id = $1 and status = $2",
+        &[&id, &from.as_str(), &to.as_str()],
+    )
+    .await?;
     Ok(n == 1)
 }
 
@@ -891,7 +911,8 @@ pub async fn reschedule_booking(
     end: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     let through = !matches!(booking.status, BookingStatus::Pending);
-    execute(tx, 
+    execute(
+        tx,
         "update public.bookings
             set scheduled_start = $2, scheduled_end = $3,
                 status = case when $4 then 'rescheduled' else status end
@@ -900,7 +921,8 @@ pub async fn reschedule_booking(
     )
     .await?;
     if through {
-        execute(tx, 
+        execute(
+            tx,
             "update public.bookings set status = $2 where id = $1",
             &[&booking.id, &booking.status.as_str()],
         )
@@ -920,24 +942,25 @@ pub struct NewReschedule<'a> {
 }
 
 pub async fn insert_reschedule(tx: &Transaction<'_>, r: &NewReschedule<'_>) -> Result<Uuid, ApiError> {
-    let row = query_one(tx, 
-            "insert into public.booking_reschedules (
+    let row = query_one(
+        tx,
+        "insert into public.booking_reschedules (
                booking_id, from_scheduled_start, to_scheduled_start, to_scheduled_end, requested_by,
                requested_by_role, reason, policy_applied, fee, status, decided_by, decided_at)
              values ($1, $2, $3, $4, $5, $6, $7, $8, 0, 'completed', $5, now())
              returning id",
-            &[
-                &r.booking.id,
-                &r.booking.scheduled_start,
-                &r.to_start,
-                &r.to_end,
-                &r.requested_by,
-                &r.role,
-                &r.reason,
-                &r.policy,
-            ],
-        )
-        .await?;
+        &[
+            &r.booking.id,
+            &r.booking.scheduled_start,
+            &r.to_start,
+            &r.to_end,
+            &r.requested_by,
+            &r.role,
+            &r.reason,
+            &r.policy,
+        ],
+    )
+    .await?;
     Ok(row.get(0))
 }
 
@@ -960,7 +983,8 @@ pub async fn cancel_booking(
     let reason = c.reason.unwrap_or(c.reason_code);
     let notice =
         i32::try_from(c.charge.notice_minutes.clamp(i64::from(i32::MIN), i64::from(i32::MAX))).unwrap_or_default();
-    execute(tx, 
+    execute(
+        tx,
         "insert into public.booking_cancellations (
            booking_id, cancelled_by, actor_role, reason_code, reason, notice_minutes, cancellation_fee, refund_due, policy)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -977,12 +1001,13 @@ pub async fn cancel_booking(
         ],
     )
     .await?;
-    let n = execute(tx, 
-            "update public.bookings set status = 'cancelled', cancellation_reason = $3
+    let n = execute(
+        tx,
+        "update public.bookings set status = 'cancelled', cancellation_reason = $3
               where id = $1 and status = $2",
-            &[&c.booking, &from.as_str(), &reason],
-        )
-        .await?;
+        &[&c.booking, &from.as_str(), &reason],
+    )
+    .await?;
     if n == 0 {
         return Err(ApiError::conflict(
             "status_changed",
@@ -1007,13 +1032,14 @@ pub struct Assignment {
 
 /// The assignment if the current role may see it.
 pub async fn assignment(tx: &Transaction<'_>, id: Uuid) -> Result<Option<Assignment>, ApiError> {
-    let row = query_opt(tx, 
-            "select a.id, a.booking_id, a.therapist_id, to_jsonb(a.status),
+    let row = query_opt(
+        tx,
+        "select a.id, a.booking_id, a.therapist_id, to_jsonb(a.status),
                     coalesce(a.therapist_id = any (private.therapist_ids_of_current_user()), false)
                from public.therapist_assignments a where a.id = $1",
-            &[&id],
-        )
-        .await?;
+        &[&id],
+    )
+    .await?;
     row.map(|r| {
         Ok(Assignment {
             id: r.get(0),
@@ -1032,17 +1058,19 @@ pub async fn set_assignment_status(
     from: crate::lifecycle::AssignmentStatus,
     to: crate::lifecycle::AssignmentStatus,
 ) -> Result<bool, ApiError> {
-    let n = execute(tx, 
-            "update public.therapist_assignments set status = $3 where id = $1 and status = $2",
-            &[&id, &from.as_str(), &to.as_str()],
-        )
-        .await?;
+    let n = execute(
+        tx,
+        "update public.therapist_assignments set status = $3 where id = $1 and status = $2",
+        &[&id, &from.as_str(), &to.as_str()],
+    )
+    .await?;
     Ok(n == 1)
 }
 
 /// Whether the booking still has assignments that are not finished.
 pub async fn has_unfinished_assignments(tx: &Transaction<'_>, booking: Uuid) -> Result<bool, ApiError> {
-    Ok(query_one(tx, 
+    Ok(query_one(
+        tx,
             "select exists (select 1 from public.therapist_assignments
                              where booking_id = $1 and status in ('assigned', 'acknowledged', 'in_transit', 'reached'))",
             &[&booking],
@@ -1053,9 +1081,11 @@ pub async fn has_unfinished_assignments(tx: &Transaction<'_>, booking: Uuid) -> 
 
 /// The user behind a therapist, to notify them.
 pub async fn therapist_user(tx: &Transaction<'_>, therapist: Uuid) -> Result<Option<Uuid>, ApiError> {
-    Ok(query_opt(tx, "select user_id from public.therapists where id = $1", &[&therapist])
-        .await?
-        .and_then(|r| r.get(0)))
+    Ok(
+        query_opt(tx, "select user_id from public.therapists where id = $1", &[&therapist])
+            .await?
+            .and_then(|r| r.get(0)),
+    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1071,7 +1101,8 @@ pub async fn enqueue_notification(
     payload: Value,
     dedupe_key: &str,
 ) -> Result<(), ApiError> {
-    execute(tx, 
+    execute(
+        tx,
         "insert into public.notification_queue (event_type, user_id, channel, template_code, payload, dedupe_key)
          values ($1, $2, 'push', $3, $4, $5)
          on conflict (dedupe_key) do nothing",
@@ -1084,7 +1115,8 @@ pub async fn enqueue_notification(
 /// The booking as the service answers with it: the row's money and times, its items and its
 /// active assignments.
 pub async fn booking_view(tx: &Transaction<'_>, id: Uuid) -> Result<Value, ApiError> {
-    let row = query_one(tx, 
+    let row = query_one(
+        tx,
             &format!(
                 "select jsonb_build_object(
                    'id', b.id, 'booking_number', b.booking_number, 'status', b.status,
