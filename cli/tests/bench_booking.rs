@@ -25,6 +25,12 @@ async fn the_booking_bench_finds_one_winner_and_no_double_booking() {
     assert!(a.created() > 0, "{rendered}");
     assert_eq!(a.created(), a.tally.total(), "free slots are all booked\n{rendered}");
     assert_eq!(report.race.tally.with_status(201), 1, "{rendered}");
+    assert_eq!(
+        report.race.tally.with_status(409),
+        7,
+        "the losers are told so\n{rendered}"
+    );
+    assert!(report.failures().is_empty(), "{rendered}");
     assert_eq!(report.race.tally.total(), 8, "{rendered}");
     assert_eq!(report.randomized.tally.total(), 60, "{rendered}");
     assert!(
