@@ -133,7 +133,32 @@ async fn price(
             format!("a booking holds 1 to {MAX_ITEMS} services"),
         ));
     }
-    let vendor = store::vendor(tx, req.vendor_id).await?;
+    let service_ids: Vec<Uuid> = req.items.iter().map(|i| i.service_id).collect();
+    let addon_ids: Vec<Uuid> = req.items.iter().flat_map(|i| i.addon_ids.iter().copied()).collect();
+    // Every catalogue read at once: the connection pipelines them, so the request waits for
+    // one round trip instead of eight. Results are judged in this order, whatever finished
+    // first, so the error a caller sees does not depend on timing.
+    let (vendor, services, addons, package, promotion, tiers, tax_rates, convenience_fee) = tokio::join!(
+        store::vendor(tx, req.vendor_id),
+        store::services(tx, req.vendor_id, &service_ids),
+        store::addons(tx, &addon_ids),
+        async {
+            match req.package_id {
+                Some(id) => store::package(tx, id).await.map(|p| p.map(Some)),
+                None => Ok(Some(None)),
+            }
+        },
+        async {
+            match &req.coupon_code {
+                Some(code) => store::promotion(tx, code, customer).await.map(|p| p.map(Some)),
+                None => Ok(Some(None)),
+            }
+        },
+        store::tiers(tx, req.vendor_id, &service_ids),
+        store::tax_rates(tx),
+        store::convenience_fee(tx),
+    );
+    let vendor = vendor?;
     if !vendor.bookable {
         return Err(ApiError::unprocessable(
             "vendor_not_bookable",
@@ -141,16 +166,11 @@ async fn price(
         ));
     }
     let visit = req.booking_type.is_visit();
-
-    let service_ids: Vec<Uuid> = req.items.iter().map(|i| i.service_id).collect();
-    let services: HashMap<Uuid, store::OfferedService> = store::services(tx, vendor.id, &service_ids)
-        .await?
+    let services: HashMap<Uuid, store::OfferedService> = services?
         .into_iter()
         .map(|s| (Uuid::parse_str(s.service.id.as_str()).unwrap_or_default(), s))
         .collect();
-    let addon_ids: Vec<Uuid> = req.items.iter().flat_map(|i| i.addon_ids.iter().copied()).collect();
-    let addons: HashMap<Uuid, (pricing::Addon, bool)> = store::addons(tx, &addon_ids)
-        .await?
+    let addons: HashMap<Uuid, (pricing::Addon, bool)> = addons?
         .into_iter()
         .map(|(a, home)| (Uuid::parse_str(a.id.as_str()).unwrap_or_default(), (a, home)))
         .collect();
@@ -203,21 +223,21 @@ async fn price(
         });
     }
 
-    let package = match req.package_id {
-        Some(id) => Some(
-            store::package(tx, id)
-                .await?
-                .ok_or_else(|| ApiError::unprocessable("unknown_package", format!("no active package {id}")))?,
-        ),
-        None => None,
-    };
-    let promotion =
-        match &req.coupon_code {
-            Some(code) => Some(store::promotion(tx, code, customer).await?.ok_or_else(|| {
-                ApiError::unprocessable("unknown_coupon", format!("no coupon or promotion {code:?}"))
-            })?),
-            None => None,
-        };
+    let package = package?.ok_or_else(|| {
+        ApiError::unprocessable(
+            "unknown_package",
+            format!("no active package {}", req.package_id.unwrap_or_default()),
+        )
+    })?;
+    let promotion = promotion?.ok_or_else(|| {
+        ApiError::unprocessable(
+            "unknown_coupon",
+            format!(
+                "no coupon or promotion {:?}",
+                req.coupon_code.as_deref().unwrap_or_default()
+            ),
+        )
+    })?;
     let input = QuoteInput {
         now,
         booked_at: None,
@@ -230,10 +250,10 @@ async fn price(
         customer_id: customer.map(core_id),
         items,
         package,
-        tiers: store::tiers(tx, vendor.id, &service_ids).await?,
+        tiers: tiers?,
         promotion,
-        tax_rates: store::tax_rates(tx).await?,
-        convenience_fee: store::convenience_fee(tx).await?,
+        tax_rates: tax_rates?,
+        convenience_fee: convenience_fee?,
     };
     let quote = pricing::quote(&input).map_err(pricing_error)?;
     let minutes: u32 = quote.items.iter().map(|i| i.session_minutes).sum();
@@ -498,13 +518,14 @@ async fn book(
 ) -> Result<Booked> {
     // As the caller: the address must be theirs.
     let (place, address) = resolve_place(tx, caller, req.booking_type, req.address_id, inline_location(req)).await?;
-    store::act_as_service(tx).await?;
+    let (service, now) = tokio::join!(store::act_as_service(tx), store::now(tx));
+    service?;
+    let now = now?;
     if let Some(key) = key {
         if let Some(view) = replay(tx, customer, key, req).await? {
             return Ok(Booked::Replayed(view));
         }
     }
-    let now = store::now(tx).await?;
     let priced = price(tx, req, Some(customer), now).await?;
     if let Some(expected) = req.expected_total_amount {
         if expected != priced.quote.total_amount.get() {
@@ -522,20 +543,24 @@ async fn book(
 
     let vendor = &priced.vendor;
     let start = req.start_utc();
-    let input = store::availability(
-        tx,
-        store::SlotSearch {
-            date: start.with_timezone(&vendor.timezone).date_naive(),
-            now,
-            duration: priced.session,
-            service_code: Some(priced.service_code.clone()),
-            place,
-            gender_preference: req.gender_preference,
-            ignore_booking: None,
-            vendor,
-        },
-    )
-    .await?;
+    let (input, hold_minutes) = tokio::join!(
+        store::availability(
+            tx,
+            store::SlotSearch {
+                date: start.with_timezone(&vendor.timezone).date_naive(),
+                now,
+                duration: priced.session,
+                service_code: Some(priced.service_code.clone()),
+                place,
+                gender_preference: req.gender_preference,
+                ignore_booking: None,
+                vendor,
+            },
+        ),
+        store::integer_setting(tx, "booking_hold_minutes", 10),
+    );
+    let input = input?;
+    let hold_minutes = hold_minutes?;
     let wanted = req.therapist_id.map(core_id);
     let slot = availability::check_start(&input, start, wanted.as_ref()).map_err(slot_error)?;
 
@@ -550,8 +575,7 @@ async fn book(
         }),
         None => json!({ "address": location_text, "at_vendor": true }),
     };
-    let hold_minutes = store::integer_setting(tx, "booking_hold_minutes", 10).await?;
-    let id = store::insert_booking(
+    let inserted = store::insert_booking(
         tx,
         &store::NewBooking {
             customer_id: customer,
@@ -571,6 +595,7 @@ async fn book(
         },
     )
     .await?;
+    let id = inserted.id;
     store::redeem_promotion(tx, &priced.quote, customer, id).await?;
 
     // The chosen therapist, or the best ranked; if a concurrent booking takes the best one
@@ -599,32 +624,42 @@ async fn book(
     )
     .await?;
 
-    let view = store::booking_view(tx, id).await?;
-    let number = view["booking_number"].clone();
-    store::enqueue_notification(
-        tx,
-        "booking.created",
-        customer,
-        "booking_created",
-        json!({ "booking_id": id, "booking_number": number, "scheduled_start": slot.start,
-                "total_amount": priced.quote.total_amount, "hold_expires_at": view["hold_expires_at"] }),
-        &format!("booking.created:{id}:customer"),
-    )
-    .await?;
-    store::enqueue_notification(
-        tx,
-        "booking.created",
-        vendor.id,
-        "vendor_new_booking",
-        json!({ "booking_id": id, "booking_number": number, "scheduled_start": slot.start, "therapist_id": therapist }),
-        &format!("booking.created:{id}:vendor"),
-    )
-    .await?;
+    let number = &inserted.booking_number;
+    let to_customer = json!({ "booking_id": id, "booking_number": number, "scheduled_start": slot.start,
+                              "total_amount": priced.quote.total_amount, "hold_expires_at": inserted.hold_expires_at });
+    let to_vendor =
+        json!({ "booking_id": id, "booking_number": number, "scheduled_start": slot.start, "therapist_id": therapist });
+    let (customer_key, vendor_key) = (
+        format!("booking.created:{id}:customer"),
+        format!("booking.created:{id}:vendor"),
+    );
+    let (view, told_customer, told_vendor) = tokio::join!(
+        store::booking_view(tx, id),
+        store::enqueue_notification(
+            tx,
+            "booking.created",
+            customer,
+            "booking_created",
+            to_customer,
+            &customer_key
+        ),
+        store::enqueue_notification(
+            tx,
+            "booking.created",
+            vendor.id,
+            "vendor_new_booking",
+            to_vendor,
+            &vendor_key
+        ),
+    );
+    let view = view?;
+    told_customer?;
+    told_vendor?;
     Ok(Booked::New(view))
 }
 
-/// Inserts the assignment for the first candidate the database accepts; each attempt runs
-/// in a savepoint so a refused one leaves nothing behind.
+/// Inserts the assignment for the first candidate the database accepts; a refused attempt
+/// leaves nothing behind ([`store::try_insert_assignment`]).
 async fn assign_first_free(
     tx: &Transaction<'_>,
     candidates: &[Uuid],
@@ -633,24 +668,13 @@ async fn assign_first_free(
     const MAX_ATTEMPTS: usize = 3;
     let mut last = ApiError::conflict("slot_unavailable", "no therapist is free for that slot");
     for &therapist in candidates.iter().take(MAX_ATTEMPTS) {
-        tx.batch_execute("savepoint assign").await?;
-        let attempt = store::insert_assignment(
-            tx,
-            &store::NewAssignment {
-                therapist_id: therapist,
-                ..*template
-            },
-        )
-        .await;
-        match attempt {
-            Ok(_) => {
-                tx.batch_execute("release savepoint assign").await?;
-                return Ok(therapist);
-            }
-            Err(err) if err.code == "slot_unavailable" => {
-                tx.batch_execute("rollback to savepoint assign").await?;
-                last = err;
-            }
+        let assignment = store::NewAssignment {
+            therapist_id: therapist,
+            ..*template
+        };
+        match store::try_insert_assignment(tx, &assignment).await {
+            Ok(_) => return Ok(therapist),
+            Err(err) if err.code == "slot_unavailable" => last = err,
             Err(err) => return Err(err),
         }
     }

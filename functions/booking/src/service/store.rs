@@ -404,7 +404,47 @@ pub async fn availability(tx: &Transaction<'_>, search: SlotSearch<'_>) -> Resul
     let from = crate::types::local_to_utc(vendor.timezone, date, crate::types::LocalTime::MIDNIGHT) - Duration::days(1);
     let to = from + Duration::days(3);
 
-    let opening_hours: Vec<OpeningHours> = from_json(
+    let therapists_sql = format!(
+        "select coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+                  'id', t.id, 'gender', t.gender, 'specialization', t.specialization,
+                  'rating', t.rating::float8,
+                  'location', case when t.home_location is not null then jsonb_build_object(
+                                'latitude', extensions.st_y(t.home_location::extensions.geometry),
+                                'longitude', extensions.st_x(t.home_location::extensions.geometry)) end,
+                  'schedules', (select coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+                                          'day_of_week', s.day_of_week,
+                                          'start_time', to_char(s.start_time, 'HH24:MI'),
+                                          'end_time', case when s.end_time = '24:00' then '24:00'
+                                                           else to_char(s.end_time, 'HH24:MI') end,
+                                          'is_available', s.is_available,
+                                          'break_start', to_char(s.break_start, 'HH24:MI'),
+                                          'break_end', to_char(s.break_end, 'HH24:MI')))), '[]')
+                                  from public.therapist_schedules s
+                                 where s.therapist_id = t.id and s.day_of_week = $3),
+                  'leaves', (select coalesce(jsonb_agg(jsonb_build_object(
+                                       'start_date', l.start_date, 'end_date', l.end_date, 'status', l.status)), '[]')
+                               from public.therapist_leaves l
+                              where l.therapist_id = t.id and l.status = 'approved'
+                                and $2 between l.start_date and l.end_date),
+                  'busy', (select coalesce(jsonb_agg(jsonb_build_object(
+                                     'start', a.scheduled_start, 'end', a.scheduled_end,
+                                     'travel_buffer_minutes', a.travel_buffer_minutes)), '[]')
+                             from public.therapist_assignments a
+                             join public.bookings b on b.id = a.booking_id
+                            where a.therapist_id = t.id
+                              and a.status in {ACTIVE_ASSIGNMENT}
+                              and a.busy_during && tstzrange($4, $5)
+                              and a.booking_id is distinct from $6
+                              and not (b.status = 'pending' and b.hold_expires_at <= now()))))
+                order by t.id), '[]')
+           from public.therapists t
+          where t.vendor_id = $1 and t.status = 'active' and t.deleted_at is null"
+    );
+    let hours_params: [&(dyn ToSql + Sync); 2] = [&vendor.id, &date];
+    let holiday_params: [&(dyn ToSql + Sync); 3] = [&date, &vendor.state_id, &vendor.city_id];
+    let therapist_params: [&(dyn ToSql + Sync); 6] = [&vendor.id, &date, &dow, &from, &to, &search.ignore_booking];
+    // Pipelined on the connection: the three reads cost one round trip.
+    let (opening_hours, holidays, therapists) = tokio::join!(
         query_one(
             tx,
             "select coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
@@ -413,73 +453,22 @@ pub async fn availability(tx: &Transaction<'_>, search: SlotSearch<'_>) -> Resul
                       'is_closed', h.is_closed))), '[]')
                from public.vendor_availability h
               where h.vendor_id = $1 and (h.specific_date is null or h.specific_date = $2)",
-            &[&vendor.id, &date],
-        )
-        .await?
-        .get(0),
-        "vendor_availability",
-    )?;
-
-    let holidays: Vec<Holiday> = from_json(
+            &hours_params,
+        ),
         query_one(
-        tx,
+            tx,
             "select coalesce(jsonb_agg(jsonb_build_object('date', h.holiday_date, 'name', h.name,
                                                            'blocks_bookings', h.blocks_bookings)), '[]')
                from public.holidays h
               where h.holiday_date = $1
                 and (h.scope = 'national' or (h.scope = 'state' and h.state_id = $2) or (h.scope = 'city' and h.city_id = $3))",
-            &[&date, &vendor.state_id, &vendor.city_id],
-        )
-        .await?
-        .get(0),
-        "holidays",
-    )?;
-
-    let therapists: Vec<Therapist> = from_json(
-        query_one(
-        tx,
-            &format!(
-                "select coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
-                          'id', t.id, 'gender', t.gender, 'specialization', t.specialization,
-                          'rating', t.rating::float8,
-                          'location', case when t.home_location is not null then jsonb_build_object(
-                                        'latitude', extensions.st_y(t.home_location::extensions.geometry),
-                                        'longitude', extensions.st_x(t.home_location::extensions.geometry)) end,
-                          'schedules', (select coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
-                                                  'day_of_week', s.day_of_week,
-                                                  'start_time', to_char(s.start_time, 'HH24:MI'),
-                                                  'end_time', case when s.end_time = '24:00' then '24:00'
-                                                                   else to_char(s.end_time, 'HH24:MI') end,
-                                                  'is_available', s.is_available,
-                                                  'break_start', to_char(s.break_start, 'HH24:MI'),
-                                                  'break_end', to_char(s.break_end, 'HH24:MI')))), '[]')
-                                          from public.therapist_schedules s
-                                         where s.therapist_id = t.id and s.day_of_week = $3),
-                          'leaves', (select coalesce(jsonb_agg(jsonb_build_object(
-                                               'start_date', l.start_date, 'end_date', l.end_date, 'status', l.status)), '[]')
-                                       from public.therapist_leaves l
-                                      where l.therapist_id = t.id and l.status = 'approved'
-                                        and $2 between l.start_date and l.end_date),
-                          'busy', (select coalesce(jsonb_agg(jsonb_build_object(
-                                             'start', a.scheduled_start, 'end', a.scheduled_end,
-                                             'travel_buffer_minutes', a.travel_buffer_minutes)), '[]')
-                                     from public.therapist_assignments a
-                                     join public.bookings b on b.id = a.booking_id
-                                    where a.therapist_id = t.id
-                                      and a.status in {ACTIVE_ASSIGNMENT}
-                                      and a.busy_during && tstzrange($4, $5)
-                                      and a.booking_id is distinct from $6
-                                      and not (b.status = 'pending' and b.hold_expires_at <= now()))))
-                        order by t.id), '[]')
-                   from public.therapists t
-                  where t.vendor_id = $1 and t.status = 'active' and t.deleted_at is null"
-            ),
-            &[&vendor.id, &date, &dow, &from, &to, &search.ignore_booking],
-        )
-        .await?
-        .get(0),
-        "therapists",
-    )?;
+            &holiday_params,
+        ),
+        query_one(tx, &therapists_sql, &therapist_params),
+    );
+    let opening_hours: Vec<OpeningHours> = from_json(opening_hours?.get(0), "vendor_availability")?;
+    let holidays: Vec<Holiday> = from_json(holidays?.get(0), "holidays")?;
+    let therapists: Vec<Therapist> = from_json(therapists?.get(0), "therapists")?;
 
     Ok(AvailabilityInput {
         now: search.now,
@@ -646,8 +635,18 @@ pub struct NewBooking<'a> {
     pub idempotency_key: Option<&'a str>,
 }
 
-/// Inserts the booking and its items; returns the booking id.
-pub async fn insert_booking(tx: &Transaction<'_>, b: &NewBooking<'_>) -> Result<Uuid, ApiError> {
+/// What the database filled in on a new booking.
+pub struct InsertedBooking {
+    pub id: Uuid,
+    pub booking_number: String,
+    /// As JSON, exactly as [`booking_view`] renders it.
+    pub hold_expires_at: Value,
+}
+
+/// Inserts the booking and its items. The id is made here rather than by the column default
+/// so that both inserts go out together, pipelined on the connection.
+pub async fn insert_booking(tx: &Transaction<'_>, b: &NewBooking<'_>) -> Result<InsertedBooking, ApiError> {
+    let id = Uuid::new_v4();
     let q = b.quote;
     let promotion_id = parse_id(q.promotion_id.as_ref())?;
     let coupon_id = parse_id(q.coupon_code_id.as_ref())?;
@@ -661,7 +660,8 @@ pub async fn insert_booking(tx: &Transaction<'_>, b: &NewBooking<'_>) -> Result<
         GenderPreference::Male => "male",
     };
     let tax_bps = i32::try_from(q.tax_rate_bps.get()).map_err(ApiError::internal)?;
-    let params: [&(dyn ToSql + Sync); 21] = [
+    let params: [&(dyn ToSql + Sync); 23] = [
+        &id,
         &b.customer_id,
         &b.vendor_id,
         &b.booking_type,
@@ -683,54 +683,66 @@ pub async fn insert_booking(tx: &Transaction<'_>, b: &NewBooking<'_>) -> Result<
         &coupon_id,
         &gender,
         &b.special_instructions,
+        &b.idempotency_key,
     ];
-    let mut all: Vec<&(dyn ToSql + Sync)> = params.to_vec();
-    all.push(&b.idempotency_key);
-    let id: Uuid = query_one(
-        tx,
+    // Both statements are prepared before they are pipelined: only a prepared statement is
+    // sent the moment it is polled, so the booking is sure to go first.
+    let insert_booking = tx
+        .prepare_cached(
             "insert into public.bookings (
-               customer_id, vendor_id, booking_type, source, service_location, address_id, location,
-               scheduled_start, scheduled_end, timezone, hold_expires_at,
-               subtotal, discount_amount, tax_rate, tax_amount, convenience_fee, total_amount,
-               promotion_id, coupon_code_id, preferred_therapist_gender, special_instructions, idempotency_key)
-             values (
-               $1, $2, $3, 'app', $4, $5,
-               case when $6::float8 is null then null
-                    else extensions.st_setsrid(extensions.st_makepoint($7::float8, $6::float8), 4326)::extensions.geography end,
-               $8, $9, $10, now() + make_interval(mins => $11::int8::int4),
-               $12, $13, ($14::int4 / 100.0)::numeric(5,2), $15, $16, $17,
-               $18, $19, $20, $21, $22)
-             returning id",
-            &all,
+           id, customer_id, vendor_id, booking_type, source, service_location, address_id, location,
+           scheduled_start, scheduled_end, timezone, hold_expires_at,
+           subtotal, discount_amount, tax_rate, tax_amount, convenience_fee, total_amount,
+           promotion_id, coupon_code_id, preferred_therapist_gender, special_instructions, idempotency_key)
+         values (
+           $1, $2, $3, $4, 'app', $5, $6,
+           case when $7::float8 is null then null
+                else extensions.st_setsrid(extensions.st_makepoint($8::float8, $7::float8), 4326)::extensions.geography end,
+           $9, $10, $11, now() + make_interval(mins => $12::int8::int4),
+           $13, $14, ($15::int4 / 100.0)::numeric(5,2), $16, $17, $18,
+           $19, $20, $21, $22, $23)
+         returning booking_number, to_jsonb(hold_expires_at)",
         )
-        .await?
-        .get(0);
+        .await?;
 
-    let items: Vec<Value> = q
-        .items
-        .iter()
-        .map(|i| {
-            json!({
-                "service_id": i.service_id, "variant_id": i.variant_id, "package_id": i.package_id,
-                "service_name": i.service_name, "duration": i.duration, "price": i.price,
-                "quantity": i.quantity, "addon_services": i.addon_services, "addon_amount": i.addon_amount,
-                "subtotal": i.subtotal,
+    let items = Value::Array(
+        q.items
+            .iter()
+            .map(|i| {
+                json!({
+                    "service_id": i.service_id, "variant_id": i.variant_id, "package_id": i.package_id,
+                    "service_name": i.service_name, "duration": i.duration, "price": i.price,
+                    "quantity": i.quantity, "addon_services": i.addon_services, "addon_amount": i.addon_amount,
+                    "subtotal": i.subtotal,
+                })
             })
-        })
-        .collect();
-    execute(
-        tx,
-        "insert into public.booking_items (booking_id, service_id, variant_id, package_id, service_name, duration, price,
+            .collect(),
+    );
+    let item_params: [&(dyn ToSql + Sync); 2] = [&id, &items];
+    let insert_items = tx
+        .prepare_cached(
+            "insert into public.booking_items (booking_id, service_id, variant_id, package_id, service_name, duration, price,
                                            quantity, addon_services, addon_amount, subtotal)
          select $1, x.service_id, x.variant_id, x.package_id, x.service_name, x.duration, x.price,
                 x.quantity, x.addon_services, x.addon_amount, x.subtotal
            from jsonb_to_recordset($2::jsonb) as x(service_id uuid, variant_id uuid, package_id uuid, service_name text,
                                                    duration int4, price int8, quantity int4, addon_services jsonb,
                                                    addon_amount int8, subtotal int8)",
-        &[&id, &Value::Array(items)],
-    )
-    .await?;
-    Ok(id)
+        )
+        .await?;
+    // Judged in order: when the booking is refused, the items' "transaction aborted" is not
+    // the answer.
+    let (booking, items) = tokio::join!(
+        tx.query_one(&insert_booking, &params),
+        tx.execute(&insert_items, &item_params)
+    );
+    let booking = booking?;
+    items?;
+    Ok(InsertedBooking {
+        id,
+        booking_number: booking.get(0),
+        hold_expires_at: booking.get(1),
+    })
 }
 
 fn parse_id(id: Option<&crate::types::Id>) -> Result<Option<Uuid>, ApiError> {
@@ -800,41 +812,82 @@ pub struct NewAssignment<'a> {
     pub point: Option<GeoPoint>,
 }
 
+const INSERT_ASSIGNMENT: &str = "insert into public.therapist_assignments (
+       booking_id, therapist_id, vendor_id, customer_id, service_id, assignment_date, assignment_time,
+       scheduled_start, scheduled_end, location_address, location_latitude, location_longitude,
+       estimated_duration)
+     -- assignment_date and assignment_time follow scheduled_start in the booking's zone (V31).
+     values ($1, $2, $3, $4, $5, null, null,
+             $6, $7, $8, $9::float8::numeric(10,8), $10::float8::numeric(11,8), $11)
+     returning id";
+
 /// Inserts an assignment. An overlap with the therapist's other work is refused by the
 /// exclusion constraint, whatever the checks before said: that is a 409.
 pub async fn insert_assignment(tx: &Transaction<'_>, a: &NewAssignment<'_>) -> Result<Uuid, ApiError> {
-    let (lat, lon) = match a.point {
-        Some(p) => (Some(p.latitude), Some(p.longitude)),
-        None => (None, None),
-    };
-    let minutes = (a.end - a.start).num_minutes() as i32;
-    let row = query_one(
-        tx,
-        "insert into public.therapist_assignments (
-               booking_id, therapist_id, vendor_id, customer_id, service_id, assignment_date, assignment_time,
-               scheduled_start, scheduled_end, location_address, location_latitude, location_longitude,
-               estimated_duration)
-             -- assignment_date and assignment_time follow scheduled_start in the booking's zone (V31).
-             values ($1, $2, $3, $4, $5, null, null,
-                     $6, $7, $8, $9::float8::numeric(10,8), $10::float8::numeric(11,8), $11)
-             returning id",
-        &[
-            &a.booking_id,
-            &a.therapist_id,
-            &a.vendor_id,
-            &a.customer_id,
-            &a.service_id,
-            &a.start,
-            &a.end,
-            &a.address,
-            &lat,
-            &lon,
-            &minutes,
-        ],
-    )
-    .await
-    .map_err(overlap)?;
+    let columns = a.columns();
+    let row = query_one(tx, INSERT_ASSIGNMENT, &a.params(&columns))
+        .await
+        .map_err(overlap)?;
     Ok(row.get(0))
+}
+
+/// [`insert_assignment`] inside a savepoint, so that a refusal (409 `slot_unavailable`)
+/// leaves the transaction usable for the next candidate.
+///
+/// One round trip: `savepoint`, the insert and `release` go out together, pipelined. The
+/// statement is prepared first, because only a prepared statement is sent the moment it is
+/// polled, which keeps the three in order. When the insert is refused the release fails too
+/// (the subtransaction is aborted) and the savepoint is still there to roll back to.
+pub async fn try_insert_assignment(tx: &Transaction<'_>, a: &NewAssignment<'_>) -> Result<Uuid, ApiError> {
+    let statement = tx.prepare_cached(INSERT_ASSIGNMENT).await?;
+    let columns = a.columns();
+    let params = a.params(&columns);
+    let (opened, inserted, released) = tokio::join!(
+        tx.batch_execute("savepoint assignment"),
+        tx.query_one(&statement, &params),
+        tx.batch_execute("release savepoint assignment"),
+    );
+    opened?;
+    match inserted.map_err(|e| overlap(e.into())) {
+        Ok(row) => {
+            released?;
+            Ok(row.get(0))
+        }
+        Err(err) => {
+            tx.batch_execute("rollback to savepoint assignment").await?;
+            Err(err)
+        }
+    }
+}
+
+/// The columns an assignment's fields become: latitude, longitude, minutes.
+type AssignmentColumns = (Option<f64>, Option<f64>, i32);
+
+impl NewAssignment<'_> {
+    fn columns(&self) -> AssignmentColumns {
+        let (lat, lon) = match self.point {
+            Some(p) => (Some(p.latitude), Some(p.longitude)),
+            None => (None, None),
+        };
+        (lat, lon, (self.end - self.start).num_minutes() as i32)
+    }
+
+    /// The parameters of [`INSERT_ASSIGNMENT`].
+    fn params<'p>(&'p self, columns: &'p AssignmentColumns) -> [&'p (dyn ToSql + Sync); 11] {
+        [
+            &self.booking_id,
+            &self.therapist_id,
+            &self.vendor_id,
+            &self.customer_id,
+            &self.service_id,
+            &self.start,
+            &self.end,
+            &self.address,
+            &columns.0,
+            &columns.1,
+            &columns.2,
+        ]
+    }
 }
 
 /// Moves an active assignment to new instants, keeping its therapist.
