@@ -4,7 +4,7 @@
 --
 -- Idempotent: every insert skips rows whose natural key (code, slug, (service, name)) is
 -- already there, and rows are found by natural key, never by generated id. Prices are in
--- paise and exclude GST (18%, SAC 999722).
+-- paise and exclude GST (SAC 999722; the rate in force is the effective-dated gst_rate setting).
 
 -- Categories: the five families of services.category, then sub-categories ----------------
 
