@@ -999,3 +999,83 @@ async fn variants_and_add_ons_price_and_lengthen_the_session() {
         "{err}"
     );
 }
+
+/// The next-candidate path of auto-assignment: a therapist the exclusion constraint refuses
+/// leaves the transaction usable (what it did before stays), and the next one is assigned.
+#[tokio::test]
+async fn a_refused_candidate_leaves_the_transaction_usable_for_the_next() {
+    use ombaro_booking::service::store::{try_insert_assignment, NewAssignment};
+
+    let app = TestApp::spawn().await;
+    let w = World::new(&app).await;
+    let start = ist_at(weekday_ahead(2), 14, 0);
+    let book = |customer: uuid::Uuid, therapist: uuid::Uuid| {
+        let mut body = w.request(&start);
+        body["therapist_id"] = json!(therapist);
+        let token = app.user_token(customer);
+        let app = &app;
+        async move {
+            let (status, booking) = app.post_json("/bookings", &token, &body).await;
+            assert_eq!(status, 201, "{booking}");
+            booking
+        }
+    };
+    let first = book(w.customer, w.asha).await;
+    let second = book(w.other_customer, w.ravi).await;
+    let id = |v: &Value| v.as_str().unwrap().parse::<uuid::Uuid>().unwrap();
+    let second_id = id(&second["id"]);
+
+    let mut client = app.db.pool().get().await.unwrap();
+    let tx = ombaro_common::db::begin_pooled_as(&mut client, "service_role", &json!({}))
+        .await
+        .unwrap();
+    tx.execute(
+        "update public.therapist_assignments set status = 'cancelled' where booking_id = $1",
+        &[&second_id],
+    )
+    .await
+    .unwrap();
+    let starts: chrono::DateTime<chrono::Utc> = second["scheduled_start"].as_str().unwrap().parse().unwrap();
+    let ends: chrono::DateTime<chrono::Utc> = second["scheduled_end"].as_str().unwrap().parse().unwrap();
+    let candidate = |therapist_id| NewAssignment {
+        booking_id: second_id,
+        therapist_id,
+        vendor_id: w.vendor,
+        customer_id: w.other_customer,
+        service_id: w.swd,
+        start: starts,
+        end: ends,
+        address: "Serene spa",
+        point: None,
+    };
+    let refused = try_insert_assignment(&tx, &candidate(w.asha)).await.unwrap_err();
+    assert_eq!(refused.code, "slot_unavailable", "Asha holds the first booking");
+    try_insert_assignment(&tx, &candidate(w.ravi))
+        .await
+        .expect("the transaction is still usable and Ravi is free again");
+    tx.commit().await.unwrap();
+
+    let active = |booking: uuid::Uuid| {
+        let app = &app;
+        async move {
+            app.db
+                .client()
+                .await
+                .query(
+                    "select therapist_id, status from public.therapist_assignments where booking_id = $1 order by created_at",
+                    &[&booking],
+                )
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| (r.get::<_, uuid::Uuid>(0), r.get::<_, String>(1)))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(active(id(&first["id"])).await, vec![(w.asha, "assigned".to_owned())]);
+    assert_eq!(
+        active(second_id).await,
+        vec![(w.ravi, "cancelled".to_owned()), (w.ravi, "assigned".to_owned())],
+        "the cancellation before the refusal was kept"
+    );
+}
