@@ -690,18 +690,18 @@ pub async fn insert_booking(tx: &Transaction<'_>, b: &NewBooking<'_>) -> Result<
     let insert_booking = tx
         .prepare_cached(
             "insert into public.bookings (
-           id, customer_id, vendor_id, booking_type, source, service_location, address_id, location,
-           scheduled_start, scheduled_end, timezone, hold_expires_at,
-           subtotal, discount_amount, tax_rate, tax_amount, convenience_fee, total_amount,
-           promotion_id, coupon_code_id, preferred_therapist_gender, special_instructions, idempotency_key)
-         values (
-           $1, $2, $3, $4, 'app', $5, $6,
-           case when $7::float8 is null then null
-                else extensions.st_setsrid(extensions.st_makepoint($8::float8, $7::float8), 4326)::extensions.geography end,
-           $9, $10, $11, now() + make_interval(mins => $12::int8::int4),
-           $13, $14, ($15::int4 / 100.0)::numeric(5,2), $16, $17, $18,
-           $19, $20, $21, $22, $23)
-         returning booking_number, to_jsonb(hold_expires_at)",
+               id, customer_id, vendor_id, booking_type, source, service_location, address_id, location,
+               scheduled_start, scheduled_end, timezone, hold_expires_at,
+               subtotal, discount_amount, tax_rate, tax_amount, convenience_fee, total_amount,
+               promotion_id, coupon_code_id, preferred_therapist_gender, special_instructions, idempotency_key)
+             values (
+               $1, $2, $3, $4, 'app', $5, $6,
+               case when $7::float8 is null then null
+                    else extensions.st_setsrid(extensions.st_makepoint($8::float8, $7::float8), 4326)::extensions.geography end,
+               $9, $10, $11, now() + make_interval(mins => $12::int8::int4),
+               $13, $14, ($15::int4 / 100.0)::numeric(5,2), $16, $17, $18,
+               $19, $20, $21, $22, $23)
+             returning booking_number, to_jsonb(hold_expires_at)",
         )
         .await?;
 
@@ -722,12 +722,12 @@ pub async fn insert_booking(tx: &Transaction<'_>, b: &NewBooking<'_>) -> Result<
     let insert_items = tx
         .prepare_cached(
             "insert into public.booking_items (booking_id, service_id, variant_id, package_id, service_name, duration, price,
-                                           quantity, addon_services, addon_amount, subtotal)
-         select $1, x.service_id, x.variant_id, x.package_id, x.service_name, x.duration, x.price,
-                x.quantity, x.addon_services, x.addon_amount, x.subtotal
-           from jsonb_to_recordset($2::jsonb) as x(service_id uuid, variant_id uuid, package_id uuid, service_name text,
-                                                   duration int4, price int8, quantity int4, addon_services jsonb,
-                                                   addon_amount int8, subtotal int8)",
+                                               quantity, addon_services, addon_amount, subtotal)
+             select $1, x.service_id, x.variant_id, x.package_id, x.service_name, x.duration, x.price,
+                    x.quantity, x.addon_services, x.addon_amount, x.subtotal
+               from jsonb_to_recordset($2::jsonb) as x(service_id uuid, variant_id uuid, package_id uuid, service_name text,
+                                                       duration int4, price int8, quantity int4, addon_services jsonb,
+                                                       addon_amount int8, subtotal int8)",
         )
         .await?;
     // Judged in order: when the booking is refused, the items' "transaction aborted" is not
