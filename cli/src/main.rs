@@ -98,6 +98,8 @@ struct UpArgs {
     /// Do not load the reference seeds.
     #[arg(long)]
     no_seed: bool,
+    #[command(flatten)]
+    limits: ServerLimits,
 }
 
 #[derive(Args)]
@@ -118,6 +120,29 @@ struct ServeArgs {
     /// Port of the function server.
     #[arg(long, default_value_t = DEFAULT_API_PORT)]
     port: u16,
+    #[command(flatten)]
+    limits: ServerLimits,
+}
+
+/// How long requests and shutdown may take.
+#[derive(Args, Clone, Copy)]
+struct ServerLimits {
+    /// A request still running after this many seconds is answered 503 request_timeout.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    request_timeout: u64,
+    /// On Ctrl-C or SIGTERM, in-flight requests get this many seconds to finish before the
+    /// server exits anyway.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=600))]
+    drain_timeout: u64,
+}
+
+impl ServerLimits {
+    fn options(self) -> server::ServerOptions {
+        server::ServerOptions {
+            request_timeout: Duration::from_secs(self.request_timeout),
+            drain: Duration::from_secs(self.drain_timeout),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -221,11 +246,23 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Up(args) => up(&stack, args).await,
         Command::Stop => {
-            if let Some(record) = stack.server_record() {
-                let _ = std::process::Command::new("kill").arg(record.pid.to_string()).status();
-                wait_for_exit(record.pid).await;
-                stack.remove_server_record(record.pid);
-                println!("stopped the function server (pid {})", record.pid);
+            // The server first, and only then its database, so in-flight requests can finish.
+            match stack.server_record() {
+                Some(record) => match stop_server(record.pid).await? {
+                    ServerExit::Drained => {
+                        stack.remove_server_record(record.pid);
+                        println!("stopped the function server (pid {})", record.pid);
+                    }
+                    ServerExit::Killed => {
+                        stack.remove_server_record(record.pid);
+                        println!(
+                            "the function server (pid {}) did not stop within {}s of SIGTERM; killed it",
+                            record.pid,
+                            STOP_GRACE.as_secs()
+                        );
+                    }
+                },
+                None => println!("the function server was not running"),
             }
             db_command(&stack, DbCommand::Stop).await
         }
@@ -284,7 +321,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             let Some(url) = stack.running_db_url()? else {
                 bail!("the database is not running: start it with `ombaro db start` (or use `ombaro up`)");
             };
-            serve(&stack, &url, args.port, None).await?;
+            serve(&stack, &url, args.port, args.limits.options(), None).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Supabase(SupabaseCommand::Sync { check }) => {
@@ -480,10 +517,18 @@ async fn up(stack: &Stack, args: UpArgs) -> anyhow::Result<ExitCode> {
         let log_path = stack.project.home.join("serve.log");
         let log = std::fs::File::create(&log_path)?;
         let mut cmd = std::process::Command::new(std::env::current_exe()?);
-        cmd.args(["serve", "--port", &args.port.to_string()])
-            .stdin(std::process::Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log);
+        cmd.args([
+            "serve",
+            "--port",
+            &args.port.to_string(),
+            "--request-timeout",
+            &args.limits.request_timeout.to_string(),
+            "--drain-timeout",
+            &args.limits.drain_timeout.to_string(),
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log);
         #[cfg(unix)]
         {
             use std::os::unix::process::CommandExt;
@@ -499,6 +544,7 @@ async fn up(stack: &Stack, args: UpArgs) -> anyhow::Result<ExitCode> {
         stack,
         &url,
         args.port,
+        args.limits.options(),
         Some("Started OMBARO local development setup.\n"),
     )
     .await?;
@@ -506,10 +552,17 @@ async fn up(stack: &Stack, args: UpArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Runs the function server until Ctrl-C or SIGTERM, recording it for `ombaro status`.
-async fn serve(stack: &Stack, db_url: &str, port: u16, banner: Option<&str>) -> anyhow::Result<()> {
+async fn serve(
+    stack: &Stack,
+    db_url: &str,
+    port: u16,
+    options: server::ServerOptions,
+    banner: Option<&str>,
+) -> anyhow::Result<()> {
     let keys = stack.keys()?;
+    let login = ombaro_common::config::functions_login(db_url)?;
     let state = AppState {
-        pool: db::pool(db_url, 16)?,
+        db: db::Db::connect(login, &db::PoolConfig::default()).await?,
         keys: Arc::new(keys),
     };
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
@@ -531,10 +584,13 @@ async fn serve(stack: &Stack, db_url: &str, port: u16, banner: Option<&str>) -> 
         );
     }
     tracing::info!(api_url = %record.api_url, "function server listening");
-    let result = server::serve(listener, state, shutdown_signal()).await;
+    let stopped = server::serve(listener, state, options, shutdown_signal()).await;
     stack.remove_server_record(record.pid);
-    tracing::info!("function server stopped");
-    Ok(result?)
+    match stopped? {
+        server::Stopped::Drained => tracing::info!("function server stopped"),
+        server::Stopped::DeadlinePassed => tracing::warn!("function server stopped with requests unfinished"),
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {
@@ -572,11 +628,56 @@ async fn wait_for_server(stack: &Stack, pid: u32, log: &std::path::Path) -> anyh
     bail!("the function server did not start within 10s; see {}", log.display())
 }
 
-async fn wait_for_exit(pid: u32) {
-    for _ in 0..100 {
-        if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+/// How long `ombaro stop` waits for the server after SIGTERM: the default drain deadline and
+/// a margin to close connections.
+const STOP_GRACE: Duration = Duration::from_secs(15);
+
+enum ServerExit {
+    Drained,
+    Killed,
+}
+
+/// SIGTERM, then wait for the process to go; SIGKILL it if it outlives [`STOP_GRACE`].
+async fn stop_server(pid: u32) -> anyhow::Result<ServerExit> {
+    signal(pid, "TERM")?;
+    if wait_for_exit(pid, STOP_GRACE).await {
+        return Ok(ServerExit::Drained);
     }
+    signal(pid, "KILL")?;
+    if wait_for_exit(pid, Duration::from_secs(5)).await {
+        return Ok(ServerExit::Killed);
+    }
+    bail!("the function server (pid {pid}) is still running after SIGKILL; the database was left running")
+}
+
+fn signal(pid: u32, name: &str) -> anyhow::Result<()> {
+    let status = std::process::Command::new("kill")
+        .args([format!("-{name}"), pid.to_string()])
+        .status()
+        .context("running kill")?;
+    // kill fails when the process is already gone, which is what we wanted.
+    if !status.success() && process_alive(pid) {
+        bail!("could not send SIG{name} to the function server (pid {pid})");
+    }
+    Ok(())
+}
+
+fn process_alive(pid: u32) -> bool {
+    // A zombie (exited, not yet reaped by its parent) counts as gone.
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| stat.rsplit_once(") ").map(|(_, rest)| !rest.starts_with('Z')))
+        .unwrap_or(false)
+}
+
+/// Whether `pid` exited within `limit`.
+async fn wait_for_exit(pid: u32, limit: Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + limit;
+    while tokio::time::Instant::now() < deadline {
+        if !process_alive(pid) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    !process_alive(pid)
 }

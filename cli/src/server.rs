@@ -1,17 +1,24 @@
 //! The function server: one HTTP server mounting every function at `/functions/v1/<name>`,
 //! as Supabase's edge runtime does. Bearer tokens are verified once, here, for every
 //! function route; each request gets an id that is logged and echoed in `x-request-id`.
+//!
+//! Whatever a handler does, the client gets an answer: a panic is a `500` JSON naming the
+//! request id, a request that outlives [`ServerOptions::request_timeout`] is a `503`, and on
+//! shutdown in-flight requests get [`ServerOptions::drain`] to finish before the server exits
+//! anyway.
 
-use std::{future::Future, time::Duration};
+use std::{future::Future, panic::AssertUnwindSafe, time::Duration};
 
 use axum::{
     body::Body,
-    extract::{DefaultBodyLimit, State},
-    http::{Request, StatusCode},
-    middleware,
+    extract::{DefaultBodyLimit, Request, State},
+    http::StatusCode,
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
     routing::get,
     Json, Router,
 };
+use futures_util::FutureExt;
 use ombaro_common::{http::require_jwt, ApiError, AppState};
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
@@ -24,46 +31,156 @@ use tower_http::{
 /// Request bodies above this are refused before any handler runs.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// How long requests may take, and how long shutdown waits for them.
+#[derive(Debug, Clone, Copy)]
+pub struct ServerOptions {
+    /// A request still running after this is answered `503 request_timeout`. Longer than the
+    /// longest statement timeout, so the database's own, more precise answer comes first.
+    pub request_timeout: Duration,
+    /// After a shutdown signal, in-flight requests get this long to finish.
+    pub drain: Duration,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        Self {
+            request_timeout: Duration::from_secs(20),
+            drain: Duration::from_secs(10),
+        }
+    }
+}
+
+/// How serving ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// Every in-flight request finished.
+    Drained,
+    /// The drain deadline passed with requests still running; they were abandoned.
+    DeadlinePassed,
+}
+
 /// The whole HTTP application.
-pub fn app(state: AppState) -> Router {
+pub fn app(state: AppState, options: ServerOptions) -> Router {
     let functions = Router::new()
         .route("/health", get(health))
         .nest(ombaro_booking::service::MOUNT, ombaro_booking::service::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), require_jwt));
 
-    Router::new()
-        .nest("/functions/v1", functions)
-        .fallback(not_found)
+    gateway(
+        Router::new()
+            .nest("/functions/v1", functions)
+            .fallback(not_found)
+            .with_state(state),
+        options,
+    )
+}
+
+/// The layers every route sits behind, outermost first: request id (set, then echoed),
+/// tracing, the request timeout, panic capture, the body limit.
+pub fn gateway(routes: Router, options: ServerOptions) -> Router {
+    let timeout = options.request_timeout;
+    routes
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(catch_panic))
+        .layer(middleware::from_fn(move |req: Request, next: Next| {
+            limit_time(timeout, req, next)
+        }))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
                 .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
-                    let request_id = req
-                        .headers()
-                        .get("x-request-id")
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("-");
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id)
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = request_id(req))
                 }))
                 .layer(PropagateRequestIdLayer::x_request_id()),
         )
-        .with_state(state)
 }
 
-/// Serves `app` on `listener` until `shutdown` completes, then drains in-flight requests.
+fn request_id(req: &Request) -> &str {
+    req.headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+}
+
+/// A handler that panics answers `500 internal_error` with the request id, and the panic is
+/// logged with it, instead of the connection being dropped with no answer.
+async fn catch_panic(req: Request, next: Next) -> Response {
+    let id = request_id(&req).to_owned();
+    match AssertUnwindSafe(next.run(req)).catch_unwind().await {
+        Ok(response) => response,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "(no message)".to_owned());
+            tracing::error!(request_id = %id, panic = %message, "handler panicked");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "something went wrong on our side; quote the request id when reporting it",
+            )
+            .with_details(json!({ "request_id": id }))
+            .into_response()
+        }
+    }
+}
+
+/// A request still running after `limit` is answered `503 request_timeout`; its handler is
+/// dropped, which rolls back its transaction.
+async fn limit_time(limit: Duration, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::unavailable(
+            "request_timeout",
+            format!("the request did not finish within {}s", limit.as_secs_f64()),
+        )
+        .retry_after(1)
+        .into_response(),
+    }
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then drains in-flight requests for
+/// at most `options.drain`.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
+    options: ServerOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+) -> std::io::Result<Stopped> {
+    serve_router(listener, app(state, options), options.drain, shutdown).await
+}
+
+/// Serves `router` until `shutdown` completes; then stops accepting, waits for in-flight
+/// requests up to `drain`, and returns either way.
+pub async fn serve_router(
+    listener: TcpListener,
+    router: Router,
+    drain: Duration,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<Stopped> {
+    let (signalled, mut on_signal) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = signalled.send(true);
+    });
+    let deadline = async move {
+        let _ = on_signal.wait_for(|s| *s).await;
+        tokio::time::sleep(drain).await;
+    };
+    tokio::select! {
+        result = server => result.map(|()| Stopped::Drained),
+        () = deadline => {
+            tracing::warn!(drain_secs = drain.as_secs_f64(), "requests still running at the shutdown deadline; abandoning them");
+            Ok(Stopped::DeadlinePassed)
+        }
+    }
 }
 
 /// `GET /functions/v1/health`: the caller's token is valid and the database answers.
 async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let check = async {
-        let client = state.pool.get().await?;
+        let client = state.db.get().await?;
         client.query_one("select 1", &[]).await?;
         Ok::<_, ApiError>(())
     };
@@ -72,10 +189,9 @@ async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiError> 
             json!({ "status": "ok", "database": "ok", "version": env!("CARGO_PKG_VERSION") }),
         )),
         Ok(Err(err)) => Err(err),
-        Err(_) => Err(ApiError::unavailable(
-            "database_timeout",
-            "the database did not answer within 3s",
-        )),
+        Err(_) => {
+            Err(ApiError::unavailable("database_timeout", "the database did not answer within 3s").retry_after(1))
+        }
     }
 }
 

@@ -1025,10 +1025,9 @@ async fn a_refused_candidate_leaves_the_transaction_usable_for_the_next() {
     let id = |v: &Value| v.as_str().unwrap().parse::<uuid::Uuid>().unwrap();
     let second_id = id(&second["id"]);
 
-    let mut client = app.db.pool().get().await.unwrap();
-    let tx = ombaro_common::db::begin_pooled_as(&mut client, "service_role", &json!({}))
-        .await
-        .unwrap();
+    let services = app.db.app_db(&ombaro_common::db::PoolConfig::default()).await;
+    let mut client = services.get().await.unwrap();
+    let tx = services.begin_as_service(&mut client).await.unwrap();
     tx.execute(
         "update public.therapist_assignments set status = 'cancelled' where booking_id = $1",
         &[&second_id],

@@ -171,9 +171,31 @@ fn up_detached_serves_the_printed_keys_and_refuses_others() {
     let again = stdout(&home.ombaro(&["up", "--detach", "--port", &port]));
     assert!(again.contains("already running"), "{again}");
 
-    stdout(&home.ombaro(&["stop"]));
+    // `stop` stops the server first and waits for it, then Postgres, and says so.
+    let server_pid: u32 = serde_json::from_slice::<Value>(&std::fs::read(home.0.join("stack.json")).unwrap()).unwrap()
+        ["pid"]
+        .as_u64()
+        .unwrap() as u32;
+    let stopped = stdout(&home.ombaro(&["stop"]));
+    assert!(
+        stopped.contains(&format!("stopped the function server (pid {server_pid})")),
+        "{stopped}"
+    );
+    assert!(stopped.contains("Postgres stopped"), "{stopped}");
+    let server_line = stopped.find("function server").unwrap();
+    assert!(server_line < stopped.find("Postgres stopped").unwrap(), "{stopped}");
+    assert!(
+        !std::path::Path::new(&format!("/proc/{server_pid}")).exists()
+            || std::fs::read_to_string(format!("/proc/{server_pid}/stat")).is_ok_and(|s| s.contains(") Z")),
+        "the function server outlived `ombaro stop`"
+    );
     assert!(postmasters(&home.data_dir()).is_empty());
     assert!(home.ombaro(&["status"]).status.code() == Some(1));
+
+    // Stopping a stopped stack says nothing was running.
+    let again = stdout(&home.ombaro(&["stop"]));
+    assert!(again.contains("the function server was not running"), "{again}");
+    assert!(again.contains("Postgres was not running"), "{again}");
 }
 
 #[test]

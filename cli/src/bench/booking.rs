@@ -154,13 +154,18 @@ async fn measure(
 struct Server {
     base: String,
     stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<crate::server::Stopped>>,
 }
 
 impl Server {
     async fn start(url: &str, keys: JwtKeys, pool_size: usize) -> anyhow::Result<Self> {
+        // Logged in as authenticator, exactly as `ombaro up` serves.
+        let settings = db::PoolConfig {
+            max_size: pool_size,
+            ..db::PoolConfig::default()
+        };
         let state = AppState {
-            pool: db::pool(url, pool_size)?,
+            db: db::Db::connect(ombaro_common::config::functions_login(url)?, &settings).await?,
             keys: Arc::new(keys),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -168,7 +173,8 @@ impl Server {
             .context("binding the bench's function server")?;
         let base = format!("http://{}", listener.local_addr()?);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(crate::server::serve(listener, state, async {
+        let options = crate::server::ServerOptions::default();
+        let task = tokio::spawn(crate::server::serve(listener, state, options, async {
             let _ = stopped.await;
         }));
         Ok(Self { base, stop, task })

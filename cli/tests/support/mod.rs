@@ -21,28 +21,54 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> Self {
+        Self::spawn_with(
+            ombaro_common::db::PoolConfig::default(),
+            ombaro::server::ServerOptions::default(),
+            "",
+        )
+        .await
+    }
+
+    /// The server with its pool and timeouts set by the test, after `setup` (SQL, run as the
+    /// superuser on the fresh database, `{db}` naming it) and before the server reads the
+    /// roles' limits.
+    pub async fn spawn_with(
+        pool: ombaro_common::db::PoolConfig,
+        options: ombaro::server::ServerOptions,
+        setup: &str,
+    ) -> Self {
         // Server logs go to the test's captured output: shown only when a test fails.
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
             .with_env_filter(tracing_subscriber::EnvFilter::new("warn,ombaro=info"))
             .try_init();
         let db = TestDb::new().await;
+        if !setup.is_empty() {
+            db.client()
+                .await
+                .batch_execute(&setup.replace("{db}", &db.name))
+                .await
+                .expect("test setup SQL");
+        }
         let keys = JwtKeys::new(TEST_SECRET);
         let state = AppState {
-            pool: db.pool(),
+            db: db.app_db(&pool).await,
             keys: Arc::new(keys.clone()),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(ombaro::server::serve(listener, state, async {
+        tokio::spawn(ombaro::server::serve(listener, state, options, async {
             let _ = rx.await;
         }));
         Self {
             base,
             db,
             keys,
-            http: reqwest::Client::new(),
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(30))
+                .build()
+                .unwrap(),
             shutdown: Some(tx),
         }
     }

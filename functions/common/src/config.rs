@@ -6,6 +6,8 @@
 //! | `JWT_SECRET` | HS256 secret for API keys and user tokens | generated once into `.ombaro/jwt_secret` |
 //! | `OMBARO_PROJECT_DIR` | the project checkout | nearest ancestor holding `migrations/` and `supabase/` |
 //! | `OMBARO_HOME` | local state (cluster, secret, stack info) | `<project>/.ombaro` |
+//! | `FUNCTIONS_DATABASE_URL` | how the function server logs in (as `authenticator`) | the database URL with user `authenticator` |
+//! | `AUTHENTICATOR_PASSWORD` | `authenticator`'s password, when the URL's own is not it | the URL's password |
 
 use std::{
     fs,
@@ -81,6 +83,22 @@ impl Project {
 /// `DATABASE_URL`, when set to something.
 pub fn external_database_url() -> Option<String> {
     env_nonempty("DATABASE_URL")
+}
+
+/// How the function server logs in to the database at `db_url`: `FUNCTIONS_DATABASE_URL` as
+/// it is, else `db_url` as `authenticator` (with `AUTHENTICATOR_PASSWORD` when set). Never
+/// the superuser: the server refuses a login that could do more than the API roles.
+pub fn functions_login(db_url: &str) -> anyhow::Result<tokio_postgres::Config> {
+    match env_nonempty("FUNCTIONS_DATABASE_URL") {
+        Some(url) => url
+            .parse()
+            .map_err(|_| anyhow::anyhow!("FUNCTIONS_DATABASE_URL is not a valid Postgres URL")),
+        None => crate::db::login_as(
+            db_url,
+            crate::db::LOGIN_ROLE,
+            env_nonempty("AUTHENTICATOR_PASSWORD").as_deref(),
+        ),
+    }
 }
 
 pub fn env_nonempty(name: &str) -> Option<String> {

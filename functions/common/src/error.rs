@@ -15,6 +15,9 @@ pub struct ApiError {
     pub code: String,
     pub message: String,
     pub details: Option<Value>,
+    /// Seconds after which the same request may succeed (`Retry-After`), for answers that
+    /// mean "busy", not "wrong".
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -24,7 +27,13 @@ impl ApiError {
             code: code.into(),
             message: message.into(),
             details: None,
+            retry_after: None,
         }
+    }
+
+    pub fn retry_after(mut self, seconds: u32) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     pub fn with_details(mut self, details: Value) -> Self {
@@ -86,7 +95,13 @@ impl IntoResponse for ApiError {
             "message": self.message,
             "details": self.details,
         });
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
+        }
+        response
     }
 }
 
@@ -116,7 +131,15 @@ impl From<tokio_postgres::Error> for ApiError {
                 "another request changed the same rows at the same moment; try again",
             )
             .with_details(details),
-            "57014" => ApiError::unavailable("timeout", "the database took too long to answer"),
+            // statement_timeout (the role's limit) or a cancelled statement.
+            "57014" => ApiError::unavailable("database_timeout", "the database took too long to answer").retry_after(1),
+            // lock_timeout: another request holds the rows this one must change.
+            "55P03" => ApiError::conflict(
+                "locked",
+                "another request is changing the same record right now; try again",
+            )
+            .with_details(details)
+            .retry_after(1),
             // Logged with the server's words (`db error` alone says nothing); never sent.
             _ => ApiError::internal(format!(
                 "{code} {}{}",
@@ -127,9 +150,22 @@ impl From<tokio_postgres::Error> for ApiError {
     }
 }
 
+/// A connection that cannot be had is "busy, come back", never a hang: every pool wait,
+/// connect and recycle is bounded (see `db::PoolConfig`).
 impl From<deadpool_postgres::PoolError> for ApiError {
     fn from(err: deadpool_postgres::PoolError) -> Self {
-        tracing::error!(%err, "database pool");
-        ApiError::unavailable("database_unavailable", "the database is not reachable")
+        use deadpool_postgres::{PoolError, TimeoutType};
+        tracing::warn!(%err, "database pool");
+        match err {
+            PoolError::Timeout(TimeoutType::Wait) => ApiError::unavailable(
+                "database_busy",
+                "every database connection is in use; try again shortly",
+            )
+            .retry_after(1),
+            PoolError::Timeout(_) => {
+                ApiError::unavailable("database_timeout", "the database did not answer in time").retry_after(1)
+            }
+            _ => ApiError::unavailable("database_unavailable", "the database is not reachable").retry_after(5),
+        }
     }
 }

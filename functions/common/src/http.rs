@@ -14,14 +14,15 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::{
-    db::Pool,
+    db::Db,
     error::ApiError,
     jwt::{AuthError, JwtKeys},
 };
 
 #[derive(Clone, Debug)]
 pub struct AppState {
-    pub pool: Pool,
+    /// Logged in as `authenticator`; requests act as their caller through [`Db::begin_as`].
+    pub db: Db,
     pub keys: Arc<JwtKeys>,
 }
 

@@ -138,9 +138,21 @@ impl TestDb {
         db::connect(&self.url).await.expect("connecting to the test database")
     }
 
-    /// A pool for an application under test.
+    /// A pool for an application under test, logged in as the superuser (for fixtures).
     pub fn pool(&self) -> db::Pool {
         db::pool(&self.url, 16).expect("building the pool")
+    }
+
+    /// How the function server logs in: as `authenticator`, exactly as in production.
+    pub fn authenticator_login(&self) -> tokio_postgres::Config {
+        db::login_as(&self.url, db::LOGIN_ROLE, None).expect("a valid test URL")
+    }
+
+    /// The services' database handle, as the function server builds it.
+    pub async fn app_db(&self, settings: &db::PoolConfig) -> db::Db {
+        db::Db::connect(self.authenticator_login(), settings)
+            .await
+            .expect("logging in as authenticator")
     }
 
     /// Creates a user in `auth.users` (as GoTrue would on sign-up) and returns its id.

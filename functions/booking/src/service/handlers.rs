@@ -12,7 +12,6 @@ use axum::{
 };
 use chrono::{DateTime, Utc};
 use ombaro_common::{
-    db::begin_pooled_as as begin_as,
     http::{ApiJson, ApiQuery},
     ApiError, AppState, Caller,
 };
@@ -284,8 +283,8 @@ pub async fn quote(
     Extension(caller): Extension<Caller>,
     ApiJson(req): ApiJson<BookingRequest>,
 ) -> Result<Json<Value>> {
-    let mut client = state.pool.get().await?;
-    let tx = begin_as(&mut client, &caller.role, &caller.claims).await?;
+    let mut client = state.db.get().await?;
+    let tx = state.db.begin_as(&mut client, &caller).await?;
     store::act_as_service(&tx).await?;
     let now = store::now(&tx).await?;
     let priced = price(&tx, &req, caller.user_id, now).await?;
@@ -320,8 +319,8 @@ pub async fn slots(
             ))
         }
     };
-    let mut client = state.pool.get().await?;
-    let tx = begin_as(&mut client, &caller.role, &caller.claims).await?;
+    let mut client = state.db.get().await?;
+    let tx = state.db.begin_as(&mut client, &caller).await?;
     let (place, _) = resolve_place(&tx, &caller, query.booking_type, query.address_id, inline).await?;
     store::act_as_service(&tx).await?;
     let now = store::now(&tx).await?;
@@ -468,9 +467,9 @@ pub async fn create_booking(
         ));
     }
     let key = idempotency_key(&headers)?;
-    let mut client = state.pool.get().await?;
+    let mut client = state.db.get().await?;
     let outcome = {
-        let tx = begin_as(&mut client, &caller.role, &caller.claims).await?;
+        let tx = state.db.begin_as(&mut client, &caller).await?;
         match book(&tx, &caller, customer, key.as_deref(), &req).await {
             Ok(Booked::New(view)) => {
                 tx.commit().await?;
@@ -483,7 +482,7 @@ pub async fn create_booking(
     match (outcome, key) {
         // The same key raced in from a retry: the other request's booking is the answer.
         (Err(err), Some(key)) if is_idempotency_clash(&err) => {
-            let tx = begin_as(&mut client, &caller.role, &caller.claims).await?;
+            let tx = state.db.begin_as(&mut client, &caller).await?;
             store::act_as_service(&tx).await?;
             match replay(&tx, customer, &key, &req).await? {
                 Some(view) => Ok(created(view, true)),
@@ -777,8 +776,8 @@ pub async fn assign(
 ) -> Result<Json<Value>> {
     let id = parse_path_id(&id, "booking")?;
     let req = body.map(|ApiJson(r)| r).unwrap_or_default();
-    let mut client = state.pool.get().await?;
-    let tx = begin_as(&mut client, &caller.role, &caller.claims).await?;
+    let mut client = state.db.get().await?;
+    let tx = state.db.begin_as(&mut client, &caller).await?;
     let (_, actor) = visible_booking(&tx, &caller, id).await?;
     if !matches!(actor, Actor::Vendor | Actor::Admin | Actor::System) {
         return Err(ApiError::forbidden(
@@ -876,8 +875,8 @@ pub async fn booking_status(
         }
         _ => {}
     }
-    let mut client = state.pool.get().await?;
-    let tx = begin_as(&mut client, &caller.role, &caller.claims).await?;
+    let mut client = state.db.get().await?;
+    let tx = state.db.begin_as(&mut client, &caller).await?;
     let (booking, actor) = visible_booking(&tx, &caller, id).await?;
     lifecycle::booking_transition(booking.status, req.status, actor).map_err(transition_error)?;
     store::set_change_reason(&tx, req.reason.as_deref()).await?;
@@ -918,8 +917,8 @@ pub async fn assignment_status(
     ApiJson(req): ApiJson<AssignmentStatusRequest>,
 ) -> Result<Json<Value>> {
     let id = parse_path_id(&id, "assignment")?;
-    let mut client = state.pool.get().await?;
-    let tx = begin_as(&mut client, &caller.role, &caller.claims).await?;
+    let mut client = state.db.get().await?;
+    let tx = state.db.begin_as(&mut client, &caller).await?;
     let assignment = store::assignment(&tx, id)
         .await?
         .ok_or_else(|| ApiError::not_found("assignment_not_found", "no assignment with that id is visible to you"))?;
@@ -1002,8 +1001,8 @@ pub async fn reschedule(
 ) -> Result<Json<Value>> {
     let id = parse_path_id(&id, "booking")?;
     let to_start = req.start.with_timezone(&Utc);
-    let mut client = state.pool.get().await?;
-    let tx = begin_as(&mut client, &caller.role, &caller.claims).await?;
+    let mut client = state.db.get().await?;
+    let tx = state.db.begin_as(&mut client, &caller).await?;
     let (_, actor) = visible_booking(&tx, &caller, id).await?;
     if actor == Actor::Therapist {
         return Err(ApiError::forbidden("not_allowed", "therapists cannot move bookings"));
@@ -1123,8 +1122,8 @@ pub async fn cancel(
 ) -> Result<Json<Value>> {
     let id = parse_path_id(&id, "booking")?;
     let req = body.map(|ApiJson(r)| r).unwrap_or_default();
-    let mut client = state.pool.get().await?;
-    let tx = begin_as(&mut client, &caller.role, &caller.claims).await?;
+    let mut client = state.db.get().await?;
+    let tx = state.db.begin_as(&mut client, &caller).await?;
     let (_, actor) = visible_booking(&tx, &caller, id).await?;
     if actor == Actor::Therapist {
         return Err(ApiError::forbidden("not_allowed", "therapists cannot cancel bookings"));
