@@ -7,7 +7,7 @@
 //! shutdown in-flight requests get [`ServerOptions::drain`] to finish before the server exits
 //! anyway.
 
-use std::{future::Future, panic::AssertUnwindSafe, time::Duration};
+use std::{future::Future, panic::AssertUnwindSafe, sync::Arc, time::Duration};
 
 use axum::{
     body::Body,
@@ -20,6 +20,7 @@ use axum::{
 };
 use futures_util::FutureExt;
 use ombaro_common::{http::require_jwt, ApiError, AppState};
+use ombaro_payments::service::PaymentSettings;
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
@@ -60,15 +61,21 @@ pub enum Stopped {
 }
 
 /// The whole HTTP application.
-pub fn app(state: AppState, options: ServerOptions) -> Router {
+pub fn app(state: AppState, options: ServerOptions, payments: Arc<PaymentSettings>) -> Router {
     let functions = Router::new()
         .route("/health", get(health))
         .nest(ombaro_booking::service::MOUNT, ombaro_booking::service::router())
+        .nest(ombaro_payments::service::MOUNT, ombaro_payments::service::router(payments.clone()))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_jwt));
+    // Gateways authenticate with their signature, not a Supabase JWT.
+    let webhooks = Router::new().nest(
+        ombaro_payments::service::MOUNT,
+        ombaro_payments::service::webhook_router(payments),
+    );
 
     gateway(
         Router::new()
-            .nest("/functions/v1", functions)
+            .nest("/functions/v1", functions.merge(webhooks))
             .fallback(not_found)
             .with_state(state),
         options,
@@ -148,7 +155,15 @@ pub async fn serve(
     options: ServerOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<Stopped> {
-    serve_router(listener, app(state, options), options.drain, shutdown).await
+    let mut payments = PaymentSettings::from_env(
+        state
+            .keys
+            .derived_secret(ombaro_payments::service::config::SANDBOX_SECRET_PURPOSE),
+    );
+    // The sandbox gateway delivers its webhooks to this server.
+    payments.sandbox_webhook_base = Some(format!("http://{}", listener.local_addr()?));
+    let router = app(state, options, Arc::new(payments));
+    serve_router(listener, router, options.drain, shutdown).await
 }
 
 /// Serves `router` until `shutdown` completes; then stops accepting, waits for in-flight

@@ -59,6 +59,8 @@ pub struct VerifiedClaims {
 pub struct JwtKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    /// SHA-256 of the secret: the root of [`JwtKeys::derived_secret`].
+    seed: [u8; 32],
 }
 
 impl std::fmt::Debug for JwtKeys {
@@ -75,10 +77,25 @@ struct RoleClaims {
 
 impl JwtKeys {
     pub fn new(secret: &str) -> Self {
+        use sha2::{Digest, Sha256};
         Self {
             encoding: EncodingKey::from_secret(secret.as_bytes()),
             decoding: DecodingKey::from_secret(secret.as_bytes()),
+            seed: Sha256::digest(secret.as_bytes()).into(),
         }
+    }
+
+    /// A secret for `purpose` derived from the project's JWT secret: stable across restarts,
+    /// different per project and per purpose, and revealing nothing about the JWT secret (for
+    /// example the local sandbox gateway's webhook signing secret).
+    pub fn derived_secret(&self, purpose: &str) -> String {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::new()
+            .chain_update(self.seed)
+            .chain_update(b"/")
+            .chain_update(purpose.as_bytes())
+            .finalize();
+        digest.iter().map(|b| format!("{b:02x}")).collect()
     }
 
     pub fn verify(&self, token: &str) -> Result<VerifiedClaims, AuthError> {

@@ -1,0 +1,4 @@
+pub mod events;
+pub mod signature;
+#[cfg(feature = "server")]
+pub mod service;
