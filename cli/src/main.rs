@@ -77,6 +77,29 @@ enum Command {
     /// Schema documentation.
     #[command(subcommand)]
     Schema(SchemaCommand),
+    /// Pay for a booking on the running stack through the sandbox gateway, as its customer's
+    /// app would: checkout, then the sandbox's signed webhook to our own endpoint.
+    #[command(
+        long_about = "Pay for a booking on the running stack through the sandbox gateway, as its customer's \
+        app would: checkout (POST /orders as the booking's customer), then the sandbox gateway's \
+        correctly signed Razorpay-format webhook to our own webhook endpoint, so the real verification \
+        and effects run. Needs `ombaro up` without Razorpay keys. --fail makes the payment fail; \
+        --refund refunds the booking's captured payment in full (through the gateway, whose webhook \
+        completes it)."
+    )]
+    Pay(PayArgs),
+}
+
+#[derive(Args)]
+struct PayArgs {
+    /// The booking's number, e.g. OBO-20251015-0042.
+    booking_number: String,
+    /// The payment fails instead (the booking stays pending until its hold lapses).
+    #[arg(long, conflicts_with = "refund")]
+    fail: bool,
+    /// Refund the booking's captured payment in full.
+    #[arg(long)]
+    refund: bool,
 }
 
 #[derive(Subcommand)]
@@ -406,6 +429,25 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             let failures = report.failures();
             if !failures.is_empty() {
                 bail!("booking benchmark failed: {}", failures.join("; "));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Pay(args) => {
+            let Some(record) = stack.server_record() else {
+                bail!("the function server is not running: start the stack with `ombaro up`");
+            };
+            let client = db::connect(&record.db_url).await?;
+            let action = if args.refund {
+                ombaro::pay::PayAction::Refund
+            } else if args.fail {
+                ombaro::pay::PayAction::Fail
+            } else {
+                ombaro::pay::PayAction::Capture
+            };
+            let outcome =
+                ombaro::pay::run(&client, &record.api_url, &stack.keys()?, &args.booking_number, action).await?;
+            for line in outcome.lines {
+                println!("{line}");
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -65,7 +65,10 @@ pub fn app(state: AppState, options: ServerOptions, payments: Arc<PaymentSetting
     let functions = Router::new()
         .route("/health", get(health))
         .nest(ombaro_booking::service::MOUNT, ombaro_booking::service::router())
-        .nest(ombaro_payments::service::MOUNT, ombaro_payments::service::router(payments.clone()))
+        .nest(
+            ombaro_payments::service::MOUNT,
+            ombaro_payments::service::router(payments.clone()),
+        )
         .route_layer(middleware::from_fn_with_state(state.clone(), require_jwt));
     // Gateways authenticate with their signature, not a Supabase JWT.
     let webhooks = Router::new().nest(

@@ -68,7 +68,11 @@ impl TestApp {
 async fn pending_booking(app: &TestApp, w: &World, hh: u32) -> Value {
     let day = weekday_ahead(3);
     let (status, booking) = app
-        .post_json("/bookings", &app.user_token(w.customer), &w.request(&ist_at(day, hh, 0)))
+        .post_json(
+            "/bookings",
+            &app.user_token(w.customer),
+            &w.request(&ist_at(day, hh, 0)),
+        )
         .await;
     assert_eq!(status, 201, "{booking}");
     booking
@@ -76,7 +80,11 @@ async fn pending_booking(app: &TestApp, w: &World, hh: u32) -> Value {
 
 async fn checkout(app: &TestApp, w: &World, booking: &Value) -> Value {
     let (status, order) = app
-        .pay_post("/orders", &app.user_token(w.customer), &json!({ "booking_id": booking["id"] }))
+        .pay_post(
+            "/orders",
+            &app.user_token(w.customer),
+            &json!({ "booking_id": booking["id"] }),
+        )
         .await;
     assert_eq!(status, 201, "{order}");
     order
@@ -119,13 +127,7 @@ async fn booking_state(app: &TestApp, id: &str) -> (String, String, Option<chron
 }
 
 async fn scalar(app: &TestApp, sql: &str, id: &str) -> i64 {
-    app.db
-        .client()
-        .await
-        .query_one(sql, &[&id])
-        .await
-        .unwrap()
-        .get(0)
+    app.db.client().await.query_one(sql, &[&id]).await.unwrap().get(0)
 }
 
 #[tokio::test]
@@ -171,9 +173,11 @@ async fn checkout_then_the_sandbox_pays_and_the_booking_is_confirmed_with_an_inv
         "the checkout's pending row was completed, not duplicated"
     );
     assert_eq!(
-        q("select count(*) from public.payments where booking_id = $1::text::uuid and status = 'success'
+        q(
+            "select count(*) from public.payments where booking_id = $1::text::uuid and status = 'success'
              and gateway_order_id is not null and gateway_transaction_id like 'pay_%' and payment_date is not null
-             and payment_method = 'upi'")
+             and payment_method = 'upi'"
+        )
         .await,
         1
     );
@@ -183,9 +187,11 @@ async fn checkout_then_the_sandbox_pays_and_the_booking_is_confirmed_with_an_inv
         1
     );
     assert_eq!(
-        q("select count(*) from public.invoices where booking_id = $1::text::uuid and status = 'issued'
+        q(
+            "select count(*) from public.invoices where booking_id = $1::text::uuid and status = 'issued'
              and invoice_number ~ '^V[0-9A-Z]{4}/[0-9]{4}/[0-9]{5}$' and length(invoice_number) <= 16
-             and cgst_amount = sgst_amount and igst_amount = 0")
+             and cgst_amount = sgst_amount and igst_amount = 0"
+        )
         .await,
         1,
         "a spa visit in the vendor's state is CGST + SGST"
@@ -195,8 +201,10 @@ async fn checkout_then_the_sandbox_pays_and_the_booking_is_confirmed_with_an_inv
         1
     );
     assert_eq!(
-        q("select count(*) from public.notification_queue where payload ->> 'booking_id' = $1
-             and event_type in ('payment.captured', 'booking.confirmed', 'booking.paid')")
+        q(
+            "select count(*) from public.notification_queue where payload ->> 'booking_id' = $1
+             and event_type in ('payment.captured', 'booking.confirmed', 'booking.paid')"
+        )
         .await,
         3
     );
@@ -219,9 +227,17 @@ async fn checkout_refuses_what_is_not_the_callers_to_pay() {
     let booking = pending_booking(&app, &w, 12).await;
     // Someone else's booking.
     let (status, body) = app
-        .pay_post("/orders", &app.user_token(w.other_customer), &json!({ "booking_id": booking["id"] }))
+        .pay_post(
+            "/orders",
+            &app.user_token(w.other_customer),
+            &json!({ "booking_id": booking["id"] }),
+        )
         .await;
-    assert_eq!((status, body["code"].as_str()), (404, Some("booking_not_found")), "{body}");
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (404, Some("booking_not_found")),
+        "{body}"
+    );
     // An API key without a user.
     let (status, _) = app
         .pay_post("/orders", &app.anon_key(), &json!({ "booking_id": booking["id"] }))
@@ -247,10 +263,18 @@ async fn checkout_refuses_what_is_not_the_callers_to_pay() {
         .await
         .unwrap();
     let (status, body) = app
-        .pay_post("/orders", &app.user_token(w.customer), &json!({ "booking_id": booking["id"] }))
+        .pay_post(
+            "/orders",
+            &app.user_token(w.customer),
+            &json!({ "booking_id": booking["id"] }),
+        )
         .await;
     assert_eq!((status, body["code"].as_str()), (409, Some("booking_lapsed")), "{body}");
-    assert_eq!(app.count("select count(*) from public.payments").await, 0, "nothing written");
+    assert_eq!(
+        app.count("select count(*) from public.payments").await,
+        0,
+        "nothing written"
+    );
 }
 
 #[tokio::test]
@@ -279,7 +303,10 @@ async fn webhooks_that_fail_verification_write_nothing() {
     let resp = app
         .http
         .post(app.url(&format!("{SERVICE}/webhooks/razorpay")))
-        .header("x-razorpay-signature", signature::sign_razorpay_webhook(&body, &app.sandbox_secret()))
+        .header(
+            "x-razorpay-signature",
+            signature::sign_razorpay_webhook(&body, &app.sandbox_secret()),
+        )
         .header("x-razorpay-event-id", "evt_forged_2")
         .body(altered)
         .send()
@@ -297,7 +324,9 @@ async fn webhooks_that_fail_verification_write_nothing() {
         .unwrap();
     assert_eq!(resp.status(), 400);
     // Signed, but not JSON.
-    let (status, _) = app.razorpay_webhook("evt_forged_4", b"not json", &app.sandbox_secret()).await;
+    let (status, _) = app
+        .razorpay_webhook("evt_forged_4", b"not json", &app.sandbox_secret())
+        .await;
     assert_eq!(status, 400);
     // Over 1 MiB.
     let big = vec![b' '; 1024 * 1024 + 10];
@@ -327,14 +356,21 @@ async fn a_replayed_or_concurrent_event_has_its_effect_once() {
     let secret = app.sandbox_secret();
     let sends = (0..8).map(|_| app.razorpay_webhook("evt_replay_1", &body, &secret));
     let answers = futures_util::future::join_all(sends).await;
-    let processed = answers.iter().filter(|(s, a)| *s == 200 && a["status"] == "processed").count();
-    let duplicates = answers.iter().filter(|(s, a)| *s == 200 && a["status"] == "duplicate").count();
+    let processed = answers
+        .iter()
+        .filter(|(s, a)| *s == 200 && a["status"] == "processed")
+        .count();
+    let duplicates = answers
+        .iter()
+        .filter(|(s, a)| *s == 200 && a["status"] == "duplicate")
+        .count();
     assert_eq!((processed, duplicates), (1, 7), "{answers:?}");
     assert_eq!(app.count("select count(*) from private.webhook_events").await, 1);
     assert_eq!(app.count("select count(*) from public.invoices").await, 1);
     assert_eq!(app.count("select count(*) from public.commission_records").await, 1);
     assert_eq!(
-        app.count("select count(*) from public.loyalty_points_transactions").await,
+        app.count("select count(*) from public.loyalty_points_transactions")
+            .await,
         app.count("select count(*) from public.customers c join public.bookings b on b.customer_id = c.id")
             .await
             .min(1)
@@ -356,7 +392,11 @@ async fn a_payment_that_does_not_match_the_booking_is_recorded_but_not_marked_pa
         booking["total_amount"].as_i64().unwrap() - 100,
     );
     let (status, answer) = app
-        .razorpay_webhook("evt_short_1", &serde_json::to_vec(&event).unwrap(), &app.sandbox_secret())
+        .razorpay_webhook(
+            "evt_short_1",
+            &serde_json::to_vec(&event).unwrap(),
+            &app.sandbox_secret(),
+        )
         .await;
     assert_eq!((status, answer["status"].as_str()), (200, Some("flagged")), "{answer}");
     let (status, payment_status, _) = booking_state(&app, &id).await;
@@ -373,7 +413,8 @@ async fn a_payment_that_does_not_match_the_booking_is_recorded_but_not_marked_pa
     );
     assert_eq!(app.count("select count(*) from public.invoices").await, 0);
     assert_eq!(
-        app.count("select count(*) from private.webhook_events where status = 'flagged'").await,
+        app.count("select count(*) from private.webhook_events where status = 'flagged'")
+            .await,
         1
     );
     assert_eq!(
@@ -387,14 +428,29 @@ async fn a_payment_that_does_not_match_the_booking_is_recorded_but_not_marked_pa
 #[tokio::test]
 async fn an_event_for_an_unknown_booking_is_answered_and_recorded_as_unmatched() {
     let app = TestApp::spawn().await;
-    let event = razorpay_payment_event("payment.captured", "pay_stranger0001", None, &Uuid::new_v4().to_string(), 1000);
+    let event = razorpay_payment_event(
+        "payment.captured",
+        "pay_stranger0001",
+        None,
+        &Uuid::new_v4().to_string(),
+        1000,
+    );
     let (status, answer) = app
-        .razorpay_webhook("evt_stranger", &serde_json::to_vec(&event).unwrap(), &app.sandbox_secret())
+        .razorpay_webhook(
+            "evt_stranger",
+            &serde_json::to_vec(&event).unwrap(),
+            &app.sandbox_secret(),
+        )
         .await;
-    assert_eq!((status, answer["status"].as_str()), (200, Some("unmatched")), "{answer}");
+    assert_eq!(
+        (status, answer["status"].as_str()),
+        (200, Some("unmatched")),
+        "{answer}"
+    );
     assert_eq!(app.count("select count(*) from public.payments").await, 0);
     assert_eq!(
-        app.count("select count(*) from private.webhook_events where status = 'unmatched'").await,
+        app.count("select count(*) from private.webhook_events where status = 'unmatched'")
+            .await,
         1
     );
 }
@@ -416,11 +472,21 @@ async fn a_refund_that_arrives_before_its_payment_is_applied_when_the_payment_ar
     assert_eq!((status, answer["status"].as_str()), (200, Some("parked")), "{answer}");
     assert_eq!(app.count("select count(*) from public.refunds").await, 0);
 
-    let payment = razorpay_payment_event("payment.captured", "pay_late00000001", order["order_id"].as_str(), &id, total);
+    let payment = razorpay_payment_event(
+        "payment.captured",
+        "pay_late00000001",
+        order["order_id"].as_str(),
+        &id,
+        total,
+    );
     let (status, answer) = app
         .razorpay_webhook("evt_pay_late", &serde_json::to_vec(&payment).unwrap(), &secret)
         .await;
-    assert_eq!((status, answer["status"].as_str()), (200, Some("processed")), "{answer}");
+    assert_eq!(
+        (status, answer["status"].as_str()),
+        (200, Some("processed")),
+        "{answer}"
+    );
     assert_eq!(
         app.count("select count(*) from public.refunds where gateway_refund_id = 'rfnd_early000001' and status = 'processed' and amount = 5000")
             .await,
@@ -434,7 +500,8 @@ async fn a_refund_that_arrives_before_its_payment_is_applied_when_the_payment_ar
     let (_, payment_status, _) = booking_state(&app, &id).await;
     assert_eq!(payment_status, "partially_refunded");
     assert_eq!(
-        app.count("select count(*) from private.webhook_events where status = 'pending'").await,
+        app.count("select count(*) from private.webhook_events where status = 'pending'")
+            .await,
         0
     );
     // The same refund event again changes nothing.
@@ -469,7 +536,11 @@ async fn finance_refunds_a_payment_through_the_gateway_and_the_webhook_completes
 
     // The customer is not finance.
     let (status, body) = app
-        .pay_post("/refunds", &app.user_token(w.customer), &json!({ "payment_id": payment }))
+        .pay_post(
+            "/refunds",
+            &app.user_token(w.customer),
+            &json!({ "payment_id": payment }),
+        )
         .await;
     assert_eq!((status, body["code"].as_str()), (403, Some("not_finance")), "{body}");
     // More than was captured.
@@ -480,7 +551,11 @@ async fn finance_refunds_a_payment_through_the_gateway_and_the_webhook_completes
             &json!({ "payment_id": payment, "amount": total + 1 }),
         )
         .await;
-    assert_eq!((status, body["code"].as_str()), (422, Some("exceeds_captured")), "{body}");
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("exceeds_captured")),
+        "{body}"
+    );
 
     let resp = app
         .http
@@ -494,7 +569,10 @@ async fn finance_refunds_a_payment_through_the_gateway_and_the_webhook_completes
     assert_eq!(resp.status(), 201);
     let refund: Value = resp.json().await.unwrap();
     assert_eq!(refund["amount"], total, "{refund}");
-    assert!(refund["gateway_refund_id"].as_str().unwrap().starts_with("rfnd_"), "{refund}");
+    assert!(
+        refund["gateway_refund_id"].as_str().unwrap().starts_with("rfnd_"),
+        "{refund}"
+    );
     let resp = app
         .http
         .post(app.url(&format!("{SERVICE}/refunds")))
@@ -507,13 +585,15 @@ async fn finance_refunds_a_payment_through_the_gateway_and_the_webhook_completes
     assert_eq!(resp.status(), 200, "a retry returns the first refund");
 
     assert_eq!(
-        app.count("select count(*) from public.refunds where status = 'processed'").await,
+        app.count("select count(*) from public.refunds where status = 'processed'")
+            .await,
         1
     );
     let (_, payment_status, _) = booking_state(&app, &id).await;
     assert_eq!(payment_status, "refunded");
     assert_eq!(
-        app.count("select count(*) from public.payments where status = 'refunded'").await,
+        app.count("select count(*) from public.payments where status = 'refunded'")
+            .await,
         1
     );
 }
@@ -532,7 +612,11 @@ async fn a_cancellation_refund_to_the_wallet_is_credited_at_once() {
     )
     .await;
     let (status, cancelled) = app
-        .post_json(&format!("/bookings/{id}/cancel"), &app.user_token(w.customer), &json!({}))
+        .post_json(
+            &format!("/bookings/{id}/cancel"),
+            &app.user_token(w.customer),
+            &json!({}),
+        )
         .await;
     assert_eq!(status, 200, "{cancelled}");
     let cancellation: String = app
@@ -615,7 +699,11 @@ async fn stripe_events_are_verified_with_the_installed_secret_and_any_matching_v
     // Two v1 signatures (as during the gateway's own secret rotation): any match is enough.
     let header = signature::stripe_signature_header(&body, &["whsec_other", "whsec_test_current"], now);
     let (status, answer) = app.stripe_webhook(&body, &header).await;
-    assert_eq!((status, answer["status"].as_str()), (200, Some("processed")), "{answer}");
+    assert_eq!(
+        (status, answer["status"].as_str()),
+        (200, Some("processed")),
+        "{answer}"
+    );
     let (status, payment_status, _) = booking_state(&app, &id).await;
     assert_eq!((status.as_str(), payment_status.as_str()), ("confirmed", "paid"));
     assert_eq!(
@@ -623,4 +711,49 @@ async fn stripe_events_are_verified_with_the_installed_secret_and_any_matching_v
             .await,
         1
     );
+}
+
+#[tokio::test]
+async fn ombaro_pay_confirms_a_booking_with_an_invoice_and_refunds_it() {
+    use ombaro::pay::{run, PayAction};
+    let app = TestApp::spawn().await;
+    let w = World::new(&app).await;
+    let booking = pending_booking(&app, &w, 20).await;
+    let number = booking["booking_number"].as_str().unwrap().to_owned();
+    let id = booking["id"].as_str().unwrap().to_owned();
+    let db = app.db.client().await;
+
+    let failed = run(&db, &app.base, &app.keys, &number, PayAction::Fail).await.unwrap();
+    assert!(
+        failed.lines.last().unwrap().contains("pending, payment pending"),
+        "{:?}",
+        failed.lines
+    );
+    assert_eq!(
+        app.count("select count(*) from public.notification_queue where event_type = 'payment.failed'")
+            .await,
+        1,
+        "the customer is told"
+    );
+
+    let paid = run(&db, &app.base, &app.keys, &number, PayAction::Capture)
+        .await
+        .unwrap();
+    let last = paid.lines.last().unwrap();
+    assert!(last.contains("confirmed, payment paid, invoice V"), "{:?}", paid.lines);
+    let (status, payment_status, _) = booking_state(&app, &id).await;
+    assert_eq!((status.as_str(), payment_status.as_str()), ("confirmed", "paid"));
+
+    let refunded = run(&db, &app.base, &app.keys, &number, PayAction::Refund)
+        .await
+        .unwrap();
+    assert!(
+        refunded.lines.last().unwrap().contains("payment refunded"),
+        "{:?}",
+        refunded.lines
+    );
+    let err = run(&db, &app.base, &app.keys, "OBO-00000000-0000", PayAction::Capture)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("no booking numbered"), "{err}");
 }

@@ -342,7 +342,10 @@ impl<'a> Obj<'a> {
     fn root(value: &'a Value) -> Result<Obj<'a>, EventError> {
         value
             .as_object()
-            .map(|map| Obj { path: String::new(), map })
+            .map(|map| Obj {
+                path: String::new(),
+                map,
+            })
             .ok_or_else(|| EventError::InvalidJson("the body is not an object".into()))
     }
 
@@ -360,13 +363,17 @@ impl<'a> Obj<'a> {
     }
 
     fn obj(&self, key: &str) -> Result<Obj<'a>, EventError> {
-        self.opt_obj(key)?.ok_or_else(|| EventError::MissingField(self.field(key)))
+        self.opt_obj(key)?
+            .ok_or_else(|| EventError::MissingField(self.field(key)))
     }
 
     fn opt_obj(&self, key: &str) -> Result<Option<Obj<'a>>, EventError> {
         match self.get(key) {
             None => Ok(None),
-            Some(Value::Object(map)) => Ok(Some(Obj { path: self.field(key), map })),
+            Some(Value::Object(map)) => Ok(Some(Obj {
+                path: self.field(key),
+                map,
+            })),
             Some(_) => Err(self.invalid(key, "not an object")),
         }
     }
@@ -435,7 +442,10 @@ impl<'a> Obj<'a> {
     fn booking_id(&self, container: &str) -> Result<Option<String>, EventError> {
         let notes = match self.get(container) {
             None | Some(Value::Array(_)) => return Ok(None),
-            Some(Value::Object(map)) => Obj { path: self.field(container), map },
+            Some(Value::Object(map)) => Obj {
+                path: self.field(container),
+                map,
+            },
             Some(_) => return Err(self.invalid(container, "not an object")),
         };
         Ok(match notes.get("booking_id") {
@@ -445,7 +455,10 @@ impl<'a> Obj<'a> {
     }
 
     fn invalid(&self, key: &str, reason: &'static str) -> EventError {
-        EventError::InvalidField { field: self.field(key), reason }
+        EventError::InvalidField {
+            field: self.field(key),
+            reason,
+        }
     }
 }
 
@@ -466,7 +479,10 @@ fn parse_json(body: &[u8]) -> Result<Value, EventError> {
 
 /// An event id: printable ASCII without spaces, at most 255 bytes.
 fn event_id(id: Option<&str>) -> Result<String, EventError> {
-    let id = id.map(str::trim).filter(|id| !id.is_empty()).ok_or(EventError::MissingEventId)?;
+    let id = id
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .ok_or(EventError::MissingEventId)?;
     if id.len() > 255 || !id.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(EventError::InvalidField {
             field: "event_id".into(),
@@ -703,7 +719,10 @@ fn stripe_method(details: &Obj<'_>) -> Result<Option<(Option<PaymentMethod>, Str
         Some(card) => card.opt_str("funding")?,
         None => None,
     };
-    Ok(Some((PaymentMethod::from_stripe(method_type, funding), method_type.to_owned())))
+    Ok(Some((
+        PaymentMethod::from_stripe(method_type, funding),
+        method_type.to_owned(),
+    )))
 }
 
 fn stripe_refund(refund: &Obj<'_>) -> Result<RefundInfo, EventError> {
@@ -851,7 +870,10 @@ mod tests {
         let body = fixture("razorpay/payment.captured.json");
         assert_eq!(parse_razorpay(&body, None), Err(EventError::MissingEventId));
         assert_eq!(parse_razorpay(&body, Some("  ")), Err(EventError::MissingEventId));
-        assert_eq!(parse_razorpay(&body, Some("evt with space")).unwrap_err().code(), "invalid_field");
+        assert_eq!(
+            parse_razorpay(&body, Some("evt with space")).unwrap_err().code(),
+            "invalid_field"
+        );
         assert_eq!(parse_razorpay(&body, Some(" evt_1 ")).unwrap().event_id, "evt_1");
     }
 
@@ -984,7 +1006,11 @@ mod tests {
                 r#"{{"event":"payment.captured","payload":{{"payment":{{"entity":{{"id":"pay_1","amount":100,"currency":"INR","notes":{{"booking_id":"{id}"}}}}}}}}}}"#
             )
         };
-        let booking = |id: &str| payment(&parse_razorpay(body(id).as_bytes(), Some("e1")).unwrap()).booking_id.clone();
+        let booking = |id: &str| {
+            payment(&parse_razorpay(body(id).as_bytes(), Some("e1")).unwrap())
+                .booking_id
+                .clone()
+        };
         assert_eq!(booking(BOOKING).as_deref(), Some(BOOKING));
         assert_eq!(booking(&BOOKING.to_uppercase()).as_deref(), Some(BOOKING));
         assert_eq!(booking("OBO-20251015-0001"), None);
@@ -1004,7 +1030,10 @@ mod tests {
         assert_eq!(PaymentMethod::from_razorpay("card", Some("prepaid")), None);
         assert_eq!(PaymentMethod::from_razorpay("emi", None), None);
         assert_eq!(PaymentMethod::from_stripe("card", Some("unknown")), None);
-        assert_eq!(PaymentMethod::from_stripe("card", Some("debit")), Some(PaymentMethod::DebitCard));
+        assert_eq!(
+            PaymentMethod::from_stripe("card", Some("debit")),
+            Some(PaymentMethod::DebitCard)
+        );
         assert_eq!(PaymentMethod::NetBanking.as_str(), "net_banking");
         assert_eq!(Provider::parse("stripe"), Ok(Provider::Stripe));
         assert_eq!(Provider::parse("paytm").unwrap_err().code(), "unknown_provider");

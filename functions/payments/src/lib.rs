@@ -1,4 +1,4 @@
 pub mod events;
-pub mod signature;
 #[cfg(feature = "server")]
 pub mod service;
+pub mod signature;

@@ -358,7 +358,10 @@ mod tests {
         let sig = "d60e67fd884556c045e9be7dad57903e33efc7172c17c6e3ef77db42d2b366e9";
         assert_eq!(sign_razorpay_webhook(body, "key_secret"), sig);
         let secrets = Secrets::one("key_secret").unwrap();
-        assert_eq!(verify_razorpay_webhook(body, Some(sig), &secrets).unwrap().secret_index, 0);
+        assert_eq!(
+            verify_razorpay_webhook(body, Some(sig), &secrets).unwrap().secret_index,
+            0
+        );
         // `test_verify_webhook_signature_with_exception`: "test_signature" over an empty body.
         assert_eq!(
             verify_razorpay_webhook(b"", Some("test_signature"), &secrets),
@@ -386,7 +389,10 @@ mod tests {
     #[test]
     fn razorpay_python_checkout_vector() {
         let sig = "b2335e3b0801106b84a7faff035df56ecffde06918c9ddd1f0fafbb37a51cc89";
-        assert_eq!(razorpay_checkout_signature("fake_order_id", "fake_payment_id", "key_secret"), sig);
+        assert_eq!(
+            razorpay_checkout_signature("fake_order_id", "fake_payment_id", "key_secret"),
+            sig
+        );
         assert!(verify_razorpay_checkout("fake_order_id", "fake_payment_id", sig, "key_secret").is_ok());
         // `test_verify_payment_signature_with_exception`.
         assert_eq!(
@@ -401,7 +407,10 @@ mod tests {
     fn razorpay_node_checkout_vector() {
         let sig = "0d4e745a1838664ad6c9c9902212a32d627d68e917290b0ad5f08ff4561bc50f";
         let secret = "EnLs21M47BllR3X8PSFtjtbd";
-        assert_eq!(razorpay_checkout_signature("order_IEIaMR65cu6nz3", "pay_IH4NVgf4Dreq1l", secret), sig);
+        assert_eq!(
+            razorpay_checkout_signature("order_IEIaMR65cu6nz3", "pay_IH4NVgf4Dreq1l", secret),
+            sig
+        );
         assert!(verify_razorpay_checkout("order_IEIaMR65cu6nz3", "pay_IH4NVgf4Dreq1l", sig, secret).is_ok());
         assert_eq!(
             verify_razorpay_checkout("order_IEIaMR65cu6nz3", "pay_IH4NVgf4Dreq1l", "sddsfdsfs", secret),
@@ -432,11 +441,20 @@ mod tests {
         let secrets = Secrets::one("webhook_secret").unwrap();
         // `ConstructEvent`: tolerance 300, now = t + 100.
         let verified = verify_stripe_webhook(DOTNET_BODY, Some(DOTNET_HEADER), &secrets, at(1533204720), 300).unwrap();
-        assert_eq!(verified, Verified { secret_index: 0, timestamp: Some(1533204620) });
+        assert_eq!(
+            verified,
+            Verified {
+                secret_index: 0,
+                timestamp: Some(1533204620)
+            }
+        );
         // `RejectOutdatedTimestamp`: now = t + tolerance + 100.
         assert_eq!(
             verify_stripe_webhook(DOTNET_BODY, Some(DOTNET_HEADER), &secrets, at(1533205020), 300),
-            Err(SignatureError::TimestampOutsideTolerance { timestamp: 1533204620, now: 1533205020 })
+            Err(SignatureError::TimestampOutsideTolerance {
+                timestamp: 1533204620,
+                now: 1533205020
+            })
         );
         // `RejectIncorrectSignature`: the body with "this_changes_the_json" appended.
         let mut altered = DOTNET_BODY.to_vec();
@@ -480,9 +498,19 @@ mod tests {
         let secrets = Secrets::one(SDK_SECRET).unwrap();
         let now = at(1_700_000_000);
         for header in [None, Some(""), Some("   ")] {
-            assert_eq!(verify_stripe_webhook(SDK_PAYLOAD, header, &secrets, now, 300), Err(SignatureError::MissingHeader));
+            assert_eq!(
+                verify_stripe_webhook(SDK_PAYLOAD, header, &secrets, now, 300),
+                Err(SignatureError::MissingHeader)
+            );
         }
-        for header in ["bad_header", "i'm not even a real signature header", "v1=abc", "t=12a,v1=abc", "t=1,t=2,v1=abc", "t=-5,v1=abc"] {
+        for header in [
+            "bad_header",
+            "i'm not even a real signature header",
+            "v1=abc",
+            "t=12a,v1=abc",
+            "t=1,t=2,v1=abc",
+            "t=-5,v1=abc",
+        ] {
             assert_eq!(
                 verify_stripe_webhook(SDK_PAYLOAD, Some(header), &secrets, now, 300),
                 Err(SignatureError::MalformedHeader),
@@ -525,10 +553,16 @@ mod tests {
         assert!(verify_stripe_webhook(SDK_PAYLOAD, Some(&upper), &secrets, now, 300).is_ok());
         // The timestamp is part of what is signed.
         let moved = format!("t=1700000001,v1={sig}");
-        assert_eq!(verify_stripe_webhook(SDK_PAYLOAD, Some(&moved), &secrets, now, 300), Err(SignatureError::NoMatch));
+        assert_eq!(
+            verify_stripe_webhook(SDK_PAYLOAD, Some(&moved), &secrets, now, 300),
+            Err(SignatureError::NoMatch)
+        );
         // A different secret.
         let other = Secrets::one("whsec_other").unwrap();
-        assert_eq!(verify_stripe_webhook(SDK_PAYLOAD, Some(&good), &other, now, 300), Err(SignatureError::NoMatch));
+        assert_eq!(
+            verify_stripe_webhook(SDK_PAYLOAD, Some(&good), &other, now, 300),
+            Err(SignatureError::NoMatch)
+        );
     }
 
     #[test]
@@ -536,14 +570,21 @@ mod tests {
         let secrets = Secrets::one(SDK_SECRET).unwrap();
         let t = 1_700_000_000;
         let header = stripe_signature_header(SDK_PAYLOAD, &[SDK_SECRET], t);
-        let verify = |now: i64, tolerance: u32| verify_stripe_webhook(SDK_PAYLOAD, Some(&header), &secrets, at(now), tolerance);
+        let verify =
+            |now: i64, tolerance: u32| verify_stripe_webhook(SDK_PAYLOAD, Some(&header), &secrets, at(now), tolerance);
         assert!(verify(t + 300, 300).is_ok()); // exactly 300 s old: accepted (age > tolerance refuses)
         assert_eq!(
             verify(t + 301, 300),
-            Err(SignatureError::TimestampOutsideTolerance { timestamp: t, now: t + 301 })
+            Err(SignatureError::TimestampOutsideTolerance {
+                timestamp: t,
+                now: t + 301
+            })
         );
         // stripe-python `test_raise_on_timestamp_outside_tolerance`: 15 s old, tolerance 10.
-        assert!(matches!(verify(t + 15, 10), Err(SignatureError::TimestampOutsideTolerance { .. })));
+        assert!(matches!(
+            verify(t + 15, 10),
+            Err(SignatureError::TimestampOutsideTolerance { .. })
+        ));
         // A timestamp in the future is accepted (stripe-node/python/ruby/go).
         assert!(verify(t - 3600, 300).is_ok());
         // `test_timestamp_off_but_no_tolerance`: tolerance 0 skips the age check.
@@ -571,7 +612,12 @@ mod tests {
         // We hold new + old, Stripe signed with the old one only: accepted, index 1.
         let ours = Secrets::new(["whsec_new", "whsec_old"]).unwrap();
         let old_header = stripe_signature_header(SDK_PAYLOAD, &["whsec_old"], t);
-        assert_eq!(verify_stripe_webhook(SDK_PAYLOAD, Some(&old_header), &ours, at(t), 300).unwrap().secret_index, 1);
+        assert_eq!(
+            verify_stripe_webhook(SDK_PAYLOAD, Some(&old_header), &ours, at(t), 300)
+                .unwrap()
+                .secret_index,
+            1
+        );
     }
 
     #[test]
@@ -579,23 +625,50 @@ mod tests {
         let body = br#"{"event":"payment.captured"}"#;
         let sig = sign_razorpay_webhook(body, "old-secret");
         let rotated_at = at(1_700_000_000);
-        let within = Secrets::rotating("new-secret", Some("old-secret"), Some(rotated_at), at(1_700_000_000 + 86_399)).unwrap();
+        let within = Secrets::rotating(
+            "new-secret",
+            Some("old-secret"),
+            Some(rotated_at),
+            at(1_700_000_000 + 86_399),
+        )
+        .unwrap();
         assert_eq!(within.len(), 2);
-        assert_eq!(verify_razorpay_webhook(body, Some(&sig), &within).unwrap().secret_index, 1);
+        assert_eq!(
+            verify_razorpay_webhook(body, Some(&sig), &within).unwrap().secret_index,
+            1
+        );
         // 24 h after the rotation the old secret no longer verifies.
-        let after = Secrets::rotating("new-secret", Some("old-secret"), Some(rotated_at), at(1_700_000_000 + 86_400)).unwrap();
+        let after = Secrets::rotating(
+            "new-secret",
+            Some("old-secret"),
+            Some(rotated_at),
+            at(1_700_000_000 + 86_400),
+        )
+        .unwrap();
         assert_eq!(after.len(), 1);
-        assert_eq!(verify_razorpay_webhook(body, Some(&sig), &after), Err(SignatureError::NoMatch));
+        assert_eq!(
+            verify_razorpay_webhook(body, Some(&sig), &after),
+            Err(SignatureError::NoMatch)
+        );
         // A previous secret of unknown age is not trusted.
         let unknown = Secrets::rotating("new-secret", Some("old-secret"), None, at(0)).unwrap();
         assert_eq!(unknown.len(), 1);
         // Header forms.
         let secrets = Secrets::one("old-secret").unwrap();
-        assert_eq!(verify_razorpay_webhook(body, None, &secrets), Err(SignatureError::MissingHeader));
-        assert_eq!(verify_razorpay_webhook(body, Some(" "), &secrets), Err(SignatureError::MissingHeader));
+        assert_eq!(
+            verify_razorpay_webhook(body, None, &secrets),
+            Err(SignatureError::MissingHeader)
+        );
+        assert_eq!(
+            verify_razorpay_webhook(body, Some(" "), &secrets),
+            Err(SignatureError::MissingHeader)
+        );
         assert!(verify_razorpay_webhook(body, Some(&format!(" {sig} ")), &secrets).is_ok());
         assert!(verify_razorpay_webhook(body, Some(&sig.to_uppercase()), &secrets).is_ok());
-        assert_eq!(verify_razorpay_webhook(body, Some(&sig[..63]), &secrets), Err(SignatureError::MalformedHeader));
+        assert_eq!(
+            verify_razorpay_webhook(body, Some(&sig[..63]), &secrets),
+            Err(SignatureError::MalformedHeader)
+        );
         // One altered byte of the body.
         assert_eq!(
             verify_razorpay_webhook(br#"{"event":"payment.captureD"}"#, Some(&sig), &secrets),
@@ -608,8 +681,14 @@ mod tests {
         assert_eq!(Secrets::new(Vec::<String>::new()), Err(SignatureError::NoSecret));
         assert_eq!(Secrets::new(["", ""]), Err(SignatureError::NoSecret));
         assert_eq!(Secrets::new(["", "s"]).unwrap().len(), 1);
-        assert_eq!(Secrets::rotating("", Some(""), Some(at(0)), at(0)), Err(SignatureError::NoSecret));
-        assert_eq!(verify_razorpay_checkout("o", "p", &"0".repeat(64), ""), Err(SignatureError::NoSecret));
+        assert_eq!(
+            Secrets::rotating("", Some(""), Some(at(0)), at(0)),
+            Err(SignatureError::NoSecret)
+        );
+        assert_eq!(
+            verify_razorpay_checkout("o", "p", &"0".repeat(64), ""),
+            Err(SignatureError::NoSecret)
+        );
         assert_eq!(format!("{:?}", Secrets::one("hunter2").unwrap()), "Secrets(1 redacted)");
     }
 

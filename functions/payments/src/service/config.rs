@@ -17,7 +17,9 @@ use uuid::Uuid;
 
 use ombaro_common::{config::env_nonempty, ApiError};
 
-use super::gateway::{self, Gateway, GatewayError, Order, OrderRequest, Razorpay, RefundCreated, RefundRequest, Sandbox, Stripe};
+use super::gateway::{
+    self, Gateway, GatewayError, Order, OrderRequest, Razorpay, RefundCreated, RefundRequest, Sandbox, Stripe,
+};
 use crate::signature;
 
 /// Purpose string of the sandbox's webhook secret, derived from the project's JWT secret.
@@ -104,7 +106,10 @@ impl PaymentSettings {
             }),
             _ => AnyGateway::Sandbox(Sandbox),
         };
-        let stripe = match (env_nonempty("STRIPE_SECRET_KEY"), env_nonempty("STRIPE_PUBLISHABLE_KEY")) {
+        let stripe = match (
+            env_nonempty("STRIPE_SECRET_KEY"),
+            env_nonempty("STRIPE_PUBLISHABLE_KEY"),
+        ) {
             (Some(secret_key), Some(publishable_key)) => Some(Stripe {
                 base_url: env_nonempty("STRIPE_BASE_URL").unwrap_or_else(|| Stripe::BASE_URL.to_owned()),
                 publishable_key,
@@ -170,7 +175,10 @@ impl PaymentSettings {
     /// our own endpoint over HTTP; returns its answer.
     async fn send_sandbox_event(&self, event_id: &str, body: &Value) -> Result<Value, ApiError> {
         let raw = serde_json::to_vec(body).map_err(ApiError::internal)?;
-        let secret = self.razorpay_webhook_secret.clone().unwrap_or_else(|| self.sandbox_secret.clone());
+        let secret = self
+            .razorpay_webhook_secret
+            .clone()
+            .unwrap_or_else(|| self.sandbox_secret.clone());
         let signature = signature::sign_razorpay_webhook(&raw, &secret);
         let response = self
             .http
@@ -213,7 +221,10 @@ impl PaymentSettings {
                 "entity": "event", "account_id": "acc_sandbox", "event": "payment.captured",
                 "contains": ["payment"], "payload": { "payment": { "entity": payment } }, "created_at": now,
             });
-            events.push(self.send_sandbox_event(&Sandbox::id("evt", &format!("{payment_id}/captured")), &captured_event).await?);
+            events.push(
+                self.send_sandbox_event(&Sandbox::id("evt", &format!("{payment_id}/captured")), &captured_event)
+                    .await?,
+            );
             let order_paid = json!({
                 "entity": "event", "account_id": "acc_sandbox", "event": "order.paid",
                 "contains": ["payment", "order"],
@@ -224,19 +235,30 @@ impl PaymentSettings {
                 },
                 "created_at": now,
             });
-            events.push(self.send_sandbox_event(&Sandbox::id("evt", &format!("{payment_id}/order")), &order_paid).await?);
+            events.push(
+                self.send_sandbox_event(&Sandbox::id("evt", &format!("{payment_id}/order")), &order_paid)
+                    .await?,
+            );
         } else {
             let failed = json!({
                 "entity": "event", "account_id": "acc_sandbox", "event": "payment.failed",
                 "contains": ["payment"], "payload": { "payment": { "entity": payment } }, "created_at": now,
             });
-            events.push(self.send_sandbox_event(&Sandbox::id("evt", &format!("{payment_id}/failed")), &failed).await?);
+            events.push(
+                self.send_sandbox_event(&Sandbox::id("evt", &format!("{payment_id}/failed")), &failed)
+                    .await?,
+            );
         }
         Ok(json!({ "payment_id": payment_id, "events": events }))
     }
 
     /// The sandbox processed a refund: `refund.processed`.
-    pub async fn sandbox_refund_webhook(&self, payment_id: &str, refund_id: &str, amount: i64) -> Result<Value, ApiError> {
+    pub async fn sandbox_refund_webhook(
+        &self,
+        payment_id: &str,
+        refund_id: &str,
+        amount: i64,
+    ) -> Result<Value, ApiError> {
         let now = chrono::Utc::now().timestamp();
         let event = json!({
             "entity": "event", "account_id": "acc_sandbox", "event": "refund.processed",
@@ -247,6 +269,7 @@ impl PaymentSettings {
             },
             "created_at": now,
         });
-        self.send_sandbox_event(&Sandbox::id("evt", &format!("{refund_id}/processed")), &event).await
+        self.send_sandbox_event(&Sandbox::id("evt", &format!("{refund_id}/processed")), &event)
+            .await
     }
 }

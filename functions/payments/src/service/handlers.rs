@@ -88,7 +88,10 @@ pub async fn create_order(
         Some("booking_not_pending") => {
             return Err(ApiError::conflict(
                 "booking_not_pending",
-                format!("the booking is {}; only a pending booking can be paid", checkout["status"]),
+                format!(
+                    "the booking is {}; only a pending booking can be paid",
+                    checkout["status"]
+                ),
             ))
         }
         Some("booking_lapsed") => {
@@ -174,14 +177,18 @@ pub async fn verify_order(
 ) -> Result<Json<Value>> {
     let customer = caller.require_user()?;
     let key_secret = settings.razorpay_key_secret();
-    signature::verify_razorpay_checkout(&order_id, &body.razorpay_payment_id, &body.razorpay_signature, &key_secret)
-        .map_err(|err| ApiError::bad_request(err.code(), err.to_string()))?;
+    signature::verify_razorpay_checkout(
+        &order_id,
+        &body.razorpay_payment_id,
+        &body.razorpay_signature,
+        &key_secret,
+    )
+    .map_err(|err| ApiError::bad_request(err.code(), err.to_string()))?;
 
     let mut client = state.db.get().await?;
     let tx = state.db.begin_as(&mut client, &caller).await?;
     as_service(&tx).await?;
-    let Some((_, booking, amount, currency)) =
-        store::payment_of_booking_for_verify(&tx, &order_id, customer).await?
+    let Some((_, booking, amount, currency)) = store::payment_of_booking_for_verify(&tx, &order_id, customer).await?
     else {
         return Err(ApiError::not_found("order_not_found", "no such order of yours"));
     };
@@ -317,7 +324,10 @@ pub async fn create_refund(
         ));
     }
     if body.amount.is_some_and(|a| a <= 0) {
-        return Err(ApiError::unprocessable("invalid_amount", "amount is a positive number of paise"));
+        return Err(ApiError::unprocessable(
+            "invalid_amount",
+            "amount is a positive number of paise",
+        ));
     }
     let key = headers
         .get("idempotency-key")
@@ -368,7 +378,10 @@ fn refund_answer(refund: Value) -> Result<(Value, bool)> {
             format!("at most {} paise can still be refunded", refund["refundable"]),
         )),
         Some("invalid_amount") => Err(ApiError::unprocessable("invalid_amount", "nothing to refund")),
-        Some("nothing_due") => Err(ApiError::unprocessable("nothing_due", "the cancellation has no refund due")),
+        Some("nothing_due") => Err(ApiError::unprocessable(
+            "nothing_due",
+            "the cancellation has no refund due",
+        )),
         Some("cancellation_not_found") => Err(ApiError::not_found("cancellation_not_found", "no such cancellation")),
         other => Err(ApiError::internal(format!("refund answered {other:?}"))),
     }
@@ -402,7 +415,11 @@ async fn send_to_gateway(
             tx.commit().await?;
             if settings.is_sandbox(gateway.code()) {
                 settings
-                    .sandbox_refund_webhook(&payment_ref, &created_at_gateway.id, refund["amount"].as_i64().unwrap_or(0))
+                    .sandbox_refund_webhook(
+                        &payment_ref,
+                        &created_at_gateway.id,
+                        refund["amount"].as_i64().unwrap_or(0),
+                    )
                     .await?;
             }
             let mut refund = refund;
@@ -450,7 +467,10 @@ pub async fn refund_cancellation(
             return Err(ApiError::not_found("cancellation_not_found", "no such cancellation"));
         };
         if !caller.is_service() && caller.user_id != Some(owner) && !store::can_refund(&tx).await? {
-            return Err(ApiError::forbidden("not_allowed", "only the customer or finance may do this"));
+            return Err(ApiError::forbidden(
+                "not_allowed",
+                "only the customer or finance may do this",
+            ));
         }
         as_service(&tx).await?;
         let refund = store::refund_for_cancellation(&tx, cancellation, to_wallet).await?;
@@ -483,12 +503,20 @@ pub async fn sandbox_pay(
     ApiJson(body): ApiJson<SandboxPayBody>,
 ) -> Result<Json<Value>> {
     if !settings.is_sandbox("razorpay") {
-        return Err(ApiError::not_found("no_sandbox", "the sandbox gateway is off: real keys are configured"));
+        return Err(ApiError::not_found(
+            "no_sandbox",
+            "the sandbox gateway is off: real keys are configured",
+        ));
     }
     let captured = match body.outcome.as_str() {
         "captured" => true,
         "failed" => false,
-        _ => return Err(ApiError::unprocessable("invalid_outcome", "outcome is captured or failed")),
+        _ => {
+            return Err(ApiError::unprocessable(
+                "invalid_outcome",
+                "outcome is captured or failed",
+            ))
+        }
     };
     let order = {
         let mut client = state.db.get().await?;

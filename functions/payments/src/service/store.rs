@@ -23,7 +23,12 @@ async fn one_text(tx: &Transaction<'_>, sql: &str, params: Params<'_>) -> Result
 }
 
 /// `private.open_checkout`: the pending payment of the customer's booking at `gateway`.
-pub async fn open_checkout(tx: &Transaction<'_>, booking: Uuid, customer: Uuid, gateway: &str) -> Result<Value, ApiError> {
+pub async fn open_checkout(
+    tx: &Transaction<'_>,
+    booking: Uuid,
+    customer: Uuid,
+    gateway: &str,
+) -> Result<Value, ApiError> {
     one_json(
         tx,
         "select private.open_checkout($1, $2, $3)",
@@ -34,9 +39,7 @@ pub async fn open_checkout(tx: &Transaction<'_>, booking: Uuid, customer: Uuid, 
 
 /// `private.attach_gateway_order`.
 pub async fn attach_gateway_order(tx: &Transaction<'_>, payment: Uuid, order_id: &str) -> Result<(), ApiError> {
-    let statement = tx
-        .prepare_cached("select private.attach_gateway_order($1, $2)")
-        .await?;
+    let statement = tx.prepare_cached("select private.attach_gateway_order($1, $2)").await?;
     tx.execute(&statement, &[&payment, &order_id]).await?;
     Ok(())
 }
@@ -192,7 +195,11 @@ pub async fn create_refund(
 }
 
 /// `private.refund_for_cancellation`.
-pub async fn refund_for_cancellation(tx: &Transaction<'_>, cancellation: Uuid, to_wallet: bool) -> Result<Value, ApiError> {
+pub async fn refund_for_cancellation(
+    tx: &Transaction<'_>,
+    cancellation: Uuid,
+    to_wallet: bool,
+) -> Result<Value, ApiError> {
     one_json(
         tx,
         "select private.refund_for_cancellation($1, $2)",
@@ -292,10 +299,7 @@ pub async fn customer_of_cancellation(tx: &Transaction<'_>, cancellation: Uuid) 
               where c.id = $1",
         )
         .await?;
-    Ok(tx
-        .query_opt(&statement, &[&cancellation])
-        .await?
-        .map(|row| row.get(0)))
+    Ok(tx.query_opt(&statement, &[&cancellation]).await?.map(|row| row.get(0)))
 }
 
 /// The booking and amount of a gateway order whose payment the caller can see (RLS: its

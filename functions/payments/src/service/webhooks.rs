@@ -14,7 +14,13 @@ type Result<T> = std::result::Result<T, ApiError>;
 
 /// A verified Razorpay event; `event_id` from `X-Razorpay-Event-Id`.
 pub async fn apply_razorpay(tx: &Transaction<'_>, event_id: &str, body: &[u8]) -> Result<String> {
-    apply(tx, Provider::Razorpay, events::parse_razorpay(body, Some(event_id)), body).await
+    apply(
+        tx,
+        Provider::Razorpay,
+        events::parse_razorpay(body, Some(event_id)),
+        body,
+    )
+    .await
 }
 
 /// A verified Stripe event (its id is in the body).
@@ -74,7 +80,10 @@ async fn apply(
                 &inbound,
                 booking(&payment.booking_id),
                 &payment.payment_id,
-                payment.order_id.as_deref().or((provider == Provider::Stripe).then_some(payment.payment_id.as_str())),
+                payment
+                    .order_id
+                    .as_deref()
+                    .or((provider == Provider::Stripe).then_some(payment.payment_id.as_str())),
                 payment.amount.get(),
                 payment.currency.as_str(),
                 payment.method.map(|m| m.as_str()),
@@ -83,16 +92,21 @@ async fn apply(
             .await
         }
         EventKind::PaymentFailed { payment } => {
-            let reason = payment
-                .failure
-                .as_ref()
-                .and_then(|f| f.description.clone().or_else(|| f.reason.clone()).or_else(|| f.code.clone()));
+            let reason = payment.failure.as_ref().and_then(|f| {
+                f.description
+                    .clone()
+                    .or_else(|| f.reason.clone())
+                    .or_else(|| f.code.clone())
+            });
             store::apply_failure(
                 tx,
                 &inbound,
                 booking(&payment.booking_id),
                 &payment.payment_id,
-                payment.order_id.as_deref().or((provider == Provider::Stripe).then_some(payment.payment_id.as_str())),
+                payment
+                    .order_id
+                    .as_deref()
+                    .or((provider == Provider::Stripe).then_some(payment.payment_id.as_str())),
                 Some(payment.amount.get()),
                 Some(payment.currency.as_str()),
                 reason.as_deref(),
@@ -100,7 +114,13 @@ async fn apply(
             .await
         }
         EventKind::PaymentAuthorized { .. } => {
-            store::record_only(tx, &inbound, "ignored", Some("authorised; the capture event applies it")).await
+            store::record_only(
+                tx,
+                &inbound,
+                "ignored",
+                Some("authorised; the capture event applies it"),
+            )
+            .await
         }
         EventKind::Refund { refund } => match (refund.status, refund.payment_id.as_deref()) {
             (RefundStatus::Pending, _) => {
