@@ -233,61 +233,227 @@ begin
 end
 $$;
 
--- Tries one command on one table as a persona and says what happened: 'allowed' (it read,
--- changed or inserted at least one row), 'denied' (no privilege, a policy refused, or no row
--- was visible to change), or 'error <sqlstate>: ...' for anything else. Whatever the command
--- did is rolled back. `filter` picks the rows (for insert: the row to copy, with a new id).
+-- Column privileges ------------------------------------------------------------------------
+
+-- The privileges the API roles are meant to hold, per table: tests.api_grants, filled by
+-- 001_api_grants.test.sql. Column privileges are per role, not per person, so a grant wider
+-- than this list is a hole for every persona of the role whatever the policies and guard
+-- triggers say today: tests.attempt reports it on every verdict for the table.
+
+-- The API role a persona acts as.
+create or replace function tests.api_role(persona text)
+returns text
+language sql
+immutable
+as $$
+  select case when persona in ('anon', 'service_role') then persona else 'authenticated' end
+$$;
+
+-- The columns of `target` that `api_role` holds `privilege` (SELECT, INSERT, UPDATE) on, in
+-- column order; for DELETE, TRUNCATE, REFERENCES and TRIGGER (table privileges) the
+-- privilege's name when held.
+create or replace function tests.granted(api_role text, target regclass, privilege text)
+returns text[]
+language sql
+stable
+as $$
+  select case
+    when privilege in ('SELECT', 'INSERT', 'UPDATE') then
+      coalesce((select array_agg(a.attname::text order by a.attnum)
+                  from pg_attribute a
+                 where a.attrelid = target and a.attnum > 0 and not a.attisdropped
+                   and has_column_privilege(api_role, target, a.attname, privilege)), '{}')
+    when has_table_privilege(api_role, target, privilege)
+      or (privilege = 'REFERENCES' and has_any_column_privilege(api_role, target, privilege)) then
+      array[lower(privilege)]
+    else '{}'
+  end
+$$;
+
+-- The same, as the allow-list has it: '-' nothing, '*' every column, '* except a, b', or the
+-- columns named; for the table privileges, the names of those allowed ('delete, truncate').
+create or replace function tests.allowed(api_role text, target regclass, privilege text)
+returns text[]
+language plpgsql
+stable
+as $$
+declare
+  spec text;
+  every text[];
+begin
+  select case when privilege = 'SELECT' then g.sel when privilege = 'INSERT' then g.ins
+              when privilege = 'UPDATE' then g.upd else g.tbl_privs end
+    into spec
+    from tests.api_grants g
+   where g.tbl = target and g.role = api_role;
+  spec := coalesce(spec, '-');
+  if privilege not in ('SELECT', 'INSERT', 'UPDATE') then
+    return case when lower(privilege) = any (regexp_split_to_array(spec, ',\s*')) then array[lower(privilege)] else '{}' end;
+  end if;
+  select array_agg(a.attname::text order by a.attnum) into every
+    from pg_attribute a
+   where a.attrelid = target and a.attnum > 0 and not a.attisdropped;
+  return case
+    when spec = '-' then '{}'
+    when spec = '*' then every
+    when spec like '* except %' then
+      array(select c from unnest(every) c where c <> all (regexp_split_to_array(substr(spec, 10), ',\s*')))
+    else regexp_split_to_array(spec, ',\s*')
+  end;
+end
+$$;
+
+-- Null when `api_role` holds exactly the allowed `privilege` on `target`, else what differs:
+-- 'authenticated may also update id, total_amount' or 'authenticated may no longer update status'.
+create or replace function tests.grant_drift(api_role text, target regclass, privilege text)
+returns text
+language plpgsql
+stable
+as $$
+declare
+  have text[] := tests.granted(api_role, target, privilege);
+  want text[] := tests.allowed(api_role, target, privilege);
+  extra text[] := array(select c from unnest(have) c where c <> all (want));
+  missing text[] := array(select c from unnest(want) c where c <> all (have));
+begin
+  if privilege not in ('SELECT', 'INSERT', 'UPDATE') then
+    return case when cardinality(extra) > 0 then format('%s may also %s', api_role, lower(privilege))
+                when cardinality(missing) > 0 then format('%s may no longer %s', api_role, lower(privilege)) end;
+  end if;
+  return nullif(concat_ws('; ',
+    case when cardinality(extra) > 0 then
+      format('%s may also %s %s', api_role, lower(privilege), array_to_string(extra, ', ')) end,
+    case when cardinality(missing) > 0 then
+      format('%s may no longer %s %s', api_role, lower(privilege), array_to_string(missing, ', ')) end
+  ), '');
+end
+$$;
+
+-- Every privilege of `api_role` on `target` that differs from the allow-list, or null.
+create or replace function tests.grant_drift(api_role text, target regclass)
+returns text
+language sql
+stable
+as $$
+  select nullif(concat_ws('; ', variadic array(
+    select tests.grant_drift(api_role, target, p)
+      from unnest(array['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER']) with ordinality as x (p, n)
+     order by n)), '')
+$$;
+
+-- The attack driver -------------------------------------------------------------------------
+
+-- Tries one command on one table as a persona and says what happened, whatever it did being
+-- rolled back:
+-- * 'allowed': select read at least one row; update changed at least one row, setting every
+--   column the persona's role may update (each to its own value, so that guard triggers see
+--   no change); delete removed at least one row; insert put the row in: the table holds one
+--   more row afterwards.
+-- * 'denied': refused with 42501 (no privilege, a policy's check, a guard trigger), or no row
+--   was visible to read, change or delete.
+-- * 'error <sqlstate>: <message>' for anything else. An insert, update or delete that a
+--   constraint or a trigger's rule stops (23xxx) is never 'allowed': the row did not get in
+--   or change, and a trigger that runs before the policies can hide what they would say.
+-- After '; ' it adds how the role's privilege for the command differs from tests.api_grants
+-- (001_api_grants.test.sql), so that a grant wider than allowed fails every persona's verdict
+-- on the table, not only where a policy lets the persona reach a row (service_role, the
+-- trusted backend, is not on the list).
+--
+-- For 'insert', `filter` picks a row to copy, every column with its value; for 'insert
+-- granted', only the columns the role may insert, the others taking their defaults, as a
+-- client would send it. The copy goes in in place of the original: the user running the
+-- suite deletes the original first (with its cascades and triggers; where that is refused,
+-- on append-only tables or under `on delete restrict`, with triggers and foreign keys off)
+-- and it comes back with the rollback, so that unique keys, exclusion constraints and "one
+-- per ..." rules leave room for the copy, and what stops it is the persona's privileges and
+-- policies and the rules of the row itself.
 create or replace function tests.attempt(persona text, command text, target regclass, filter text default 'true')
 returns text
 language plpgsql
 as $$
 declare
+  api_role text := tests.api_role(persona);
+  privilege text;
+  drift text;
   affected bigint;
+  rows_before bigint;
+  rows_after bigint;
   cols text;
+  sets text;
   copy jsonb;
-  update_col text;
+  source_part regclass;
+  source_tid tid;
   state text;
   msg text;
+  verdict text;
 begin
-  if command = 'insert' then
-    execute format('select to_jsonb(t) from %s t where %s limit 1', target, filter) into copy;
+  privilege := case command when 'select' then 'SELECT' when 'insert' then 'INSERT' when 'insert granted' then 'INSERT'
+                            when 'update' then 'UPDATE' when 'delete' then 'DELETE' end;
+  if privilege is null then
+    raise exception 'unknown command %', command;
+  end if;
+  if api_role <> 'service_role' then
+    drift := tests.grant_drift(api_role, target, privilege);
+  end if;
+
+  if privilege = 'INSERT' then
+    execute format('select t.tableoid::regclass, t.ctid, to_jsonb(t) from %s t where %s limit 1', target, filter)
+      into source_part, source_tid, copy;
     if copy is null then
       return 'error: no row matches ' || filter;
     end if;
-    if copy ? 'id' then
-      copy := jsonb_set(copy, '{id}', to_jsonb(gen_random_uuid()));
-    end if;
     select string_agg(quote_ident(a.attname), ', ' order by a.attnum) into cols
       from pg_attribute a
-     where a.attrelid = target and a.attnum > 0 and not a.attisdropped and a.attgenerated = '' and a.attidentity = '';
+     where a.attrelid = target and a.attnum > 0 and not a.attisdropped and a.attgenerated = '' and a.attidentity = ''
+       and (command = 'insert' or has_column_privilege(api_role, target, a.attname, 'INSERT'));
   elsif command = 'update' then
-    -- A column the persona may update if there is one (a no-op assignment), else updated_at.
-    select a.attname into update_col
+    -- Every column the role may update, each set to itself; with none, the first column, which
+    -- the privilege check refuses.
+    select string_agg(format('%1$I = %1$I', a.attname), ', ' order by a.attnum) into sets
       from pg_attribute a
-     where a.attrelid = target and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''
-       and has_column_privilege(case when persona = 'anon' then 'anon' else 'authenticated' end, target, a.attname, 'UPDATE')
-     order by (a.attname = 'updated_at') desc, a.attnum
-     limit 1;
-    update_col := coalesce(update_col, 'updated_at');
-  elsif command not in ('select', 'delete') then
-    raise exception 'unknown command %', command;
+     where a.attrelid = target and a.attnum > 0 and not a.attisdropped and a.attgenerated = '' and a.attidentity <> 'a'
+       and has_column_privilege(api_role, target, a.attname, 'UPDATE');
+    if sets is null then
+      select format('%1$I = %1$I', a.attname) into sets
+        from pg_attribute a
+       where a.attrelid = target and a.attnum > 0 and not a.attisdropped and a.attgenerated = '' and a.attidentity <> 'a'
+       order by a.attnum
+       limit 1;
+    end if;
   end if;
 
-  perform tests.act_as(persona);
   begin
+    if privilege = 'INSERT' then
+      begin
+        execute format('delete from only %s where ctid = $1', source_part) using source_tid;
+      exception when others then
+        -- Append-only, or still referenced with `on delete restrict`.
+        perform set_config('session_replication_role', 'replica', true);
+        execute format('delete from only %s where ctid = $1', source_part) using source_tid;
+        perform set_config('session_replication_role', 'origin', true);
+      end;
+      execute format('select count(*) from %s', target) into rows_before;
+    end if;
+    perform tests.act_as(persona);
     case command
       when 'select' then
         execute format('select count(*) from %s where %s', target, filter) into affected;
       when 'update' then
-        execute format('update %s set %I = %I where %s', target, update_col, update_col, filter);
+        execute format('update %s set %s where %s', target, sets, filter);
         get diagnostics affected = row_count;
       when 'delete' then
         execute format('delete from %s where %s', target, filter);
         get diagnostics affected = row_count;
-      when 'insert' then
-        execute format('insert into %s (%s) select %s from jsonb_populate_record(null::%s, $1)', target, cols, cols, target)
-          using copy;
-        affected := 1;
+      else
+        if cols is null then
+          execute format('insert into %s default values', target);
+        else
+          execute format('insert into %s (%s) select %s from jsonb_populate_record(null::%s, $1)', target, cols, cols, target)
+            using copy;
+        end if;
+        perform set_config('role', 'none', true);
+        execute format('select count(*) from %s', target) into rows_after;
+        affected := rows_after - rows_before;
     end case;
     raise exception 'tests.attempt affected %', affected using errcode = 'P0001';
   exception when others then
@@ -297,21 +463,22 @@ begin
   perform set_config('request.jwt.claims', null, true);
 
   if state = 'P0001' and msg like 'tests.attempt affected %' then
-    return case when split_part(msg, ' ', 3)::bigint > 0 then 'allowed' else 'denied' end;
+    verdict := case when split_part(msg, ' ', 3)::bigint > 0 then 'allowed' else 'denied' end;
   elsif state = '42501' then
-    return 'denied';
-  elsif command = 'insert' and state like '23%' then
-    return 'allowed';  -- past privileges and policies, stopped by a constraint on the copy
+    verdict := 'denied';
+  else
+    verdict := 'error ' || state || ': ' || msg;
   end if;
-  return 'error ' || state || ': ' || msg;
+  return concat_ws('; ', verdict, drift);
 end
 $$;
 
 grant execute on all functions in schema tests to anon, authenticated, service_role;
 
 begin;
-select plan(2);
+select plan(3);
 select has_function('tests', 'create_booking', array['uuid', 'uuid', 'integer'], 'test helpers are installed');
 select has_function('tests', 'attempt', array['text', 'text', 'regclass', 'text'], 'the attack driver is installed');
+select has_function('tests', 'grant_drift', array['text', 'regclass', 'text'], 'the grant check is installed');
 select * from finish();
 rollback;

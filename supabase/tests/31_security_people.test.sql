@@ -448,8 +448,8 @@ select is(
  where c.cmd = any (string_to_array(m.cmds, ' '))
  order by m.t, m.f, c.cord, mp.ord;
 
--- Tables nobody updates through the API, and without updated_at for tests.attempt to touch:
--- no persona may update them at all.
+-- Tables nobody updates through the API (left out of the matrix above): no persona may
+-- update a column of them at all.
 select throws_ok(
   format($$select pg_temp.run_as(%L, %L)$$, mp.p, format('update %s set %s where %s', t.t, t.col, t.f)),
   '42501', null, format('%s cannot update %s', mp.p, t.t)

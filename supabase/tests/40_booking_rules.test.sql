@@ -3,7 +3,7 @@
 -- forward and only by the right hands, booking statuses moved only by the right hands, and
 -- booking numbers that stay unique past 9999.
 begin;
-select plan(65);
+select plan(99);
 
 select tests.create_personas();
 
@@ -151,6 +151,102 @@ select is(
   (select count(*)::int from public.booking_conflicts(:'t_a', pg_temp.at(10, '15:30'), pg_temp.at(10, '16:30'))), 0,
   'booking_conflicts is empty for a free slot'
 );
+
+-- The exclusion constraint, case by case: one therapist's day with a spa visit 10:00-11:00
+-- and a home visit 14:00-15:00 whose 30-minute travel buffer keeps the therapist until 15:30.
+-- Each candidate is tried alone and undone; the constraint must refuse every overlap, however
+-- the two ranges lie, and allow every slot that only touches (ranges are half-open).
+select tests.create_therapist(tests.id('vendor_a'), 'therapist.x@test.ombaro.in') as t_x \gset
+select tests.create_therapist(tests.id('vendor_a'), 'therapist.y@test.ombaro.in') as t_y \gset
+select pg_temp.booking(pg_temp.at(20, '10:00')) as x_spa \gset
+select pg_temp.booking(pg_temp.at(20, '14:00'), 'home_service') as x_home \gset
+select pg_temp.assign(:'x_spa', :'t_x', pg_temp.at(20, '10:00')) as x_visit \gset
+select pg_temp.assign(:'x_home', :'t_x', pg_temp.at(20, '14:00')) as x_home_visit \gset
+
+-- Runs a statement and undoes it: 'accepted', or 'refused <sqlstate>'.
+create function pg_temp.try(statement text)
+returns text
+language plpgsql
+as $$
+declare
+  state text;
+begin
+  begin
+    execute statement;
+    raise exception 'accepted' using errcode = 'P0001';
+  exception when others then
+    get stacked diagnostics state = returned_sqlstate;
+  end;
+  return case when state = 'P0001' then 'accepted' else 'refused ' || state end;
+end
+$$;
+
+select is(
+  (select array_agg(busy_during order by lower(busy_during)) from public.therapist_assignments where therapist_id = :'t_x'),
+  array[tstzrange(pg_temp.at(20, '10:00'), pg_temp.at(20, '11:00'), '[)'),
+        tstzrange(pg_temp.at(20, '14:00'), pg_temp.at(20, '15:30'), '[)')],
+  'the day tried against: 10:00-11:00 at the spa, 14:00-15:30 for a home visit with its buffer'
+);
+select is(
+  pg_temp.try(format('select pg_temp.assign(%L, %L, %L, %s)',
+                     case c.kind when 'home' then :'x_home' else :'x_spa' end, c.therapist, pg_temp.at(20, c.starts), c.minutes)),
+  c.expected,
+  c.description
+)
+  from (values
+    ('spa', '10:00'::time, 60, :'t_x', 'refused 23P01', 'the same range again is refused'),
+    ('spa', '10:00', 30, :'t_x', 'refused 23P01', 'same start, ending earlier (10:00-10:30) is refused'),
+    ('spa', '10:00', 120, :'t_x', 'refused 23P01', 'same start, ending later (10:00-12:00) is refused'),
+    ('spa', '10:30', 30, :'t_x', 'refused 23P01', 'same end, starting later (10:30-11:00) is refused'),
+    ('spa', '09:30', 90, :'t_x', 'refused 23P01', 'same end, starting earlier (09:30-11:00) is refused'),
+    ('spa', '10:15', 30, :'t_x', 'refused 23P01', 'a range inside the visit (10:15-10:45) is refused'),
+    ('spa', '09:00', 180, :'t_x', 'refused 23P01', 'a range around the visit (09:00-12:00) is refused'),
+    ('spa', '09:30', 60, :'t_x', 'refused 23P01', 'a range over the visit''s start (09:30-10:30) is refused'),
+    ('spa', '10:30', 60, :'t_x', 'refused 23P01', 'a range over the visit''s end (10:30-11:30) is refused'),
+    ('spa', '10:59', 60, :'t_x', 'refused 23P01', 'one minute of overlap at the end (10:59-11:59) is refused'),
+    ('spa', '09:01', 60, :'t_x', 'refused 23P01', 'one minute of overlap at the start (09:01-10:01) is refused'),
+    ('spa', '11:00', 60, :'t_x', 'accepted', 'a visit starting as the other ends (11:00-12:00) is accepted'),
+    ('spa', '09:00', 60, :'t_x', 'accepted', 'a visit ending as the other starts (09:00-10:00) is accepted'),
+    ('spa', '10:00', 60, :'t_y', 'accepted', 'another therapist takes the same range'),
+    ('spa', '15:00', 60, :'t_x', 'refused 23P01', 'a spa visit inside the home visit''s travel buffer (15:00-16:00) is refused'),
+    ('spa', '15:29', 60, :'t_x', 'refused 23P01', 'a spa visit in the buffer''s last minute (15:29) is refused'),
+    ('spa', '13:00', 61, :'t_x', 'refused 23P01', 'a spa visit running one minute into the home visit (13:00-14:01) is refused'),
+    ('spa', '15:30', 60, :'t_x', 'accepted', 'a spa visit starting as the travel buffer ends (15:30) is accepted'),
+    ('spa', '13:00', 60, :'t_x', 'accepted', 'a spa visit ending as the home visit starts (13:00-14:00) is accepted'),
+    ('home', '08:45', 60, :'t_x', 'refused 23P01', 'a home visit whose own buffer runs into the next visit (08:45-09:45 + 30) is refused'),
+    ('home', '08:30', 60, :'t_x', 'accepted', 'a home visit whose buffer ends as the next visit starts (08:30-09:30 + 30) is accepted'),
+    ('home', '11:30', 60, :'t_x', 'accepted', 'a home visit between the two, buffer included (11:30-12:30 + 30)'),
+    ('home', '12:45', 60, :'t_x', 'refused 23P01', 'a home visit whose buffer runs into the next home visit (12:45-13:45 + 30) is refused'),
+    ('home', '12:30', 60, :'t_x', 'accepted', 'a home visit whose buffer ends as the next home visit starts (12:30-13:30 + 30) is accepted')
+  ) as c (kind, starts, minutes, therapist, expected, description);
+
+-- Moving a visit is held to the same rule as making one.
+select is(
+  pg_temp.try(format($$update public.therapist_assignments set scheduled_start = %L, scheduled_end = %L where id = %L$$,
+                     pg_temp.at(20, '14:30'), pg_temp.at(20, '15:30'), :'x_visit')),
+  'refused 23P01', 'moving the spa visit onto the home visit is refused'
+);
+select is(
+  pg_temp.try(format($$update public.therapist_assignments set scheduled_start = %L, scheduled_end = %L where id = %L$$,
+                     pg_temp.at(20, '15:30'), pg_temp.at(20, '16:30'), :'x_visit')),
+  'accepted', 'moving it to start as the travel buffer ends is accepted'
+);
+
+-- Every active status holds the slot; completed and cancelled ones do not.
+select is(
+  pg_temp.try(format(
+    $$insert into public.therapist_assignments (booking_id, therapist_id, vendor_id, customer_id, service_id,
+        scheduled_start, scheduled_end, location_address, estimated_duration, status)
+      values (%1$L, %2$L, %3$L, %4$L, (select id from public.services where code = 'SWD'), %5$L, %6$L, 'x', 60, %7$L);
+      select pg_temp.assign(%1$L, %2$L, %8$L, 60)$$,
+    :'x_spa', :'t_y', tests.id('vendor_a'), tests.id('customer_a'), pg_temp.at(21, '10:00'), pg_temp.at(21, '11:00'),
+    s.status, pg_temp.at(21, '10:30'))),
+  s.expected,
+  format('an overlapping visit is %s while the other is %s', case when s.expected = 'accepted' then 'accepted' else 'refused' end, s.status)
+)
+  from (values ('assigned', 'refused 23P01'), ('acknowledged', 'refused 23P01'), ('in_transit', 'refused 23P01'),
+               ('reached', 'refused 23P01'), ('in_progress', 'refused 23P01'), ('completed', 'accepted'),
+               ('cancelled', 'accepted')) as s (status, expected);
 
 -- Payment holds ------------------------------------------------------------------------------
 
