@@ -193,7 +193,7 @@ insert into tests.api_grants (tbl, role, sel, ins, upd, tbl_privs) values
   ('public.page_views', 'anon', '-', '*', '-', '-'),
   ('public.page_views', 'authenticated', '*', '*', '-', '-'),
   ('public.payment_gateways', 'authenticated',
-   '* except secret_encrypted, webhook_secret_encrypted',
+   '* except secret_encrypted, webhook_secret_encrypted, webhook_secret_previous_encrypted',
    '-',
    'display_name, mode, supported_methods, supported_currencies, key_id, priority, is_active',
    '-'),
