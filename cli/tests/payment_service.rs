@@ -757,3 +757,35 @@ async fn ombaro_pay_confirms_a_booking_with_an_invoice_and_refunds_it() {
         .unwrap_err();
     assert!(err.to_string().contains("no booking numbered"), "{err}");
 }
+
+#[tokio::test]
+async fn no_app_user_can_call_the_payment_effects_directly() {
+    use ombaro_common::testing::{as_persona, Persona};
+    let app = TestApp::spawn().await;
+    let w = World::new(&app).await;
+    let booking = pending_booking(&app, &w, 10).await;
+    let id: Uuid = booking["id"].as_str().unwrap().parse().unwrap();
+    let calls = [
+        "select private.apply_payment_capture('razorpay', 'evt_x', 'payment.captured', '{}', $1, 'pay_x', null, 100, 'INR', null, now())",
+        "select private.apply_payment_failure('razorpay', 'evt_x', 'payment.failed', '{}', $1, 'pay_x', null, 100, 'INR', null)",
+        "select private.open_checkout($1, $1, 'razorpay')",
+        "select private.record_webhook_event('razorpay', $1::text, 'x', '{}')",
+        "select private.create_refund($1, 100, 'x', 'other', 'wallet', null, 'k')",
+        "select private.apply_refund_event('razorpay', $1::text, 'refund.processed', '{}', 'rfnd_x', 'pay_x', 100, true)",
+        "select * from private.gateway_webhook_secrets($1::text)",
+        "select private.next_invoice_number($1, current_date)",
+        "select count(*) from private.webhook_events where booking_id = $1",
+    ];
+    for persona in [Persona::Anon, Persona::User(w.customer), Persona::User(w.vendor)] {
+        for sql in calls {
+            let mut client = app.db.client().await;
+            let tx = as_persona(&mut client, &persona).await.unwrap();
+            let err = tx.query(sql, &[&id]).await.unwrap_err();
+            assert_eq!(
+                err.code().map(|c| c.code()),
+                Some("42501"),
+                "{persona:?} ran {sql}: {err}"
+            );
+        }
+    }
+}
