@@ -769,10 +769,10 @@ async fn no_app_user_can_call_the_payment_effects_directly() {
         "select private.apply_payment_capture('razorpay', 'evt_x', 'payment.captured', '{}', $1, 'pay_x', null, 100, 'INR', null, now())",
         "select private.apply_payment_failure('razorpay', 'evt_x', 'payment.failed', '{}', $1, 'pay_x', null, 100, 'INR', null)",
         "select private.open_checkout($1, $1, 'razorpay')",
-        "select private.record_webhook_event('razorpay', $1::text, 'x', '{}')",
+        "select private.record_webhook_event('razorpay', $1::uuid::text, 'x', '{}')",
         "select private.create_refund($1, 100, 'x', 'other', 'wallet', null, 'k')",
-        "select private.apply_refund_event('razorpay', $1::text, 'refund.processed', '{}', 'rfnd_x', 'pay_x', 100, true)",
-        "select * from private.gateway_webhook_secrets($1::text)",
+        "select private.apply_refund_event('razorpay', $1::uuid::text, 'refund.processed', '{}', 'rfnd_x', 'pay_x', 100, true)",
+        "select * from private.gateway_webhook_secrets($1::uuid::text)",
         "select private.next_invoice_number($1, current_date)",
         "select count(*) from private.webhook_events where booking_id = $1",
     ];
