@@ -306,9 +306,10 @@ pub fn reschedule_moves(status: BookingStatus, actor: Actor) -> Result<Vec<Booki
             booking_transition(BookingStatus::Rescheduled, status, Actor::System)?;
             Ok(vec![BookingStatus::Rescheduled, status])
         }
-        BookingStatus::InProgress | BookingStatus::Completed | BookingStatus::Cancelled | BookingStatus::Rescheduled => {
-            Err(StatusGateError::NotReschedulable(status))
-        }
+        BookingStatus::InProgress
+        | BookingStatus::Completed
+        | BookingStatus::Cancelled
+        | BookingStatus::Rescheduled => Err(StatusGateError::NotReschedulable(status)),
     }
 }
 
@@ -318,7 +319,11 @@ pub fn reschedule_moves(status: BookingStatus, actor: Actor) -> Result<Vec<Booki
 /// therapist starts, and completes when its last active assignment completes (a therapist
 /// who reports the start and the end together takes it through both). Every move returned
 /// is one [`booking_transition`] allows `System`, in order; empty when nothing follows.
-pub fn booking_follows(assignment: AssignmentStatus, booking: BookingStatus, others_active: bool) -> Vec<BookingStatus> {
+pub fn booking_follows(
+    assignment: AssignmentStatus,
+    booking: BookingStatus,
+    others_active: bool,
+) -> Vec<BookingStatus> {
     use BookingStatus::*;
     let started = matches!(booking, Confirmed | Assigned);
     match assignment {
@@ -660,8 +665,16 @@ mod tests {
     fn assigning_moves_confirmed_and_rescheduled_bookings_to_assigned() {
         use BookingStatus::*;
         for actor in [Vendor, Admin, System] {
-            assert_eq!(on_assign(Pending, actor), Ok(None), "a pending booking waits for payment");
-            assert_eq!(on_assign(Assigned, actor), Ok(None), "a re-assignment keeps it assigned");
+            assert_eq!(
+                on_assign(Pending, actor),
+                Ok(None),
+                "a pending booking waits for payment"
+            );
+            assert_eq!(
+                on_assign(Assigned, actor),
+                Ok(None),
+                "a re-assignment keeps it assigned"
+            );
             assert_eq!(on_assign(Confirmed, actor), Ok(Some(Assigned)));
             assert_eq!(on_assign(Rescheduled, actor), Ok(Some(Assigned)));
             for status in [InProgress, Completed, Cancelled] {
@@ -675,7 +688,10 @@ mod tests {
         for status in BookingStatus::ALL {
             for actor in [Customer, Vendor, Therapist, Admin, System] {
                 if let Ok(Some(to)) = on_assign(status, actor) {
-                    assert!(booking_transition(status, to, actor).is_ok(), "{status} -> {to} by {actor}");
+                    assert!(
+                        booking_transition(status, to, actor).is_ok(),
+                        "{status} -> {to} by {actor}"
+                    );
                 }
             }
         }
@@ -689,9 +705,15 @@ mod tests {
         assert_eq!(reschedule_moves(Assigned, Vendor), Ok(vec![Rescheduled, Assigned]));
         assert_eq!(reschedule_moves(Assigned, Admin), Ok(vec![Rescheduled, Assigned]));
         for status in [InProgress, Completed, Cancelled, Rescheduled] {
-            assert_eq!(reschedule_moves(status, Vendor).unwrap_err().code(), "not_reschedulable");
+            assert_eq!(
+                reschedule_moves(status, Vendor).unwrap_err().code(),
+                "not_reschedulable"
+            );
         }
-        assert_eq!(reschedule_moves(Confirmed, Therapist).unwrap_err().code(), "actor_not_allowed");
+        assert_eq!(
+            reschedule_moves(Confirmed, Therapist).unwrap_err().code(),
+            "actor_not_allowed"
+        );
         // Every step is a legal move: the first by the actor, the way back by the platform.
         for status in BookingStatus::ALL {
             for actor in [Customer, Vendor, Admin] {
@@ -716,7 +738,10 @@ mod tests {
         assert_eq!(booking_follows(A::InProgress, Confirmed, true), vec![InProgress]);
         assert_eq!(booking_follows(A::InProgress, InProgress, true), vec![]);
         // Start and end reported together: through in_progress, to completed.
-        assert_eq!(booking_follows(A::Completed, Assigned, false), vec![InProgress, Completed]);
+        assert_eq!(
+            booking_follows(A::Completed, Assigned, false),
+            vec![InProgress, Completed]
+        );
         assert_eq!(booking_follows(A::Completed, InProgress, false), vec![Completed]);
         // A couples' booking completes with its last therapist.
         assert_eq!(booking_follows(A::Completed, InProgress, true), vec![]);
