@@ -21,6 +21,16 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> Self {
+        Self::start(None).await
+    }
+
+    /// The booking service alone with other options, mounted where the function server
+    /// mounts it and behind the same token check.
+    pub async fn spawn_booking_service(options: ombaro_booking::service::ServiceOptions) -> Self {
+        Self::start(Some(options)).await
+    }
+
+    async fn start(booking_options: Option<ombaro_booking::service::ServiceOptions>) -> Self {
         // Server logs go to the test's captured output: shown only when a test fails.
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
@@ -35,9 +45,25 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(ombaro::server::serve(listener, state, async {
+        let stopped = async {
             let _ = rx.await;
-        }));
+        };
+        match booking_options {
+            None => {
+                tokio::spawn(ombaro::server::serve(listener, state, stopped));
+            }
+            Some(options) => {
+                use ombaro_booking::service::{router_with, MOUNT};
+                let functions = axum::Router::new()
+                    .nest(MOUNT, router_with(options))
+                    .route_layer(axum::middleware::from_fn_with_state(
+                        state.clone(),
+                        ombaro_common::http::require_jwt,
+                    ));
+                let app = axum::Router::new().nest("/functions/v1", functions).with_state(state);
+                tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(stopped).await });
+            }
+        }
         Self {
             base,
             db,
