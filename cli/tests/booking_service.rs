@@ -1091,8 +1091,10 @@ async fn swd_90_and_head(app: &TestApp) -> (uuid::Uuid, uuid::Uuid) {
         async move { client.query_one(sql, &[]).await.unwrap().get::<_, uuid::Uuid>(0) }
     };
     (
-        one("select v.id from public.service_variants v join public.services s on s.id = v.service_id
-              where s.code = 'SWD' and v.duration_minutes = 90")
+        one(
+            "select v.id from public.service_variants v join public.services s on s.id = v.service_id
+              where s.code = 'SWD' and v.duration_minutes = 90",
+        )
         .await,
         one("select id from public.addon_services where code = 'HEAD_15'").await,
     )
@@ -1153,7 +1155,12 @@ async fn slot_lengths_come_from_the_catalogue_and_never_overflow() {
             400,
             "invalid_query",
         ),
-        ("an id that is not a uuid", "&variant_id=nope".to_owned(), 400, "invalid_query"),
+        (
+            "an id that is not a uuid",
+            "&variant_id=nope".to_owned(),
+            400,
+            "invalid_query",
+        ),
     ];
     for (name, extra, status, code) in refused {
         let (got, err) = app.get_json(&slots(extra), &token).await;
@@ -1223,10 +1230,7 @@ async fn an_idempotency_key_names_one_request() {
     };
     let before = app.count(WRITES).await;
     for (name, other) in [
-        (
-            "other items",
-            other(&|b| b["items"][0]["duration_minutes"] = json!(90)),
-        ),
+        ("other items", other(&|b| b["items"][0]["duration_minutes"] = json!(90))),
         (
             "another service",
             other(&|b| b["items"][0]["service_id"] = json!(w.dpt)),
@@ -1311,7 +1315,8 @@ async fn without_the_early_look_up_a_retry_still_replays() {
     // Retries racing each other: one booking, and every one of them is answered with it.
     let mut racing = w.request(&ist_at(day, 17, 0));
     racing["therapist_id"] = json!(w.ravi);
-    let replies = futures_util::future::join_all((0..6).map(|_| keyed(&app, &token, "racing-retries-1", &racing))).await;
+    let replies =
+        futures_util::future::join_all((0..6).map(|_| keyed(&app, &token, "racing-retries-1", &racing))).await;
     let ids: std::collections::BTreeSet<String> = replies
         .iter()
         .map(|(status, body, _)| {
@@ -1380,20 +1385,14 @@ async fn the_booking_follows_its_assignment_or_nothing_moves() {
     // runs into the desk's uncommitted change and goes on once it commits.
     let mut desk = app.db.client().await;
     let desk = desk.transaction().await.unwrap();
-    desk.execute(
-        "update public.bookings set status = 'confirmed' where id = $1",
-        &[&id],
-    )
-    .await
-    .unwrap();
+    desk.execute("update public.bookings set status = 'confirmed' where id = $1", &[&id])
+        .await
+        .unwrap();
     let start = json!({"status": "in_progress"});
-    let ((status, reply), ()) = tokio::join!(
-        app.post_json(&step, &ravi, &start),
-        async {
-            someone_waits_for_a_lock(&app).await;
-            desk.commit().await.unwrap();
-        }
-    );
+    let ((status, reply), ()) = tokio::join!(app.post_json(&step, &ravi, &start), async {
+        someone_waits_for_a_lock(&app).await;
+        desk.commit().await.unwrap();
+    });
 
     let now = |sql: &'static str| {
         let app = &app;
@@ -1470,7 +1469,10 @@ async fn a_retried_assignment_changes_nothing_and_tells_nobody_twice() {
     // The vendor's app retries: the same assignment, no second message to anyone.
     assert_eq!(assign(w.ravi).await, ravi);
     assert_eq!(
-        (told("assignment.created").await, told("booking.therapist_assigned").await),
+        (
+            told("assignment.created").await,
+            told("booking.therapist_assigned").await
+        ),
         (1, 1)
     );
     // A change of therapist is news, and so is the first one coming back.
@@ -1479,7 +1481,10 @@ async fn a_retried_assignment_changes_nothing_and_tells_nobody_twice() {
     let ravi_again = assign(w.ravi).await;
     assert_ne!(ravi_again, ravi);
     assert_eq!(
-        (told("assignment.created").await, told("booking.therapist_assigned").await),
+        (
+            told("assignment.created").await,
+            told("booking.therapist_assigned").await
+        ),
         (3, 3)
     );
 }
@@ -1586,14 +1591,70 @@ async fn overlapping_but_different_times_are_refused_by_the_database() {
     let at = |hh: u32, mm: u32| -> DateTime<Utc> { support::world::instant(day, hh, mm).with_timezone(&Utc) };
     // (which booking, whose time, from, to, refused)
     let cases = [
-        ("Asha on a home visit 10:00-11:00: its buffer runs into 11:00", &home, w.asha, at(10, 0), at(11, 0), true),
-        ("Asha at the spa 11:30-12:30", &spa, w.asha, at(11, 30), at(12, 30), true),
-        ("Asha at the spa 10:30-11:30", &spa, w.asha, at(10, 30), at(11, 30), true),
-        ("Ravi at the spa 14:00-15:00: inside his buffer", &spa, w.ravi, at(14, 0), at(15, 0), true),
-        ("Ravi at the spa 12:30-13:30", &spa, w.ravi, at(12, 30), at(13, 30), true),
-        ("Asha at the spa 10:00-11:00: back to back", &spa, w.asha, at(10, 0), at(11, 0), false),
-        ("Asha on a home visit 12:00-13:00: after her session", &home, w.asha, at(12, 0), at(13, 0), false),
-        ("Ravi at the spa 14:30-15:30: after his buffer", &spa, w.ravi, at(14, 30), at(15, 30), false),
+        (
+            "Asha on a home visit 10:00-11:00: its buffer runs into 11:00",
+            &home,
+            w.asha,
+            at(10, 0),
+            at(11, 0),
+            true,
+        ),
+        (
+            "Asha at the spa 11:30-12:30",
+            &spa,
+            w.asha,
+            at(11, 30),
+            at(12, 30),
+            true,
+        ),
+        (
+            "Asha at the spa 10:30-11:30",
+            &spa,
+            w.asha,
+            at(10, 30),
+            at(11, 30),
+            true,
+        ),
+        (
+            "Ravi at the spa 14:00-15:00: inside his buffer",
+            &spa,
+            w.ravi,
+            at(14, 0),
+            at(15, 0),
+            true,
+        ),
+        (
+            "Ravi at the spa 12:30-13:30",
+            &spa,
+            w.ravi,
+            at(12, 30),
+            at(13, 30),
+            true,
+        ),
+        (
+            "Asha at the spa 10:00-11:00: back to back",
+            &spa,
+            w.asha,
+            at(10, 0),
+            at(11, 0),
+            false,
+        ),
+        (
+            "Asha on a home visit 12:00-13:00: after her session",
+            &home,
+            w.asha,
+            at(12, 0),
+            at(13, 0),
+            false,
+        ),
+        (
+            "Ravi at the spa 14:30-15:30: after his buffer",
+            &spa,
+            w.ravi,
+            at(14, 30),
+            at(15, 30),
+            false,
+        ),
     ];
     let mut client = app.db.pool().get().await.unwrap();
     for (name, booking, therapist, start, end, refused) in cases {
@@ -1647,10 +1708,7 @@ async fn the_core_s_booking_moves_are_the_database_s() {
         .iter()
         .map(|r| {
             let actors: Vec<String> = r.get(2);
-            (
-                (status(r.get(0)), status(r.get(1))),
-                actors.into_iter().collect(),
-            )
+            ((status(r.get(0)), status(r.get(1))), actors.into_iter().collect())
         })
         .collect();
     let mut pairs = 0;

@@ -54,12 +54,9 @@ impl TestApp {
             }
             Some(options) => {
                 use ombaro_booking::service::{router_with, MOUNT};
-                let functions = axum::Router::new()
-                    .nest(MOUNT, router_with(options))
-                    .route_layer(axum::middleware::from_fn_with_state(
-                        state.clone(),
-                        ombaro_common::http::require_jwt,
-                    ));
+                let functions = axum::Router::new().nest(MOUNT, router_with(options)).route_layer(
+                    axum::middleware::from_fn_with_state(state.clone(), ombaro_common::http::require_jwt),
+                );
                 let app = axum::Router::new().nest("/functions/v1", functions).with_state(state);
                 tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(stopped).await });
             }
