@@ -1,8 +1,13 @@
 //! Booking and assignment lifecycles, and what cancelling or rescheduling costs.
 //!
 //! The database trigger on `bookings` is the last word on which status moves exist; this
-//! module mirrors it exactly (a test pins the table) and adds who may make each move, so the
-//! service can refuse a customer confirming their own booking before touching the database.
+//! module holds the same table with who may make each move (`private.booking_status_moves()`,
+//! compared both ways by an integration test), so the service can refuse a customer
+//! confirming their own booking before touching the database. The rules for moves that come
+//! with another change live here too, as pure functions the service only calls: what
+//! assigning a therapist does to a booking ([`on_assign`]), the moves that record a
+//! reschedule ([`reschedule_moves`]), and how a booking follows its assignments
+//! ([`booking_follows`]).
 
 use std::fmt;
 
@@ -156,7 +161,8 @@ impl TransitionError {
 }
 
 /// Who may move a booking from `from` to `to`; `None` when the move does not exist at all.
-/// The moves are those of `private.bookings_before_write()` (V11). Through the API only the
+/// The same table as `private.booking_status_moves()` (V34), which the database's lifecycle
+/// trigger reads; an integration test compares the two pair by pair. Through the API only the
 /// vendor and operations move bookings (V27); customers cancel and reschedule through the
 /// booking service, which prices it; a therapist moves only their assignment, and the
 /// service (`System`) follows with the booking.
@@ -473,7 +479,7 @@ mod tests {
 
     #[test]
     fn booking_moves_match_the_database_trigger() {
-        // The allowed (from -> to) pairs of private.bookings_before_write(), verbatim.
+        // The allowed (from -> to) pairs of the lifecycle trigger, written out once more.
         use BookingStatus::*;
         let trigger = |from: BookingStatus| -> Vec<BookingStatus> {
             match from {
