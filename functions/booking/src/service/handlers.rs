@@ -1068,15 +1068,19 @@ pub async fn reschedule(
     if !store::reschedule_booking(&tx, &booking, to_start, to_end, &moves).await? {
         return Err(status_changed("booking"));
     }
-    match (booking.assignments.first(), therapist) {
+    let moved = match (booking.assignments.first(), therapist) {
         (Some(&(assignment, t)), Some(new)) if t == new => {
-            store::move_assignment(&tx, assignment, to_start, to_end).await?;
+            store::move_assignment(&tx, assignment, to_start, to_end).await?
         }
         (_, Some(new)) => {
             store::cancel_assignments(&tx, booking.id).await?;
             store::insert_assignment(&tx, &new_assignment(&booking, new, to_start, to_end)).await?;
+            true
         }
-        _ => {}
+        _ => true,
+    };
+    if !moved {
+        return Err(status_changed("assignment"));
     }
     store::enqueue_notification(
         &tx,

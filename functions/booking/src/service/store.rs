@@ -838,7 +838,7 @@ const INSERT_ASSIGNMENT: &str = "insert into public.therapist_assignments (
 /// Inserts an assignment. An overlap with the therapist's other work is refused by the
 /// exclusion constraint, whatever the checks before said: that is a 409.
 pub async fn insert_assignment(tx: &Transaction<'_>, a: &NewAssignment<'_>) -> Result<Uuid, ApiError> {
-    let columns = a.columns();
+    let columns = a.columns()?;
     let row = query_one(tx, INSERT_ASSIGNMENT, &a.params(&columns))
         .await
         .map_err(overlap)?;
@@ -854,7 +854,7 @@ pub async fn insert_assignment(tx: &Transaction<'_>, a: &NewAssignment<'_>) -> R
 /// (the subtransaction is aborted) and the savepoint is still there to roll back to.
 pub async fn try_insert_assignment(tx: &Transaction<'_>, a: &NewAssignment<'_>) -> Result<Uuid, ApiError> {
     let statement = tx.prepare_cached(INSERT_ASSIGNMENT).await?;
-    let columns = a.columns();
+    let columns = a.columns()?;
     let params = a.params(&columns);
     let (opened, inserted, released) = tokio::join!(
         tx.batch_execute("savepoint assignment"),
@@ -878,12 +878,13 @@ pub async fn try_insert_assignment(tx: &Transaction<'_>, a: &NewAssignment<'_>) 
 type AssignmentColumns = (Option<f64>, Option<f64>, i32);
 
 impl NewAssignment<'_> {
-    fn columns(&self) -> AssignmentColumns {
+    fn columns(&self) -> Result<AssignmentColumns, ApiError> {
         let (lat, lon) = match self.point {
             Some(p) => (Some(p.latitude), Some(p.longitude)),
             None => (None, None),
         };
-        (lat, lon, (self.end - self.start).num_minutes() as i32)
+        let minutes = i32::try_from((self.end - self.start).num_minutes()).map_err(ApiError::internal)?;
+        Ok((lat, lon, minutes))
     }
 
     /// The parameters of [`INSERT_ASSIGNMENT`].
@@ -904,24 +905,27 @@ impl NewAssignment<'_> {
     }
 }
 
-/// Moves an active assignment to new instants, keeping its therapist.
+/// Moves an active assignment to new instants, keeping its therapist; false when it is no
+/// longer active (someone finished or cancelled it meanwhile).
 pub async fn move_assignment(
     tx: &Transaction<'_>,
     id: Uuid,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
-) -> Result<(), ApiError> {
-    let minutes = (end - start).num_minutes() as i32;
-    execute(
+) -> Result<bool, ApiError> {
+    let minutes = i32::try_from((end - start).num_minutes()).map_err(ApiError::internal)?;
+    let n = execute(
         tx,
-        "update public.therapist_assignments
-            set scheduled_start = $2, scheduled_end = $3, estimated_duration = $4
-          where id = $1",
+        &format!(
+            "update public.therapist_assignments
+                set scheduled_start = $2, scheduled_end = $3, estimated_duration = $4
+              where id = $1 and status in {ACTIVE_ASSIGNMENT}"
+        ),
         &[&id, &start, &end, &minutes],
     )
     .await
     .map_err(overlap)?;
-    Ok(())
+    Ok(n == 1)
 }
 
 /// Cancels the booking's active assignments (a re-assignment or a move to another therapist).
