@@ -207,10 +207,11 @@ enum BenchCommand {
         iterations: usize,
     },
     /// The booking service under load over HTTP: throughput against pgbench, a race for one
-    /// slot, random overlapping requests.
+    /// therapist's time, random overlapping requests.
     ///
-    /// Runs in scratch databases on the local cluster (your data is untouched): (a) bookings/s on free slots against pgbench tpcb-like TPS
-    /// measured in the same run (goal >= 0.5), (b) racers for one therapist and slot (exactly
+    /// Runs in scratch databases on the local cluster (your data is untouched): (a) bookings/s
+    /// on free slots against pgbench tpcb-like TPS measured in the same run (goal >= 0.5),
+    /// (b) racers for one therapist at the same and at overlapping starts and lengths (exactly
     /// one may win), (c) deterministic random overlapping requests (no therapist may end up
     /// double-booked). Fails on a wrong race outcome, a 5xx or an overlap; a missed speed goal
     /// is only reported.
@@ -221,7 +222,7 @@ enum BenchCommand {
         /// Concurrent clients in phases (a) and (c) and in the baseline.
         #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=256))]
         clients: u64,
-        /// Simultaneous requests for one therapist and slot in phase (b).
+        /// Simultaneous requests for one therapist at the same and overlapping times in phase (b).
         #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(2..=1000))]
         racers: u64,
         /// Randomized requests in phase (c) (seeded: the same ones every run).

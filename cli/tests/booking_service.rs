@@ -1078,3 +1078,685 @@ async fn a_refused_candidate_leaves_the_transaction_usable_for_the_next() {
         "the cancellation before the refusal was kept"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Lengths, idempotency, following, the outbox, races and the status rules
+
+/// The seeded Swedish 90-minute variant and 15-minute head massage add-on.
+async fn swd_90_and_head(app: &TestApp) -> (uuid::Uuid, uuid::Uuid) {
+    let client = app.db.client().await;
+    let one = |sql: &'static str| {
+        let client = &client;
+        async move { client.query_one(sql, &[]).await.unwrap().get::<_, uuid::Uuid>(0) }
+    };
+    (
+        one(
+            "select v.id from public.service_variants v join public.services s on s.id = v.service_id
+              where s.code = 'SWD' and v.duration_minutes = 90",
+        )
+        .await,
+        one("select id from public.addon_services where code = 'HEAD_15'").await,
+    )
+}
+
+#[tokio::test]
+async fn slot_lengths_come_from_the_catalogue_and_never_overflow() {
+    let app = TestApp::spawn().await;
+    let w = World::new(&app).await;
+    let token = app.user_token(w.customer);
+    let (swd_90, head) = swd_90_and_head(&app).await;
+    let day = weekday_ahead(2);
+    let date = &ist_at(day, 0, 0)[..10];
+    let slots = |extra: String| format!("/slots?vendor_id={}&service_id={}&date={date}{extra}", w.vendor, w.swd);
+
+    // u32::MAX minutes and a 15-minute add-on used to wrap round to a 14-minute session (and
+    // to panic in a debug build); a variant offers its own length and nothing else.
+    let refused: Vec<(&str, String, u16, &str)> = vec![
+        (
+            "overflowing minutes with a variant",
+            format!("&variant_id={swd_90}&duration_minutes=4294967295&addon_ids={head}"),
+            422,
+            "duration_not_offered",
+        ),
+        (
+            "615 minutes of a 90-minute variant",
+            format!("&variant_id={swd_90}&duration_minutes=615"),
+            422,
+            "duration_not_offered",
+        ),
+        (
+            "60 minutes of a 90-minute variant",
+            format!("&variant_id={swd_90}&duration_minutes=60"),
+            422,
+            "duration_not_offered",
+        ),
+        (
+            "overflowing minutes without a variant",
+            format!("&duration_minutes=4294967295&addon_ids={head}"),
+            422,
+            "duration_not_offered",
+        ),
+        (
+            "an add-on that does not exist",
+            format!("&addon_ids={}", uuid::Uuid::new_v4()),
+            422,
+            "unknown_addon",
+        ),
+        (
+            "a variant of another service",
+            format!("&variant_id={}", uuid::Uuid::new_v4()),
+            422,
+            "variant_not_found",
+        ),
+        (
+            "minutes beyond u32",
+            "&duration_minutes=4294967296".to_owned(),
+            400,
+            "invalid_query",
+        ),
+        (
+            "an id that is not a uuid",
+            "&variant_id=nope".to_owned(),
+            400,
+            "invalid_query",
+        ),
+    ];
+    for (name, extra, status, code) in refused {
+        let (got, err) = app.get_json(&slots(extra), &token).await;
+        assert_eq!((got, err["code"].as_str()), (status, Some(code)), "{name}: {err}");
+    }
+    for extra in [
+        format!("&variant_id={swd_90}"),
+        format!("&variant_id={swd_90}&duration_minutes=90"),
+    ] {
+        let (status, ok) = app.get_json(&slots(extra), &token).await;
+        assert_eq!(status, 200, "{ok}");
+        assert_eq!(ok["duration_minutes"], 90);
+    }
+
+    // /quote and /bookings judge the same choice the same way.
+    let mut body = w.request(&ist_at(day, 14, 0));
+    body["items"] = json!([{ "service_id": w.swd, "variant_id": swd_90, "duration_minutes": 615 }]);
+    let (status, err) = app.post_json("/quote", &token, &body).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (422, Some("duration_not_offered")),
+        "{err}"
+    );
+    body["items"][0]["duration_minutes"] = json!(u32::MAX);
+    body["items"][0]["addon_ids"] = json!([head]);
+    let (status, err) = app.post_json("/bookings", &token, &body).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (422, Some("duration_not_offered")),
+        "{err}"
+    );
+    assert_eq!(app.count(WRITES).await, 0);
+}
+
+/// `POST /bookings` with an `Idempotency-Key`: status, body, and whether it was a replay.
+async fn keyed(app: &TestApp, token: &str, key: &str, body: &Value) -> (u16, Value, bool) {
+    let resp = app
+        .http
+        .post(app.url("/functions/v1/booking-service/bookings"))
+        .bearer_auth(token)
+        .header("idempotency-key", key)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let replayed = resp.headers().get("idempotent-replayed").is_some();
+    (status, resp.json().await.unwrap_or(Value::Null), replayed)
+}
+
+#[tokio::test]
+async fn an_idempotency_key_names_one_request() {
+    let app = TestApp::spawn().await;
+    let w = World::new(&app).await;
+    let token = app.user_token(w.customer);
+    let day = weekday_ahead(2);
+    let mut body = w.request(&ist_at(day, 15, 0));
+    body["therapist_id"] = json!(w.asha);
+    let (status, first, _) = keyed(&app, &token, "one-request-0001", &body).await;
+    assert_eq!(status, 201, "{first}");
+
+    // The same vendor and start, but not the same request: refused, nothing written.
+    let other = |edit: &dyn Fn(&mut Value)| {
+        let mut other = body.clone();
+        edit(&mut other);
+        other
+    };
+    let before = app.count(WRITES).await;
+    for (name, other) in [
+        ("other items", other(&|b| b["items"][0]["duration_minutes"] = json!(90))),
+        (
+            "another service",
+            other(&|b| b["items"][0]["service_id"] = json!(w.dpt)),
+        ),
+        ("another therapist", other(&|b| b["therapist_id"] = json!(w.ravi))),
+        (
+            "no therapist named",
+            other(&|b| {
+                b.as_object_mut().unwrap().remove("therapist_id");
+            }),
+        ),
+        ("another start", other(&|b| b["start"] = json!(ist_at(day, 16, 0)))),
+    ] {
+        let (status, err, replayed) = keyed(&app, &token, "one-request-0001", &other).await;
+        assert_eq!(
+            (status, err["code"].as_str(), replayed),
+            (422, Some("idempotency_key_reused"), false),
+            "{name}: {err}"
+        );
+    }
+    assert_eq!(app.count(WRITES).await, before);
+
+    // The same request spelt differently (UTC instant, defaults written out, other key
+    // order) is the same request: replayed.
+    let start = chrono::DateTime::parse_from_rfc3339(body["start"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let respelt = json!({
+        "therapist_id": w.asha, "booking_type": "spa_visit", "gender_preference": "any",
+        "items": [{ "quantity": 1, "duration_minutes": 60, "service_id": w.swd, "addon_ids": [] }],
+        "start": start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), "vendor_id": w.vendor,
+    });
+    let (status, again, replayed) = keyed(&app, &token, "one-request-0001", &respelt).await;
+    assert_eq!((status, replayed), (201, true), "{again}");
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(app.count("select count(*) from public.bookings").await, 1);
+    // Keys are the customer's own: another customer's same key is a new booking.
+    let mut theirs = body.clone();
+    theirs["therapist_id"] = json!(w.ravi);
+    let (status, _, replayed) = keyed(&app, &app.user_token(w.other_customer), "one-request-0001", &theirs).await;
+    assert_eq!((status, replayed), (201, false));
+}
+
+#[tokio::test]
+async fn without_the_early_look_up_a_retry_still_replays() {
+    use ombaro_booking::service::ServiceOptions;
+
+    // The early look-up is a shortcut; a retry that races its original past it meets the
+    // booking's own assignment (the therapist it named is taken) or the key's unique index.
+    let app = TestApp::spawn_booking_service(ServiceOptions { early_replay: false }).await;
+    let w = World::new(&app).await;
+    let token = app.user_token(w.customer);
+    let day = weekday_ahead(2);
+
+    let mut named = w.request(&ist_at(day, 11, 0));
+    named["therapist_id"] = json!(w.asha);
+    let (status, first, replayed) = keyed(&app, &token, "named-therapist-01", &named).await;
+    assert_eq!((status, replayed), (201, false), "{first}");
+    let (status, again, replayed) = keyed(&app, &token, "named-therapist-01", &named).await;
+    assert_eq!(
+        (status, again["code"].as_str(), replayed),
+        (201, None, true),
+        "a retry is answered with its booking, not with its own therapist taken: {again}"
+    );
+    assert_eq!(again["id"], first["id"]);
+
+    let auto = w.request(&ist_at(day, 13, 0));
+    let (status, first_auto, _) = keyed(&app, &token, "auto-therapist-01", &auto).await;
+    assert_eq!(status, 201, "{first_auto}");
+    let (status, again, replayed) = keyed(&app, &token, "auto-therapist-01", &auto).await;
+    assert_eq!((status, replayed), (201, true), "{again}");
+    assert_eq!(again["id"], first_auto["id"]);
+
+    // Another request under a used key is refused on this path too.
+    let (status, err, _) = keyed(&app, &token, "named-therapist-01", &auto).await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (422, Some("idempotency_key_reused")),
+        "{err}"
+    );
+
+    // Retries racing each other: one booking, and every one of them is answered with it.
+    let mut racing = w.request(&ist_at(day, 17, 0));
+    racing["therapist_id"] = json!(w.ravi);
+    let replies =
+        futures_util::future::join_all((0..6).map(|_| keyed(&app, &token, "racing-retries-1", &racing))).await;
+    let ids: std::collections::BTreeSet<String> = replies
+        .iter()
+        .map(|(status, body, _)| {
+            assert_eq!(*status, 201, "{replies:?}");
+            body["id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(ids.len(), 1, "{replies:?}");
+    assert_eq!(replies.iter().filter(|(_, _, replayed)| !replayed).count(), 1);
+    assert_eq!(app.count("select count(*) from public.bookings").await, 3);
+}
+
+/// Waits until some session of the test's database waits for a lock.
+async fn someone_waits_for_a_lock(app: &TestApp) {
+    let client = app.db.client().await;
+    for _ in 0..500 {
+        let waiting: i64 = client
+            .query_one(
+                "select count(*) from pg_stat_activity
+                  where datname = current_database() and wait_event_type = 'Lock'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if waiting > 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("no request ever waited for the booking's lock");
+}
+
+#[tokio::test]
+async fn the_booking_follows_its_assignment_or_nothing_moves() {
+    let app = TestApp::spawn().await;
+    let w = World::new(&app).await;
+    let booking = booked(&app, &w, 2, 11).await;
+    let id: uuid::Uuid = booking["id"].as_str().unwrap().parse().unwrap();
+    let vendor = app.user_token(w.vendor);
+    let (status, _) = app
+        .post_json(
+            &format!("/bookings/{id}/status"),
+            &vendor,
+            &json!({"status": "confirmed"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, assigned) = app
+        .post_json(
+            &format!("/bookings/{id}/assign"),
+            &vendor,
+            &json!({"therapist_id": w.ravi}),
+        )
+        .await;
+    assert_eq!((status, assigned["status"].as_str()), (200, Some("assigned")));
+    let assignment = assigned["assignments"][0]["id"].as_str().unwrap().to_owned();
+    let ravi = app.user_token(w.ravi_user);
+    let step = format!("/assignments/{assignment}/status");
+    assert_eq!(
+        app.post_json(&step, &ravi, &json!({"status": "acknowledged"})).await.0,
+        200
+    );
+
+    // The desk takes the booking back to confirmed while Ravi reports the start: his request
+    // runs into the desk's uncommitted change and goes on once it commits.
+    let mut desk = app.db.client().await;
+    let desk = desk.transaction().await.unwrap();
+    desk.execute("update public.bookings set status = 'confirmed' where id = $1", &[&id])
+        .await
+        .unwrap();
+    let start = json!({"status": "in_progress"});
+    let ((status, reply), ()) = tokio::join!(app.post_json(&step, &ravi, &start), async {
+        someone_waits_for_a_lock(&app).await;
+        desk.commit().await.unwrap();
+    });
+
+    let now = |sql: &'static str| {
+        let app = &app;
+        async move {
+            app.db
+                .client()
+                .await
+                .query_one(sql, &[&id])
+                .await
+                .unwrap()
+                .get::<_, String>(0)
+        }
+    };
+    let booking_now = now("select status from public.bookings where id = $1").await;
+    let assignment_now = now("select status from public.therapist_assignments where booking_id = $1 and therapist_id is not null order by created_at desc limit 1").await;
+    match status {
+        // The booking moved from what it is now, confirmed.
+        200 => {
+            assert_eq!(reply["booking"]["status"], "in_progress", "{reply}");
+            assert_eq!(
+                (booking_now.as_str(), assignment_now.as_str()),
+                ("in_progress", "in_progress")
+            );
+        }
+        // Or nothing moved at all.
+        409 => {
+            assert_eq!(reply["code"], "status_changed", "{reply}");
+            assert_eq!(
+                (booking_now.as_str(), assignment_now.as_str()),
+                ("confirmed", "acknowledged")
+            );
+        }
+        other => panic!("{other}: {reply}"),
+    }
+}
+
+#[tokio::test]
+async fn a_retried_assignment_changes_nothing_and_tells_nobody_twice() {
+    let app = TestApp::spawn().await;
+    let w = World::new(&app).await;
+    let booking = booked(&app, &w, 2, 11).await;
+    let id = booking["id"].as_str().unwrap().to_owned();
+    let vendor = app.user_token(w.vendor);
+    app.post_json(
+        &format!("/bookings/{id}/status"),
+        &vendor,
+        &json!({"status": "confirmed"}),
+    )
+    .await;
+    let assign = |therapist: uuid::Uuid| {
+        let (app, path, vendor) = (&app, format!("/bookings/{id}/assign"), vendor.clone());
+        async move {
+            let (status, view) = app
+                .post_json(&path, &vendor, &json!({ "therapist_id": therapist }))
+                .await;
+            assert_eq!(status, 200, "{view}");
+            assert_eq!(view["status"], "assigned");
+            assert_eq!(view["assignments"].as_array().unwrap().len(), 1, "{view}");
+            view["assignments"][0]["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let told = |event: &'static str| {
+        let (app, id) = (&app, id.clone());
+        async move {
+            app.count(&format!(
+                "select count(*) from public.notification_queue
+                  where event_type = '{event}' and payload ->> 'booking_id' = '{id}'"
+            ))
+            .await
+        }
+    };
+
+    let ravi = assign(w.ravi).await;
+    // The vendor's app retries: the same assignment, no second message to anyone.
+    assert_eq!(assign(w.ravi).await, ravi);
+    assert_eq!(
+        (
+            told("assignment.created").await,
+            told("booking.therapist_assigned").await
+        ),
+        (1, 1)
+    );
+    // A change of therapist is news, and so is the first one coming back.
+    let asha = assign(w.asha).await;
+    assert_ne!(asha, ravi);
+    let ravi_again = assign(w.ravi).await;
+    assert_ne!(ravi_again, ravi);
+    assert_eq!(
+        (
+            told("assignment.created").await,
+            told("booking.therapist_assigned").await
+        ),
+        (3, 3)
+    );
+}
+
+#[tokio::test]
+async fn racing_for_overlapping_slots_and_buffers_leaves_one_booking() {
+    let app = TestApp::spawn().await;
+    let w = World::new(&app).await;
+    let day = weekday_ahead(3);
+    // Every request names Ravi and every two of them overlap, home visits through the
+    // vendor's 30-minute travel buffer after them (a home visit 10:00-11:00 and a spa session
+    // at 11:00 only so); no two take the same time, so a rule that refused only identical
+    // ranges would let several through.
+    let shapes: [(bool, u32, u32, u32); 7] = [
+        (false, 10, 30, 60),
+        (false, 11, 0, 60),
+        (false, 10, 0, 120),
+        (false, 11, 0, 120),
+        (true, 10, 0, 60),
+        (true, 10, 30, 90),
+        (true, 11, 0, 60),
+    ];
+    let bodies: Vec<Value> = (0..28)
+        .map(|i| {
+            let (home, hh, mm, minutes) = shapes[i % shapes.len()];
+            let mut body = w.request(&ist_at(day, hh, mm));
+            body["therapist_id"] = json!(w.ravi);
+            body["items"][0]["duration_minutes"] = json!(minutes);
+            if home {
+                body["booking_type"] = json!("home_service");
+                body["address_id"] = json!(w.address);
+            }
+            body
+        })
+        .collect();
+    let token = app.user_token(w.customer);
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(bodies.len()));
+    let requests = bodies.into_iter().map(|body| {
+        let (barrier, token, url, http) = (
+            barrier.clone(),
+            token.clone(),
+            app.url("/functions/v1/booking-service/bookings"),
+            app.http.clone(),
+        );
+        tokio::spawn(async move {
+            barrier.wait().await;
+            let resp = http.post(url).bearer_auth(token).json(&body).send().await.unwrap();
+            let status = resp.status().as_u16();
+            (status, resp.json::<Value>().await.unwrap())
+        })
+    });
+    let outcomes: Vec<(u16, Value)> = futures_util::future::join_all(requests)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let created = outcomes.iter().filter(|(s, _)| *s == 201).count();
+    assert_eq!(created, 1, "{outcomes:?}");
+    assert!(
+        outcomes.iter().all(|(s, b)| *s == 201
+            || (*s == 409 && matches!(b["code"].as_str(), Some("slot_unavailable" | "therapist_unavailable")))),
+        "{outcomes:?}"
+    );
+    assert_eq!(app.count("select count(*) from public.bookings").await, 1);
+    assert_eq!(
+        app.count(
+            "select count(*) from public.therapist_assignments a
+               join public.therapist_assignments b
+                 on a.therapist_id = b.therapist_id and a.id < b.id and a.busy_during && b.busy_during
+              where a.status <> 'cancelled' and b.status <> 'cancelled'"
+        )
+        .await,
+        0
+    );
+}
+
+/// The database keeps a therapist's assignments apart whatever writes them and however the
+/// times differ: overlapping but different ranges, and ranges that meet only through a
+/// travel buffer, are refused; back-to-back ones are not.
+#[tokio::test]
+async fn overlapping_but_different_times_are_refused_by_the_database() {
+    use chrono::{DateTime, Utc};
+    use ombaro_booking::service::store::{try_insert_assignment, NewAssignment};
+
+    let app = TestApp::spawn().await;
+    let w = World::new(&app).await;
+    let day = weekday_ahead(3);
+    // Asha at the spa 11:00-12:00; Ravi on a home visit 13:00-14:00, busy until 14:30.
+    let mut spa = w.request(&ist_at(day, 11, 0));
+    spa["therapist_id"] = json!(w.asha);
+    let (status, spa) = app.post_json("/bookings", &app.user_token(w.customer), &spa).await;
+    assert_eq!(status, 201, "{spa}");
+    let mut home = w.request(&ist_at(day, 13, 0));
+    home["therapist_id"] = json!(w.ravi);
+    home["booking_type"] = json!("home_service");
+    home["address_id"] = json!(w.other_address);
+    let (status, home) = app
+        .post_json("/bookings", &app.user_token(w.other_customer), &home)
+        .await;
+    assert_eq!(status, 201, "{home}");
+    assert_eq!(home["assignments"][0]["travel_buffer_minutes"], 30);
+
+    let id = |v: &Value| v["id"].as_str().unwrap().parse::<uuid::Uuid>().unwrap();
+    let at = |hh: u32, mm: u32| -> DateTime<Utc> { support::world::instant(day, hh, mm).with_timezone(&Utc) };
+    // (which booking, whose time, from, to, refused)
+    let cases = [
+        (
+            "Asha on a home visit 10:00-11:00: its buffer runs into 11:00",
+            &home,
+            w.asha,
+            at(10, 0),
+            at(11, 0),
+            true,
+        ),
+        (
+            "Asha at the spa 11:30-12:30",
+            &spa,
+            w.asha,
+            at(11, 30),
+            at(12, 30),
+            true,
+        ),
+        (
+            "Asha at the spa 10:30-11:30",
+            &spa,
+            w.asha,
+            at(10, 30),
+            at(11, 30),
+            true,
+        ),
+        (
+            "Ravi at the spa 14:00-15:00: inside his buffer",
+            &spa,
+            w.ravi,
+            at(14, 0),
+            at(15, 0),
+            true,
+        ),
+        (
+            "Ravi at the spa 12:30-13:30",
+            &spa,
+            w.ravi,
+            at(12, 30),
+            at(13, 30),
+            true,
+        ),
+        (
+            "Asha at the spa 10:00-11:00: back to back",
+            &spa,
+            w.asha,
+            at(10, 0),
+            at(11, 0),
+            false,
+        ),
+        (
+            "Asha on a home visit 12:00-13:00: after her session",
+            &home,
+            w.asha,
+            at(12, 0),
+            at(13, 0),
+            false,
+        ),
+        (
+            "Ravi at the spa 14:30-15:30: after his buffer",
+            &spa,
+            w.ravi,
+            at(14, 30),
+            at(15, 30),
+            false,
+        ),
+    ];
+    let services = app.db.app_db(&ombaro_common::db::PoolConfig::default()).await;
+    let mut client = services.get().await.unwrap();
+    for (name, booking, therapist, start, end, refused) in cases {
+        let tx = services.begin_as_service(&mut client).await.unwrap();
+        let outcome = try_insert_assignment(
+            &tx,
+            &NewAssignment {
+                booking_id: id(booking),
+                therapist_id: therapist,
+                vendor_id: w.vendor,
+                customer_id: booking["customer_id"].as_str().unwrap().parse().unwrap(),
+                service_id: w.swd,
+                start,
+                end,
+                address: "test",
+                point: None,
+            },
+        )
+        .await;
+        match (outcome, refused) {
+            (Err(err), true) => assert_eq!(err.code, "slot_unavailable", "{name}"),
+            (Ok(_), false) => {}
+            (outcome, _) => panic!("{name}: {outcome:?}"),
+        }
+        tx.rollback().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn the_core_s_booking_moves_are_the_database_s() {
+    use std::collections::{BTreeSet, HashMap};
+
+    use ombaro_booking::lifecycle::{booking_actors, BookingStatus};
+
+    let app = TestApp::spawn().await;
+    let w = World::new(&app).await;
+    let status = |s: &str| serde_json::from_value::<BookingStatus>(json!(s)).unwrap();
+
+    // The list the database's lifecycle trigger reads, compared pair by pair both ways with
+    // the core's table: the same moves, each by the same actors.
+    let client = app.db.client().await;
+    let sql: HashMap<(BookingStatus, BookingStatus), BTreeSet<String>> = client
+        .query(
+            "select from_status, to_status, actors from private.booking_status_moves()",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let actors: Vec<String> = r.get(2);
+            ((status(r.get(0)), status(r.get(1))), actors.into_iter().collect())
+        })
+        .collect();
+    let mut pairs = 0;
+    for from in BookingStatus::ALL {
+        for to in BookingStatus::ALL {
+            let core: Option<BTreeSet<String>> =
+                booking_actors(from, to).map(|actors| actors.iter().map(|a| a.to_string()).collect());
+            assert_eq!(core.as_ref(), sql.get(&(from, to)), "{from} -> {to}");
+            pairs += usize::from(core.is_some());
+        }
+    }
+    assert_eq!(pairs, sql.len(), "every SQL move is a core move");
+
+    // And the trigger obeys the list: every pair tried on a real booking.
+    let booking = booked(&app, &w, 2, 11).await;
+    let id: uuid::Uuid = booking["id"].as_str().unwrap().parse().unwrap();
+    let mut client = app.db.client().await;
+    let tx = client.transaction().await.unwrap();
+    for from in BookingStatus::ALL {
+        for to in BookingStatus::ALL.into_iter().filter(|&to| to != from) {
+            // Put the booking in `from` without the triggers, then ask for the move.
+            tx.batch_execute("savepoint probe; set local session_replication_role = replica")
+                .await
+                .unwrap();
+            tx.execute(
+                "update public.bookings
+                    set status = $2::text,
+                        hold_expires_at = case when $2::text = 'pending' then hold_expires_at end,
+                        cancelled_at = case when $2::text = 'cancelled' then now() end
+                  where id = $1",
+                &[&id, &from.as_str()],
+            )
+            .await
+            .unwrap();
+            tx.batch_execute("set local session_replication_role = origin")
+                .await
+                .unwrap();
+            let moved = tx
+                .execute(
+                    "update public.bookings set status = $2 where id = $1",
+                    &[&id, &to.as_str()],
+                )
+                .await;
+            let allowed = match moved {
+                Ok(n) => n == 1,
+                Err(err) if err.code() == Some(&tokio_postgres::error::SqlState::CHECK_VIOLATION) => false,
+                Err(err) => panic!("{from} -> {to}: {err:?}"),
+            };
+            tx.batch_execute("rollback to savepoint probe").await.unwrap();
+            assert_eq!(allowed, booking_actors(from, to).is_some(), "{from} -> {to}");
+        }
+    }
+}

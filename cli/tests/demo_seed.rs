@@ -176,10 +176,20 @@ async fn demo_seed_is_repeatable_deterministic_and_consistent() {
                  or subtotal <> (select sum(i.subtotal) from public.booking_items i where i.booking_id = bookings.id)",
         ),
         (
-            "bookings taxed at the wrong GST rate",
+            // As the booking core prices a request: the rate in force when the booking was
+            // made, not on the day of the service.
+            "bookings taxed at another rate than the one in force when they were made",
             "select count(*) from public.bookings
-              where tax_rate <> case when scheduled_start < '2025-09-22 00:00+05:30' then 18.00 else 5.00 end
+              where tax_rate <> case when created_at < '2025-09-22 00:00+05:30' then 18.00 else 5.00 end
                  or tax_amount <> round((subtotal - discount_amount) * tax_rate / 100)",
+        ),
+        (
+            "booked items not at their catalogue prices",
+            "select count(*) from public.booking_items i
+               join public.service_variants v on v.id = i.variant_id
+              where i.price <> v.price
+                 or i.addon_amount <> (select coalesce(sum((a ->> 'price')::bigint), 0)
+                                         from jsonb_array_elements(i.addon_services) a)",
         ),
         (
             "therapists with overlapping active assignments",
@@ -253,6 +263,16 @@ async fn demo_seed_is_repeatable_deterministic_and_consistent() {
             > 0
     );
     assert!(scalar(&client, "select count(*) from public.bookings where tax_rate = 18.00").await > 0);
+    assert!(
+        scalar(
+            &client,
+            "select count(*) from public.bookings
+              where created_at < '2025-09-22 00:00+05:30' and scheduled_start >= '2025-09-22 00:00+05:30'"
+        )
+        .await
+            > 0,
+        "some bookings straddle the change of rate, so the rule is tested"
+    );
     assert!(scalar(&client, "select count(*) from public.therapist_locations").await > 0);
 
     // With only demo users left, the clean-up takes whole tables (truncating them), and seed

@@ -4,8 +4,8 @@
 //! Three phases, each answering one question:
 //! - (a) throughput: how many bookings per second the service makes when nothing collides,
 //!   compared with pgbench's tpcb-like TPS measured on the same cluster in the same run;
-//! - (b) race: many customers releasing the same therapist and slot at once get exactly one
-//!   booking between them;
+//! - (b) race: many customers asking for one therapist at once, for the same slot and for
+//!   overlapping different starts and lengths, get exactly one booking between them;
 //! - (c) randomized: a deterministic stream of overlapping requests never leaves a therapist
 //!   with overlapping active assignments.
 //!
@@ -31,7 +31,7 @@ pub struct BookingBenchOptions {
     pub seconds: u64,
     /// Concurrent clients in phases (a) and (c) and in the baseline.
     pub clients: usize,
-    /// Concurrent requests for one slot in phase (b).
+    /// Concurrent requests for one therapist at overlapping times in phase (b).
     pub racers: usize,
     /// Requests in phase (c).
     pub attempts: usize,
@@ -135,7 +135,10 @@ async fn measure(
             }
             None => None,
         };
-        eprintln!("phase b: {} racers for one therapist and slot…", options.racers);
+        eprintln!(
+            "phase b: {} racers for one therapist, one slot and overlapping ones…",
+            options.racers
+        );
         let race = load::race(&target, &world, options.racers).await;
         eprintln!(
             "phase c: {} randomized attempts, {} at a time…",

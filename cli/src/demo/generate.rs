@@ -9,7 +9,13 @@
 
 use std::ops::Range;
 
+use anyhow::Context;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use ombaro_booking::{
+    pricing::{self, ItemChoice, PricingVendor, Promotion, PromotionStatus, PromotionType, Quote, QuoteInput, TaxRate},
+    types::{default_timezone, Id},
+    Paise,
+};
 use rand::{seq::IndexedRandom, Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use uuid::Uuid;
@@ -64,8 +70,8 @@ pub struct Reference {
     pub variants: Vec<Variant>,
     pub addons: Vec<Addon>,
     pub gateways: Vec<Gateway>,
-    /// (effective from, seconds since the epoch; GST rate in hundredths of a percent).
-    pub gst_rates: Vec<(i64, i64)>,
+    /// `system_settings.gst_rate`, as the booking core reads it.
+    pub tax_rates: Vec<TaxRate>,
     pub convenience_fee: i64,
     /// (tier code, minimum 12-month spend in paise), lowest tier first.
     pub tiers: Vec<(String, i64)>,
@@ -125,16 +131,6 @@ pub struct Gateway {
 }
 
 impl Reference {
-    /// GST rate (hundredths of a percent) in force at an instant.
-    pub fn gst_rate_at(&self, secs: i64) -> i64 {
-        self.gst_rates
-            .iter()
-            .filter(|(from, _)| *from <= secs)
-            .max_by_key(|(from, _)| *from)
-            .map(|(_, rate)| *rate)
-            .unwrap_or(1_800)
-    }
-
     fn check(&self) -> anyhow::Result<()> {
         anyhow::ensure!(
             !self.pincodes.is_empty(),
@@ -145,6 +141,150 @@ impl Reference {
             "no services with variants: load the reference seeds first (`ombaro seed`)"
         );
         Ok(())
+    }
+}
+
+/// The demo catalogue as the booking core reads it, built once: every demo booking is priced
+/// by [`pricing::quote`], exactly as the booking service prices a request, so demo totals,
+/// discounts and GST follow the same rules (GST at the rate in force when the booking was
+/// made, rounded half up).
+struct Pricing {
+    /// Per reference service, with its variants.
+    services: Vec<pricing::Service>,
+    /// Per reference variant, its id as the core knows it.
+    variants: Vec<Id>,
+    /// Per reference add-on.
+    addons: Vec<pricing::Addon>,
+}
+
+impl Pricing {
+    fn new(reference: &Reference) -> anyhow::Result<Self> {
+        let id = |uuid: Uuid| Id::new(uuid.to_string()).map_err(anyhow::Error::msg);
+        let minutes = |m: i64| u32::try_from(m).context("catalogue minutes out of range");
+        let variants = reference
+            .variants
+            .iter()
+            .map(|v| id(v.id))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let services = reference
+            .services
+            .iter()
+            .map(|s| {
+                Ok(pricing::Service {
+                    id: id(s.id)?,
+                    code: s.code.clone(),
+                    name: s.name.clone(),
+                    category_ids: Vec::new(),
+                    // Demo bookings always name a variant, whose price is the list price.
+                    base_price_60min: Paise::ZERO,
+                    duration_options: None,
+                    variants: s
+                        .variants
+                        .iter()
+                        .map(|&x| {
+                            let v = &reference.variants[x];
+                            Ok(pricing::Variant {
+                                id: variants[x].clone(),
+                                name: format!("{} min", v.duration),
+                                duration_minutes: minutes(v.duration)?,
+                                price: Paise::new(v.price),
+                            })
+                        })
+                        .collect::<anyhow::Result<_>>()?,
+                })
+            })
+            .collect::<anyhow::Result<_>>()?;
+        let addons = reference
+            .addons
+            .iter()
+            .map(|a| {
+                Ok(pricing::Addon {
+                    id: id(a.id)?,
+                    code: a.code.clone(),
+                    name: a.name.clone(),
+                    price: Paise::new(a.price),
+                    duration: minutes(a.duration)?,
+                })
+            })
+            .collect::<anyhow::Result<_>>()?;
+        Ok(Self {
+            services,
+            variants,
+            addons,
+        })
+    }
+
+    /// Prices a booking of `items` at `vendor`, made at `booked_at` for `start` (seconds
+    /// since the epoch); `goodwill` adds the demo's occasional offer: 10 % off, at most ₹300.
+    #[allow(clippy::too_many_arguments)]
+    fn quote(
+        &self,
+        reference: &Reference,
+        items: &[Item],
+        vendor: Uuid,
+        booked_at: i64,
+        start: i64,
+        convenience_fee: i64,
+        goodwill: bool,
+    ) -> anyhow::Result<Quote> {
+        let at = |secs: i64| DateTime::<Utc>::from_timestamp(secs, 0).context("instant out of range");
+        let items = items
+            .iter()
+            .map(|item| {
+                Ok(ItemChoice {
+                    service: self.services[item.service].clone(),
+                    variant_id: Some(self.variants[item.variant].clone()),
+                    duration_minutes: u32::try_from(item.duration)?,
+                    quantity: u32::try_from(item.quantity)?,
+                    addons: item.addons.iter().map(|&a| self.addons[a].clone()).collect(),
+                })
+            })
+            .collect::<anyhow::Result<_>>()?;
+        let input = QuoteInput {
+            // Made then: GST is taken at this instant, as for a booking made through the service.
+            now: at(booked_at)?,
+            booked_at: None,
+            start: at(start)?,
+            vendor: PricingVendor {
+                id: Id::new(vendor.to_string()).map_err(anyhow::Error::msg)?,
+                timezone: default_timezone(),
+                city_tier: None,
+            },
+            customer_id: None,
+            items,
+            package: None,
+            tiers: Vec::new(),
+            promotion: goodwill.then(goodwill_offer),
+            tax_rates: reference.tax_rates.clone(),
+            convenience_fee: Paise::new(convenience_fee),
+        };
+        pricing::quote(&input).map_err(|e| anyhow::anyhow!("the booking core cannot price a demo booking: {e}"))
+    }
+}
+
+/// The demo's goodwill discount as the core prices offers: 10 % of the booking, at most ₹300.
+/// Never written as a promotion row; only its amount lands on the booking.
+fn goodwill_offer() -> Promotion {
+    Promotion {
+        id: Id::new("demo-goodwill").expect("a non-blank id"),
+        code: "GOODWILL".into(),
+        kind: PromotionType::Percentage,
+        discount_value: 1_000,
+        min_booking_amount: Paise::ZERO,
+        max_discount_amount: Some(Paise::rupees(300)),
+        applicable_services: Vec::new(),
+        applicable_vendors: Vec::new(),
+        applicable_categories: Vec::new(),
+        usage_limit_per_customer: None,
+        total_usage_limit: None,
+        current_usage_count: 0,
+        customer_usage_count: 0,
+        first_booking_only: false,
+        customer_booking_count: 0,
+        valid_from: DateTime::<Utc>::MIN_UTC,
+        valid_to: DateTime::<Utc>::MAX_UTC,
+        status: PromotionStatus::Active,
+        coupon: None,
     }
 }
 
@@ -603,6 +743,7 @@ impl World {
             now: plan.now_secs(),
             today: local_day(plan.now_secs()),
             reference,
+            pricing: Pricing::new(reference)?,
             ids: Ids::new(plan.seed),
             users: Vec::new(),
             customers: Vec::new(),
@@ -737,6 +878,7 @@ struct Generator<'a> {
     now: i64,
     today: i64,
     reference: &'a Reference,
+    pricing: Pricing,
     ids: Ids,
     users: Vec<User>,
     customers: Vec<Customer>,
@@ -820,10 +962,8 @@ impl Shape {
 struct Draft {
     service: usize,
     variant: usize,
-    price: i64,
     quantity: i64,
     addons: Vec<usize>,
-    addon_amount: i64,
     duration: i64,
     minutes: i64,
     staff: usize,
@@ -1292,7 +1432,7 @@ impl Generator<'_> {
                 };
                 let mut placed = false;
                 for attempt in 0..400 {
-                    if self.try_booking(&mut rng, weights, &shape, attempt, n) {
+                    if self.try_booking(&mut rng, weights, &shape, attempt, n)? {
                         placed = true;
                         break;
                     }
@@ -1309,7 +1449,8 @@ impl Generator<'_> {
     }
 
     /// Tries to make one booking of the given shape; false when the random choices led
-    /// nowhere (no free therapist, no slot in the window), to be retried with new ones.
+    /// nowhere (no free therapist, no slot in the window), to be retried with new ones. Fails
+    /// only when the booking core cannot price the catalogue.
     fn try_booking(
         &mut self,
         rng: &mut ChaCha8Rng,
@@ -1317,14 +1458,14 @@ impl Generator<'_> {
         shape: &Shape,
         attempt: u32,
         index: u64,
-    ) -> bool {
+    ) -> anyhow::Result<bool> {
         let reference = self.reference;
         let (window, fate, kind) = (shape.window, shape.fate, shape.kind);
         let v = pick_weighted(rng, vendor_weights);
         let vendor = &self.vendors[v];
         let peers = &self.customers_by_city[vendor.city];
         if peers.is_empty() {
-            return false;
+            return Ok(false);
         }
         // A few customers book often, most rarely.
         let c = peers[((peers.len() as f64) * rng.random::<f64>().powf(1.8)) as usize];
@@ -1345,7 +1486,7 @@ impl Generator<'_> {
                 })
                 .collect();
             if menu.is_empty() {
-                return false;
+                return Ok(false);
             }
             let weights = cumulative(
                 menu.iter()
@@ -1377,9 +1518,7 @@ impl Generator<'_> {
             drafts.push(Draft {
                 service: vs.service,
                 variant,
-                price: var.price + if kind.travels() { vs.surcharge } else { 0 },
                 quantity: if staff == 2 && !svc.couples { 2 } else { 1 },
-                addon_amount: addons.iter().map(|&a| reference.addons[a].price).sum(),
                 duration: var.duration,
                 minutes: var.duration + addons.iter().map(|&a| reference.addons[a].duration).sum::<i64>(),
                 addons,
@@ -1409,7 +1548,7 @@ impl Generator<'_> {
             Window::InProgress => {
                 let max_back = (minutes - 15) / 15;
                 if max_back < 1 {
-                    return false;
+                    return Ok(false);
                 }
                 now - rng.random_range(1..=max_back.min(4)) * 15 * MINUTE
             }
@@ -1422,7 +1561,7 @@ impl Generator<'_> {
                 let day = rng.random_range(first_day..=last_day);
                 let latest = vendor.close - minutes;
                 if latest < vendor.open {
-                    return false;
+                    return Ok(false);
                 }
                 let minute = vendor.open + rng.random_range(0..=(latest - vendor.open) / 15) * 15;
                 let start = instant(day, minute);
@@ -1432,7 +1571,7 @@ impl Generator<'_> {
                     _ => start >= now + HOUR,
                 };
                 if !fits {
-                    return false;
+                    return Ok(false);
                 }
                 start
             }
@@ -1440,7 +1579,7 @@ impl Generator<'_> {
         let end = start + duration;
         let day = local_day(start);
         if window != Window::InProgress && vendor.closed_day == Some(weekday(day)) {
-            return false;
+            return Ok(false);
         }
 
         // Who: therapists trained for the service, of the preferred gender, on shift, not on
@@ -1474,7 +1613,7 @@ impl Generator<'_> {
                     })
                     .collect();
                 if candidates.len() < d.staff {
-                    return false;
+                    return Ok(false);
                 }
                 let mut team = Vec::with_capacity(d.staff);
                 for _ in 0..d.staff {
@@ -1597,10 +1736,11 @@ impl Generator<'_> {
                 id: self.ids.get(Kind::Item, item_index as u64),
                 service: d.service,
                 variant: d.variant,
-                price: d.price,
+                // Priced below with the rest of the booking.
+                price: 0,
                 quantity: d.quantity,
                 addons: d.addons,
-                addon_amount: d.addon_amount,
+                addon_amount: 0,
                 duration: d.duration,
                 minutes: d.minutes,
             });
@@ -1675,22 +1815,34 @@ impl Generator<'_> {
         let items = item_start..self.items.len();
         let assignments = assignment_start..self.assignments.len();
 
-        // Money: catalogue prices, an occasional discount, GST at the rate of the service
-        // date, the platform fee for online bookings.
-        let subtotal: i64 = self.items[items.clone()].iter().map(Item::subtotal).sum();
-        let discount = if rng.random_bool(0.12) {
-            (subtotal / 10 / 100 * 100).min(30_000)
-        } else {
-            0
-        };
-        let tax_rate = reference.gst_rate_at(start);
-        let tax = ((subtotal - discount) * tax_rate + 5_000) / 10_000;
+        // Money, priced by the booking core as the booking service prices a request: the
+        // variants' and add-ons' catalogue prices, now and then a goodwill offer, GST at the
+        // rate in force when the booking was made, the platform fee for online bookings.
+        let goodwill = rng.random_bool(0.12);
         let fee = if matches!(source, "phone" | "walk_in") {
             0
         } else {
             reference.convenience_fee
         };
-        let total = subtotal - discount + tax + fee;
+        let vendor_id = self.users[self.vendors[v].user].id;
+        let quote = self.pricing.quote(
+            reference,
+            &self.items[items.clone()],
+            vendor_id,
+            created,
+            start,
+            fee,
+            goodwill,
+        )?;
+        for (item, priced) in self.items[items.clone()].iter_mut().zip(&quote.items) {
+            item.price = priced.price.get();
+            item.addon_amount = priced.addon_amount.get();
+        }
+        let subtotal = quote.subtotal.get();
+        let discount = quote.discount_amount.get();
+        let tax_rate = i64::from(quote.tax_rate_bps.get());
+        let tax = quote.tax_amount.get();
+        let total = quote.total_amount.get();
 
         let method = match rng.random_range(0..100) {
             0..55 => "upi",
@@ -1825,7 +1977,7 @@ impl Generator<'_> {
             review,
             search_term,
         });
-        true
+        Ok(true)
     }
 
     fn pick_gateway(&self, rng: &mut ChaCha8Rng, method: &str) -> Option<usize> {

@@ -8,6 +8,9 @@
 //!
 //! * `generate` makes the rows (pure and deterministic), `tables` formats them, `copy`
 //!   streams them, `clean` removes the previous demo data.
+//! * Bookings are priced by the booking core (`ombaro_booking::pricing::quote`), as the
+//!   booking service prices a request: catalogue prices, GST at the rate in force when the
+//!   booking was made.
 //! * The load runs with `session_replication_role = replica` (triggers and foreign-key
 //!   checks off, which makes a million bookings load in minutes); the generator writes what
 //!   the triggers would have, and everything it writes is consistent by construction.
@@ -29,6 +32,7 @@ use std::{
 use anyhow::Context;
 use chrono::DateTime;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use ombaro_booking::{pricing::TaxRate, Bps};
 use tokio_postgres::Client;
 use uuid::Uuid;
 
@@ -347,23 +351,36 @@ async fn read_reference(client: &Client, plan: &DemoPlan) -> anyhow::Result<Refe
             code: r.get(1),
         });
     }
+    // Read as the booking service reads them (store::tax_rates), for the booking core.
     for r in client
         .query(
-            "select case when effective_from = '-infinity' then null
-                         else extract(epoch from effective_from)::bigint end,
-                    round((value #>> '{}')::numeric * 100)::bigint
+            "select value #>> '{}', nullif(effective_from, '-infinity')
                from public.system_settings where key = 'gst_rate'",
             &[],
         )
         .await
         .context("reading the GST rate")?
     {
-        let from: Option<i64> = r.get(0);
-        reference.gst_rates.push((from.unwrap_or(i64::MIN), r.get(1)));
+        let text: String = r.get(0);
+        let rate_bps = Bps::parse_percent(&text)
+            .with_context(|| format!("system_settings gst_rate {text:?} is not a percentage"))?;
+        reference.tax_rates.push(TaxRate {
+            rate_bps,
+            effective_from: r.get(1),
+        });
     }
-    if reference.gst_rates.is_empty() {
+    if reference.tax_rates.is_empty() {
         // GST on spa services: 18 % until 21 September 2025, 5 % from 22 September 2025 (IST).
-        reference.gst_rates = vec![(i64::MIN, 1_800), (1_758_479_400, 500)];
+        reference.tax_rates = vec![
+            TaxRate {
+                rate_bps: Bps::new(1_800),
+                effective_from: None,
+            },
+            TaxRate {
+                rate_bps: Bps::new(500),
+                effective_from: DateTime::from_timestamp(1_758_479_400, 0),
+            },
+        ];
     }
     reference.convenience_fee = client
         .query_opt(

@@ -21,10 +21,11 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> Self {
-        Self::spawn_with(
+        Self::start(
             ombaro_common::db::PoolConfig::default(),
             ombaro::server::ServerOptions::default(),
             "",
+            None,
         )
         .await
     }
@@ -36,6 +37,27 @@ impl TestApp {
         pool: ombaro_common::db::PoolConfig,
         options: ombaro::server::ServerOptions,
         setup: &str,
+    ) -> Self {
+        Self::start(pool, options, setup, None).await
+    }
+
+    /// The booking service alone with other options, mounted where the function server
+    /// mounts it and behind the same token check.
+    pub async fn spawn_booking_service(options: ombaro_booking::service::ServiceOptions) -> Self {
+        Self::start(
+            ombaro_common::db::PoolConfig::default(),
+            ombaro::server::ServerOptions::default(),
+            "",
+            Some(options),
+        )
+        .await
+    }
+
+    async fn start(
+        pool: ombaro_common::db::PoolConfig,
+        options: ombaro::server::ServerOptions,
+        setup: &str,
+        booking_options: Option<ombaro_booking::service::ServiceOptions>,
     ) -> Self {
         // Server logs go to the test's captured output: shown only when a test fails.
         let _ = tracing_subscriber::fmt()
@@ -58,9 +80,22 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(ombaro::server::serve(listener, state, options, async {
+        let stopped = async {
             let _ = rx.await;
-        }));
+        };
+        match booking_options {
+            None => {
+                tokio::spawn(ombaro::server::serve(listener, state, options, stopped));
+            }
+            Some(options) => {
+                use ombaro_booking::service::{router_with, MOUNT};
+                let functions = axum::Router::new().nest(MOUNT, router_with(options)).route_layer(
+                    axum::middleware::from_fn_with_state(state.clone(), ombaro_common::http::require_jwt),
+                );
+                let app = axum::Router::new().nest("/functions/v1", functions).with_state(state);
+                tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(stopped).await });
+            }
+        }
         Self {
             base,
             db,

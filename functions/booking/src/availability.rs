@@ -304,8 +304,8 @@ pub fn free_slots(input: &AvailabilityInput) -> Vec<Slot> {
     let tz = input.vendor.timezone;
     let duration = input.duration_minutes.get();
     let step = input.granularity_minutes.get();
-    let earliest = input.now + Duration::minutes(i64::from(input.vendor.min_notice_minutes));
-    let latest = input.now + Duration::days(i64::from(input.vendor.booking_horizon_days));
+    let earliest = later_by(input.now, Duration::minutes(i64::from(input.vendor.min_notice_minutes)));
+    let latest = later_by(input.now, Duration::days(i64::from(input.vendor.booking_horizon_days)));
     let candidates: Vec<&Therapist> = input.therapists.iter().filter(|t| eligible(input, t)).collect();
 
     let mut slots = Vec::new();
@@ -435,9 +435,16 @@ fn clashes(input: &AvailabilityInput, therapist: &Therapist, start: DateTime<Utc
         None => Duration::zero(),
     };
     therapist.busy.iter().any(|b| {
-        let busy_end = b.end + Duration::minutes(i64::from(b.travel_buffer_minutes));
-        start < busy_end && b.start < end + slot_buffer
+        let busy_end = later_by(b.end, Duration::minutes(i64::from(b.travel_buffer_minutes)));
+        start < busy_end && b.start < later_by(end, slot_buffer)
     })
+}
+
+/// `at + by`, or the last representable instant when that is past it: minutes and days
+/// that come from input never panic, however large (a horizon of `u32::MAX` days is simply
+/// no horizon).
+fn later_by(at: DateTime<Utc>, by: Duration) -> DateTime<Utc> {
+    at.checked_add_signed(by).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -548,12 +555,12 @@ pub fn check_start(
     if start <= input.now {
         return Err(SlotRefusal::InPast);
     }
-    if start < input.now + Duration::minutes(i64::from(rules.min_notice_minutes)) {
+    if start < later_by(input.now, Duration::minutes(i64::from(rules.min_notice_minutes))) {
         return Err(SlotRefusal::TooSoon {
             minutes: rules.min_notice_minutes,
         });
     }
-    if start > input.now + Duration::days(i64::from(rules.booking_horizon_days)) {
+    if start > later_by(input.now, Duration::days(i64::from(rules.booking_horizon_days))) {
         return Err(SlotRefusal::BeyondHorizon {
             days: rules.booking_horizon_days,
         });
@@ -837,6 +844,33 @@ mod tests {
         // The past is never bookable.
         input.now = ist(2025, 10, 16, 9, 0);
         assert!(free_slots(&input).is_empty());
+    }
+
+    #[test]
+    fn huge_notice_horizon_and_buffers_saturate_instead_of_panicking() {
+        let mut input = base();
+        input.now = ist(2025, 10, 14, 12, 0);
+        // u32::MAX days is past the last instant chrono can hold: no horizon, not a panic.
+        input.vendor.booking_horizon_days = u32::MAX;
+        assert!(!free_slots(&input).is_empty());
+        assert!(check_start(&input, ist(2025, 10, 15, 10, 0), None).is_ok());
+        // Notice that never ends: nothing is bookable.
+        input.vendor.min_notice_minutes = u32::MAX;
+        assert!(free_slots(&input).is_empty());
+        assert_eq!(
+            check_start(&input, ist(2025, 10, 15, 10, 0), None).unwrap_err().code(),
+            "too_short_notice"
+        );
+        input.vendor.min_notice_minutes = 0;
+        input.vendor.travel_buffer_minutes = u32::MAX;
+        input.therapists[0].busy = vec![Busy {
+            start: ist(2025, 10, 15, 9, 0),
+            end: ist(2025, 10, 15, 10, 0),
+            travel_buffer_minutes: u32::MAX,
+        }];
+        assert!(free_slots(&input)
+            .iter()
+            .all(|s| !s.therapist_ids.contains(&input.therapists[0].id)));
     }
 
     #[test]

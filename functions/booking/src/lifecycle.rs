@@ -1,8 +1,13 @@
 //! Booking and assignment lifecycles, and what cancelling or rescheduling costs.
 //!
 //! The database trigger on `bookings` is the last word on which status moves exist; this
-//! module mirrors it exactly (a test pins the table) and adds who may make each move, so the
-//! service can refuse a customer confirming their own booking before touching the database.
+//! module holds the same table with who may make each move (`private.booking_status_moves()`,
+//! compared both ways by an integration test), so the service can refuse a customer
+//! confirming their own booking before touching the database. The rules for moves that come
+//! with another change live here too, as pure functions the service only calls: what
+//! assigning a therapist does to a booking ([`on_assign`]), the moves that record a
+//! reschedule ([`reschedule_moves`]), and how a booking follows its assignments
+//! ([`booking_follows`]).
 
 use std::fmt;
 
@@ -156,7 +161,8 @@ impl TransitionError {
 }
 
 /// Who may move a booking from `from` to `to`; `None` when the move does not exist at all.
-/// The moves are those of `private.bookings_before_write()` (V11). Through the API only the
+/// The same table as `private.booking_status_moves()` (V34), which the database's lifecycle
+/// trigger reads; an integration test compares the two pair by pair. Through the API only the
 /// vendor and operations move bookings (V27); customers cancel and reschedule through the
 /// booking service, which prices it; a therapist moves only their assignment, and the
 /// service (`System`) follows with the booking.
@@ -254,6 +260,88 @@ fn check(actors: Option<&[Actor]>, from: &str, to: &str, actor: Actor) -> Result
 }
 
 // ---------------------------------------------------------------------------------------
+// Status moves that come with another change
+
+/// Why a booking's status does not allow an assignment or a reschedule. `code()` is stable.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StatusGateError {
+    #[error("a {0} booking cannot be assigned")]
+    NotAssignable(BookingStatus),
+    #[error("a {0} booking cannot be rescheduled")]
+    NotReschedulable(BookingStatus),
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+}
+
+impl StatusGateError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            StatusGateError::NotAssignable(_) => "not_assignable",
+            StatusGateError::NotReschedulable(_) => "not_reschedulable",
+            StatusGateError::Transition(err) => err.code(),
+        }
+    }
+}
+
+/// What putting a therapist on a booking in `status` does to the booking when `actor` does
+/// it: `Some(to)` moves it to `to` (a confirmed or rescheduled booking becomes assigned),
+/// `None` leaves it (a pending booking waits for its payment, an assigned one stays
+/// assigned). Started, finished and cancelled bookings take no new therapist.
+pub fn on_assign(status: BookingStatus, actor: Actor) -> Result<Option<BookingStatus>, StatusGateError> {
+    match status {
+        BookingStatus::Pending | BookingStatus::Assigned => Ok(None),
+        BookingStatus::Confirmed | BookingStatus::Rescheduled => {
+            booking_transition(status, BookingStatus::Assigned, actor)?;
+            Ok(Some(BookingStatus::Assigned))
+        }
+        BookingStatus::InProgress | BookingStatus::Completed | BookingStatus::Cancelled => {
+            Err(StatusGateError::NotAssignable(status))
+        }
+    }
+}
+
+/// The status moves that record moving a booking in `status` to a new time when `actor`
+/// asks, in order. A pending booking just moves (nothing is promised yet); a confirmed or
+/// assigned one passes through `rescheduled`, so the history shows the move, and the
+/// platform (`System`) puts it back where it was. Anything else cannot be moved.
+pub fn reschedule_moves(status: BookingStatus, actor: Actor) -> Result<Vec<BookingStatus>, StatusGateError> {
+    match status {
+        BookingStatus::Pending => Ok(Vec::new()),
+        BookingStatus::Confirmed | BookingStatus::Assigned => {
+            booking_transition(status, BookingStatus::Rescheduled, actor)?;
+            booking_transition(BookingStatus::Rescheduled, status, Actor::System)?;
+            Ok(vec![BookingStatus::Rescheduled, status])
+        }
+        BookingStatus::InProgress
+        | BookingStatus::Completed
+        | BookingStatus::Cancelled
+        | BookingStatus::Rescheduled => Err(StatusGateError::NotReschedulable(status)),
+    }
+}
+
+/// The moves a booking in `booking` makes, as the platform's doing (`System`), when one of
+/// its assignments has just moved to `assignment`; `others_active` says whether another of
+/// its assignments is still active (assigned .. in progress). The booking starts when a
+/// therapist starts, and completes when its last active assignment completes (a therapist
+/// who reports the start and the end together takes it through both). Every move returned
+/// is one [`booking_transition`] allows `System`, in order; empty when nothing follows.
+pub fn booking_follows(
+    assignment: AssignmentStatus,
+    booking: BookingStatus,
+    others_active: bool,
+) -> Vec<BookingStatus> {
+    use BookingStatus::*;
+    let started = matches!(booking, Confirmed | Assigned);
+    match assignment {
+        AssignmentStatus::InProgress if started => vec![InProgress],
+        AssignmentStatus::Completed if started && !others_active => vec![InProgress, Completed],
+        AssignmentStatus::Completed if started => vec![InProgress],
+        AssignmentStatus::Completed if booking == InProgress && !others_active => vec![Completed],
+        _ => Vec::new(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
 // Cancellation and reschedule
 
 /// The cancellation and reschedule columns of `vendors`; serialised as the policy snapshot
@@ -283,7 +371,7 @@ impl Notice {
     }
 
     pub fn hours(hours: i64) -> Notice {
-        Notice(hours * 60)
+        Notice(hours.saturating_mul(60))
     }
 
     pub fn get(self) -> i64 {
@@ -391,7 +479,7 @@ mod tests {
 
     #[test]
     fn booking_moves_match_the_database_trigger() {
-        // The allowed (from -> to) pairs of private.bookings_before_write(), verbatim.
+        // The allowed (from -> to) pairs of the lifecycle trigger, written out once more.
         use BookingStatus::*;
         let trigger = |from: BookingStatus| -> Vec<BookingStatus> {
             match from {
@@ -577,6 +665,115 @@ mod tests {
         assert_eq!(assignment_next(Reached, Therapist), vec![InProgress, Completed]);
         assert_eq!(assignment_next(Acknowledged, Vendor), vec![Assigned, Cancelled]);
         assert!(Completed.is_final() && !Reached.is_final());
+    }
+
+    #[test]
+    fn assigning_moves_confirmed_and_rescheduled_bookings_to_assigned() {
+        use BookingStatus::*;
+        for actor in [Vendor, Admin, System] {
+            assert_eq!(
+                on_assign(Pending, actor),
+                Ok(None),
+                "a pending booking waits for payment"
+            );
+            assert_eq!(
+                on_assign(Assigned, actor),
+                Ok(None),
+                "a re-assignment keeps it assigned"
+            );
+            assert_eq!(on_assign(Confirmed, actor), Ok(Some(Assigned)));
+            assert_eq!(on_assign(Rescheduled, actor), Ok(Some(Assigned)));
+            for status in [InProgress, Completed, Cancelled] {
+                let err = on_assign(status, actor).unwrap_err();
+                assert_eq!(err.code(), "not_assignable");
+                assert_eq!(err.to_string(), format!("a {status} booking cannot be assigned"));
+            }
+        }
+        // The move it makes is one the actor may make.
+        assert_eq!(on_assign(Confirmed, Customer).unwrap_err().code(), "actor_not_allowed");
+        for status in BookingStatus::ALL {
+            for actor in [Customer, Vendor, Therapist, Admin, System] {
+                if let Ok(Some(to)) = on_assign(status, actor) {
+                    assert!(
+                        booking_transition(status, to, actor).is_ok(),
+                        "{status} -> {to} by {actor}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn rescheduling_passes_through_rescheduled_and_back() {
+        use BookingStatus::*;
+        assert_eq!(reschedule_moves(Pending, Customer), Ok(vec![]));
+        assert_eq!(reschedule_moves(Confirmed, Customer), Ok(vec![Rescheduled, Confirmed]));
+        assert_eq!(reschedule_moves(Assigned, Vendor), Ok(vec![Rescheduled, Assigned]));
+        assert_eq!(reschedule_moves(Assigned, Admin), Ok(vec![Rescheduled, Assigned]));
+        for status in [InProgress, Completed, Cancelled, Rescheduled] {
+            assert_eq!(
+                reschedule_moves(status, Vendor).unwrap_err().code(),
+                "not_reschedulable"
+            );
+        }
+        assert_eq!(
+            reschedule_moves(Confirmed, Therapist).unwrap_err().code(),
+            "actor_not_allowed"
+        );
+        // Every step is a legal move: the first by the actor, the way back by the platform.
+        for status in BookingStatus::ALL {
+            for actor in [Customer, Vendor, Admin] {
+                if let Ok(moves) = reschedule_moves(status, actor) {
+                    let mut from = status;
+                    for (i, to) in moves.into_iter().enumerate() {
+                        let by = if i == 0 { actor } else { System };
+                        assert!(booking_transition(from, to, by).is_ok(), "{from} -> {to} by {by}");
+                        from = to;
+                    }
+                    assert_eq!(from, status, "the booking ends where it was");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_booking_follows_its_assignments() {
+        use AssignmentStatus as A;
+        use BookingStatus::*;
+        assert_eq!(booking_follows(A::InProgress, Assigned, false), vec![InProgress]);
+        assert_eq!(booking_follows(A::InProgress, Confirmed, true), vec![InProgress]);
+        assert_eq!(booking_follows(A::InProgress, InProgress, true), vec![]);
+        // Start and end reported together: through in_progress, to completed.
+        assert_eq!(
+            booking_follows(A::Completed, Assigned, false),
+            vec![InProgress, Completed]
+        );
+        assert_eq!(booking_follows(A::Completed, InProgress, false), vec![Completed]);
+        // A couples' booking completes with its last therapist.
+        assert_eq!(booking_follows(A::Completed, InProgress, true), vec![]);
+        assert_eq!(booking_follows(A::Completed, Assigned, true), vec![InProgress]);
+        // Progress before the start, a cancelled assignment, or a booking not running: nothing.
+        for a in [A::Assigned, A::Acknowledged, A::InTransit, A::Reached, A::Cancelled] {
+            for b in BookingStatus::ALL {
+                assert_eq!(booking_follows(a, b, false), vec![], "{a} with a {b} booking");
+            }
+        }
+        for b in [Pending, Rescheduled, Completed, Cancelled] {
+            assert_eq!(booking_follows(A::InProgress, b, false), vec![]);
+            assert_eq!(booking_follows(A::Completed, b, false), vec![]);
+        }
+        // Whatever it returns is a chain of moves the platform may make.
+        for a in AssignmentStatus::ALL {
+            for b in BookingStatus::ALL {
+                for others in [false, true] {
+                    let mut from = b;
+                    for to in booking_follows(a, b, others) {
+                        assert!(booking_transition(from, to, System).is_ok(), "{from} -> {to}");
+                        from = to;
+                    }
+                }
+            }
+        }
     }
 
     fn policy() -> BookingPolicy {

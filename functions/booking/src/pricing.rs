@@ -405,6 +405,8 @@ pub enum PricingError {
     TaxRateMissing(DateTime<Utc>),
     #[error("amount out of range")]
     AmountOutOfRange,
+    #[error("the session is too long: its minutes do not add up to a length")]
+    SessionTooLong,
 }
 
 impl PricingError {
@@ -427,6 +429,7 @@ impl PricingError {
             PricingError::UnsupportedPromotion(_) => "unsupported_promotion",
             PricingError::TaxRateMissing(_) => "tax_rate_missing",
             PricingError::AmountOutOfRange => "amount_out_of_range",
+            PricingError::SessionTooLong => "session_too_long",
         }
     }
 }
@@ -551,7 +554,7 @@ pub fn quote(input: &QuoteInput) -> Result<Quote, PricingError> {
             addon_services: item.addons.clone(),
             addon_amount,
             subtotal,
-            session_minutes: item.duration_minutes + item.addons.iter().map(|a| a.duration).sum::<u32>(),
+            session_minutes: session_minutes(item)?,
         });
     }
     let subtotal = Paise::checked_sum(items.iter().map(|i| i.subtotal))?;
@@ -701,8 +704,35 @@ fn check_input(input: &QuoteInput) -> Result<(), PricingError> {
     Ok(())
 }
 
-/// The catalogue unit price of an item for its chosen duration, and the variant used.
-fn list_price(item: &ItemChoice) -> Result<(Paise, Option<&Variant>), PricingError> {
+/// The treatment minutes a customer asks for: the duration given, else the chosen variant's,
+/// else 60. Whether the service offers that length is [`session_minutes`]'s question.
+pub fn requested_minutes(service: &Service, variant_id: Option<&Id>, duration_minutes: Option<u32>) -> u32 {
+    duration_minutes
+        .or_else(|| {
+            let id = variant_id?;
+            service
+                .variants
+                .iter()
+                .find(|v| &v.id == id)
+                .map(|v| v.duration_minutes)
+        })
+        .unwrap_or(60)
+}
+
+/// The length of an item's session: its treatment plus its add-ons, once the treatment
+/// length is one the service offers (a variant offers exactly its own length). Never wraps:
+/// minutes that do not add up are [`PricingError::SessionTooLong`].
+pub fn session_minutes(item: &ItemChoice) -> Result<u32, PricingError> {
+    offered_variant(item)?;
+    item.addons
+        .iter()
+        .try_fold(item.duration_minutes, |minutes, a| minutes.checked_add(a.duration))
+        .ok_or(PricingError::SessionTooLong)
+}
+
+/// The variant an item names, once its duration is checked against what the service (or the
+/// variant) offers.
+fn offered_variant(item: &ItemChoice) -> Result<Option<&Variant>, PricingError> {
     let service = &item.service;
     let minutes = item.duration_minutes;
     let not_offered = || PricingError::DurationNotOffered {
@@ -731,6 +761,14 @@ fn list_price(item: &ItemChoice) -> Result<(Paise, Option<&Variant>), PricingErr
     if !offered {
         return Err(not_offered());
     }
+    Ok(variant)
+}
+
+/// The catalogue unit price of an item for its chosen duration, and the variant used.
+fn list_price(item: &ItemChoice) -> Result<(Paise, Option<&Variant>), PricingError> {
+    let service = &item.service;
+    let minutes = item.duration_minutes;
+    let variant = offered_variant(item)?;
     let price = match variant {
         Some(v) => v.price,
         // Linear in time: 90 minutes costs 1.5 x the 60-minute reference.
@@ -964,6 +1002,16 @@ mod tests {
         }
     }
 
+    fn head_massage() -> Addon {
+        Addon {
+            id: id("a2"),
+            code: "HEAD15".into(),
+            name: "Head massage 15".into(),
+            price: Paise::rupees(399),
+            duration: 15,
+        }
+    }
+
     fn item(service: Service, minutes: u32) -> ItemChoice {
         ItemChoice {
             service,
@@ -1158,6 +1206,48 @@ mod tests {
         input.items[0].duration_minutes = 90;
         input.items[0].variant_id = Some(id("var-sig90"));
         assert!(quote(&input).is_ok());
+    }
+
+    #[test]
+    fn a_variant_offers_exactly_its_own_length() {
+        let sig90 = id("var-sig90");
+        // The length asked for wins; the variant's is the default; 60 without either.
+        assert_eq!(requested_minutes(&swedish(), Some(&sig90), None), 90);
+        assert_eq!(requested_minutes(&swedish(), Some(&sig90), Some(615)), 615);
+        assert_eq!(requested_minutes(&swedish(), None, None), 60);
+        assert_eq!(requested_minutes(&swedish(), Some(&id("var-other")), None), 60);
+
+        let mut choice = item(swedish(), 90);
+        choice.variant_id = Some(sig90);
+        choice.addons = vec![head_massage()];
+        assert_eq!(session_minutes(&choice), Ok(105));
+        // 615 minutes is not what a 90-minute variant offers, even where the service itself
+        // lists longer sessions.
+        choice.service.duration_options = Some(vec![60, 90, 120, 615]);
+        choice.duration_minutes = 615;
+        assert_eq!(session_minutes(&choice).unwrap_err().code(), "duration_not_offered");
+        choice.variant_id = Some(id("var-other"));
+        assert_eq!(session_minutes(&choice).unwrap_err().code(), "variant_not_found");
+    }
+
+    #[test]
+    fn session_minutes_never_wrap() {
+        // A catalogue that offers u32::MAX minutes, with a 15-minute add-on: refused with a
+        // code, not wrapped round to 14 minutes (nor a panic in a debug build).
+        let mut input = base_input();
+        input.items[0].service.duration_options = Some(vec![u32::MAX]);
+        input.items[0].duration_minutes = u32::MAX;
+        input.items[0].addons = vec![head_massage()];
+        let err = quote(&input).unwrap_err();
+        assert_eq!(err.code(), "session_too_long");
+        assert_eq!(session_minutes(&input.items[0]), Err(PricingError::SessionTooLong));
+        input.items[0].addons = vec![Addon {
+            duration: u32::MAX,
+            ..head_massage()
+        }];
+        input.items[0].service.duration_options = Some(vec![60]);
+        input.items[0].duration_minutes = 60;
+        assert_eq!(quote(&input).unwrap_err().code(), "session_too_long");
     }
 
     #[test]

@@ -244,15 +244,33 @@ pub async fn throughput(target: &Target, world: &World, seconds: u64) -> Through
     }
 }
 
-/// Phase (b): `racers` customers ask for the same therapist at the same time, released
-/// together so their transactions overlap in the database; exactly one may win.
+/// What phase (b)'s racers ask for, in minutes from 10:00 tomorrow: a start and a length.
+/// The first is "the slot"; the others start earlier or later and run shorter or longer, but
+/// every two of them overlap (all cover 11:00-11:30) and no two are the same, so only a rule
+/// that keeps overlapping times apart, not merely identical ones, leaves a single winner.
+pub const RACE_SHAPES: [(i64, u32); 6] = [(60, 60), (0, 90), (30, 60), (30, 120), (60, 120), (0, 120)];
+
+/// Phase (b): `racers` customers ask for the same therapist at once, released together so
+/// their transactions overlap in the database: some for the same slot, the others for
+/// overlapping different starts and lengths ([`RACE_SHAPES`]); exactly one may win.
 pub async fn race(target: &Target, world: &World, racers: usize) -> Race {
     let therapist = world.race.therapists[0];
-    let start = midnight_in(1) + chrono::Duration::hours(10);
-    let body = request(world, world.race.id, Some(therapist), start, 60);
+    let ten = midnight_in(1) + chrono::Duration::hours(10);
+    let bodies: Vec<Value> = (0..racers)
+        .map(|i| {
+            let (offset, minutes) = RACE_SHAPES[i % RACE_SHAPES.len()];
+            request(
+                world,
+                world.race.id,
+                Some(therapist),
+                ten + chrono::Duration::minutes(offset),
+                minutes,
+            )
+        })
+        .collect();
     let barrier = Arc::new(tokio::sync::Barrier::new(racers));
-    let replies = join_all((0..racers).map(|customer| {
-        let (barrier, body) = (barrier.clone(), &body);
+    let replies = join_all(bodies.iter().enumerate().map(|(customer, body)| {
+        let barrier = barrier.clone();
         async move {
             barrier.wait().await;
             target.book(customer % target.tokens.len(), body).await
@@ -260,8 +278,8 @@ pub async fn race(target: &Target, world: &World, racers: usize) -> Race {
     }))
     .await;
     let mut tally = Tally::default();
-    for reply in &replies {
-        tally.add(&body, reply, &[201, 409]);
+    for (body, reply) in bodies.iter().zip(&replies) {
+        tally.add(body, reply, &[201, 409]);
     }
     Race { racers, tally }
 }
@@ -329,6 +347,21 @@ pub async fn randomized(target: &Target, world: &World, count: usize, concurrenc
 #[cfg(test)]
 mod tests {
     use super::attempts;
+
+    #[test]
+    fn every_two_race_requests_overlap_and_no_two_are_the_same() {
+        use super::RACE_SHAPES;
+        for (i, &(a, la)) in RACE_SHAPES.iter().enumerate() {
+            assert!([60, 90, 120].contains(&la), "an offered length");
+            for &(b, lb) in &RACE_SHAPES[i + 1..] {
+                assert!(
+                    a < b + i64::from(lb) && b < a + i64::from(la),
+                    "({a}, {la}) and ({b}, {lb}) overlap"
+                );
+                assert_ne!((a, la), (b, lb));
+            }
+        }
+    }
 
     #[test]
     fn the_randomized_requests_are_the_same_every_run() {

@@ -25,7 +25,7 @@ impl BookingBenchReport {
         let winners = self.race.tally.with_status(201);
         if winners != 1 {
             failures.push(format!(
-                "phase b: {winners} of {} racers booked the same slot (expected exactly 1)",
+                "phase b: {winners} of {} racers booked overlapping times of one therapist (expected exactly 1)",
                 self.race.racers
             ));
         }
@@ -125,7 +125,7 @@ impl BookingBenchReport {
         let one_winner = race.tally.with_status(201) == 1 && race.tally.with_status(409) == race.racers - 1;
         row(
             &mut out,
-            "b: race for one slot",
+            "b: race for overlapping slots",
             format!("{} racers: {}", race.racers, counts(&race.tally)),
             if race.tally.with_status(201) != 1 {
                 "FAIL (expected exactly one 201)"

@@ -20,11 +20,12 @@ use uuid::Uuid;
 
 use super::requests::{
     AssignRequest, AssignmentStatusRequest, BookingRequest, BookingStatusRequest, BookingType, CancelReason,
-    CancelRequest, RescheduleRequest, SlotsQuery,
+    CancelRequest, ItemRequest, RescheduleRequest, SlotsQuery,
 };
-use super::store::{self, Address, Booking, Transaction, Vendor};
+use super::store::{self, Address, Booking, OfferedService, Transaction, Vendor};
+use super::ServiceOptions;
 use crate::availability::{self, AvailabilityInput, Minutes, Place, SlotRefusal};
-use crate::lifecycle::{self, Actor, AssignmentStatus, BookingStatus, Notice, TransitionError};
+use crate::lifecycle::{self, Actor, AssignmentStatus, BookingStatus, Notice, StatusGateError, TransitionError};
 use crate::pricing::{self, ItemChoice, PricingError, PricingVendor, Quote, QuoteInput};
 use crate::types::{GeoPoint, Id};
 
@@ -57,6 +58,21 @@ fn transition_error(err: TransitionError) -> ApiError {
     }
 }
 
+fn gate_error(err: StatusGateError) -> ApiError {
+    match err {
+        StatusGateError::Transition(err) => transition_error(err),
+        StatusGateError::NotAssignable(_) | StatusGateError::NotReschedulable(_) => {
+            ApiError::conflict(err.code(), err.to_string())
+        }
+    }
+}
+
+/// A compare-and-set on a status found the row moved on: someone else changed it first, and
+/// the whole request is rolled back rather than half done.
+fn status_changed(what: &str) -> ApiError {
+    ApiError::conflict("status_changed", format!("the {what} changed meanwhile; look again"))
+}
+
 fn parse_path_id(raw: &str, what: &str) -> Result<Uuid> {
     Uuid::parse_str(raw).map_err(|_| ApiError::bad_request("invalid_id", format!("{what} id {raw:?} is not a uuid")))
 }
@@ -66,7 +82,14 @@ fn core_id(id: Uuid) -> Id {
 }
 
 fn uuid_of(id: &Id) -> Result<Uuid> {
-    Uuid::parse_str(id.as_str()).map_err(ApiError::internal)
+    Uuid::parse_str(id.as_str())
+        .map_err(|_| ApiError::internal(format!("catalogue id {:?} is not a uuid", id.as_str())))
+}
+
+/// Catalogue rows by their uuid. A row whose id does not parse is the database's fault and
+/// fails the request; it never becomes the nil uuid, which a request could then name.
+fn by_uuid<T>(rows: Vec<T>, id: impl Fn(&T) -> &Id) -> Result<HashMap<Uuid, T>> {
+    rows.into_iter().map(|row| Ok((uuid_of(id(&row))?, row))).collect()
 }
 
 fn not_found() -> ApiError {
@@ -164,79 +187,33 @@ async fn price(
             "this vendor is not taking bookings",
         ));
     }
-    let visit = req.booking_type.is_visit();
-    let services: HashMap<Uuid, store::OfferedService> = services?
-        .into_iter()
-        .map(|s| (Uuid::parse_str(s.service.id.as_str()).unwrap_or_default(), s))
-        .collect();
-    let addons: HashMap<Uuid, (pricing::Addon, bool)> = addons?
-        .into_iter()
-        .map(|(a, home)| (Uuid::parse_str(a.id.as_str()).unwrap_or_default(), (a, home)))
-        .collect();
+    let services = by_uuid(services?, |s| &s.service.id)?;
+    let addons = by_uuid(addons?, |(a, _)| &a.id)?;
+    let items = req
+        .items
+        .iter()
+        .map(|item| choose_item(services.get(&item.service_id), item, &addons, req.booking_type))
+        .collect::<Result<Vec<_>>>()?;
 
-    let mut items = Vec::with_capacity(req.items.len());
-    for item in &req.items {
-        let offered = services.get(&item.service_id).ok_or_else(|| {
-            ApiError::unprocessable("unknown_service", format!("no active service {}", item.service_id))
-        })?;
-        let name = &offered.service.name;
-        if !offered.offered {
+    let package = match (package?, req.package_id) {
+        (Some(package), _) => package,
+        (None, id) => {
+            let id = id.map(|id| id.to_string()).unwrap_or_default();
             return Err(ApiError::unprocessable(
-                "service_not_offered",
-                format!("{name} is not offered by this vendor"),
+                "unknown_package",
+                format!("no active package {id}"),
             ));
         }
-        if (visit && !offered.at_home) || (!visit && !offered.in_spa) {
+    };
+    let promotion = match (promotion?, &req.coupon_code) {
+        (Some(promotion), _) => promotion,
+        (None, code) => {
             return Err(ApiError::unprocessable(
-                "service_not_offered_here",
-                format!("{name} is not offered as a {}", req.booking_type.as_str()),
-            ));
+                "unknown_coupon",
+                format!("no coupon or promotion {code:?}"),
+            ))
         }
-        let mut chosen = Vec::with_capacity(item.addon_ids.len());
-        for id in &item.addon_ids {
-            let (addon, home_ok) = addons
-                .get(id)
-                .ok_or_else(|| ApiError::unprocessable("unknown_addon", format!("no active add-on {id}")))?;
-            if visit && !home_ok {
-                return Err(ApiError::unprocessable(
-                    "addon_not_offered_here",
-                    format!("{} is not available for visits", addon.name),
-                ));
-            }
-            chosen.push(addon.clone());
-        }
-        let variant_minutes = item.variant_id.and_then(|v| {
-            offered
-                .service
-                .variants
-                .iter()
-                .find(|x| x.id.as_str() == v.to_string())
-                .map(|x| x.duration_minutes)
-        });
-        items.push(ItemChoice {
-            service: offered.service.clone(),
-            variant_id: item.variant_id.map(core_id),
-            duration_minutes: item.duration_minutes.or(variant_minutes).unwrap_or(60),
-            quantity: item.quantity,
-            addons: chosen,
-        });
-    }
-
-    let package = package?.ok_or_else(|| {
-        ApiError::unprocessable(
-            "unknown_package",
-            format!("no active package {}", req.package_id.unwrap_or_default()),
-        )
-    })?;
-    let promotion = promotion?.ok_or_else(|| {
-        ApiError::unprocessable(
-            "unknown_coupon",
-            format!(
-                "no coupon or promotion {:?}",
-                req.coupon_code.as_deref().unwrap_or_default()
-            ),
-        )
-    })?;
+    };
     let input = QuoteInput {
         now,
         booked_at: None,
@@ -255,8 +232,13 @@ async fn price(
         convenience_fee: convenience_fee?,
     };
     let quote = pricing::quote(&input).map_err(pricing_error)?;
-    let minutes: u32 = quote.items.iter().map(|i| i.session_minutes).sum();
-    let session = Minutes::new(minutes).map_err(|e| ApiError::unprocessable("session_too_long", e))?;
+    // Items are done one after another by one therapist.
+    let minutes = quote
+        .items
+        .iter()
+        .try_fold(0u32, |total, i| total.checked_add(i.session_minutes))
+        .ok_or_else(|| pricing_error(PricingError::SessionTooLong))?;
+    let session = session_length(minutes)?;
     let first = &input.items[0].service;
     Ok(Priced {
         service_id: uuid_of(&first.id)?,
@@ -264,6 +246,60 @@ async fn price(
         vendor,
         quote,
         session,
+    })
+}
+
+/// A session's minutes as a slot length: at most a day.
+fn session_length(minutes: u32) -> Result<Minutes> {
+    Minutes::new(minutes).map_err(|e| ApiError::unprocessable("session_too_long", e))
+}
+
+/// One requested item as the core prices and times it: the service as this vendor offers it
+/// at the place asked for, the add-ons named (each must exist and be available there), and
+/// the treatment minutes asked for. Whether the service (or the variant) offers those minutes
+/// is the core's call ([`pricing::session_minutes`]).
+fn choose_item(
+    offered: Option<&OfferedService>,
+    item: &ItemRequest,
+    addons: &HashMap<Uuid, (pricing::Addon, bool)>,
+    booking_type: BookingType,
+) -> Result<ItemChoice> {
+    let offered = offered
+        .ok_or_else(|| ApiError::unprocessable("unknown_service", format!("no active service {}", item.service_id)))?;
+    let name = &offered.service.name;
+    if !offered.offered {
+        return Err(ApiError::unprocessable(
+            "service_not_offered",
+            format!("{name} is not offered by this vendor"),
+        ));
+    }
+    let visit = booking_type.is_visit();
+    if (visit && !offered.at_home) || (!visit && !offered.in_spa) {
+        return Err(ApiError::unprocessable(
+            "service_not_offered_here",
+            format!("{name} is not offered as a {}", booking_type.as_str()),
+        ));
+    }
+    let mut chosen = Vec::with_capacity(item.addon_ids.len());
+    for id in &item.addon_ids {
+        let (addon, home_ok) = addons
+            .get(id)
+            .ok_or_else(|| ApiError::unprocessable("unknown_addon", format!("no active add-on {id}")))?;
+        if visit && !home_ok {
+            return Err(ApiError::unprocessable(
+                "addon_not_offered_here",
+                format!("{} is not available for visits", addon.name),
+            ));
+        }
+        chosen.push(addon.clone());
+    }
+    let variant_id = item.variant_id.map(core_id);
+    Ok(ItemChoice {
+        duration_minutes: pricing::requested_minutes(&offered.service, variant_id.as_ref(), item.duration_minutes),
+        service: offered.service.clone(),
+        variant_id,
+        quantity: item.quantity,
+        addons: chosen,
     })
 }
 
@@ -338,47 +374,25 @@ pub async fn slots(
             format!("{} is in the past", query.date),
         ));
     }
-    let offered = store::services(&tx, vendor.id, &[query.service_id])
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| ApiError::unprocessable("unknown_service", format!("no active service {}", query.service_id)))?;
-    if !offered.offered {
-        return Err(ApiError::unprocessable(
-            "service_not_offered",
-            format!("{} is not offered by this vendor", offered.service.name),
-        ));
-    }
-    let service = &offered.service;
-    let variant = match query.variant_id {
-        Some(v) => Some(
-            service
-                .variants
-                .iter()
-                .find(|x| x.id.as_str() == v.to_string())
-                .ok_or_else(|| {
-                    ApiError::unprocessable("variant_not_found", format!("{v} is not a variant of this service"))
-                })?,
-        ),
-        None => None,
+    let service_ids = [query.service_id];
+    let (services, addons) = tokio::join!(
+        store::services(&tx, vendor.id, &service_ids),
+        store::addons(&tx, &addon_ids),
+    );
+    let services = by_uuid(services?, |s| &s.service.id)?;
+    let addons = by_uuid(addons?, |(a, _)| &a.id)?;
+    // The same choice a booking makes, so a slot is always as long as the session it is for:
+    // a variant's own minutes, an offered duration, add-ons that exist and go there.
+    let item = ItemRequest {
+        service_id: query.service_id,
+        variant_id: query.variant_id,
+        duration_minutes: query.duration_minutes,
+        quantity: 1,
+        addon_ids,
     };
-    let minutes = query
-        .duration_minutes
-        .or(variant.map(|v| v.duration_minutes))
-        .unwrap_or(60);
-    let offered_minutes = service.duration_options.clone().unwrap_or_else(|| vec![60]);
-    if variant.is_none() && !offered_minutes.contains(&minutes) {
-        return Err(ApiError::unprocessable(
-            "duration_not_offered",
-            format!("{} is offered for {offered_minutes:?} minutes", service.name),
-        ));
-    }
-    let addon_minutes: u32 = store::addons(&tx, &addon_ids)
-        .await?
-        .iter()
-        .map(|(a, _)| a.duration)
-        .sum();
-    let duration = Minutes::new(minutes + addon_minutes).map_err(|e| ApiError::unprocessable("session_too_long", e))?;
+    let choice = choose_item(services.get(&query.service_id), &item, &addons, query.booking_type)?;
+    let duration = session_length(pricing::session_minutes(&choice).map_err(pricing_error)?)?;
+    let service = &choice.service;
     let input = store::availability(
         &tx,
         store::SlotSearch {
@@ -435,17 +449,24 @@ fn created(view: Value, replayed: bool) -> Response {
     response
 }
 
-/// The booking made earlier with this key, if any; refused when the key was used for a
-/// different booking.
-async fn replay(tx: &Transaction<'_>, customer: Uuid, key: &str, req: &BookingRequest) -> Result<Option<Value>> {
-    match store::booking_by_idempotency_key(tx, customer, key).await? {
+/// A create request's `Idempotency-Key` with the fingerprint of the request it came with.
+struct Idempotency {
+    key: String,
+    fingerprint: String,
+}
+
+/// The booking made earlier with this key, if any. The key is refused (422
+/// `idempotency_key_reused`) when that booking was made from a different request: a key names
+/// one request, and answering another with its booking would book what was not asked for.
+async fn replay(tx: &Transaction<'_>, customer: Uuid, idempotency: &Idempotency) -> Result<Option<Value>> {
+    match store::booking_by_idempotency_key(tx, customer, &idempotency.key).await? {
         None => Ok(None),
-        Some((id, vendor, start)) if vendor == req.vendor_id && start == req.start_utc() => {
+        Some((id, fingerprint)) if fingerprint.as_deref() == Some(idempotency.fingerprint.as_str()) => {
             Ok(Some(store::booking_view(tx, id).await?))
         }
         Some(_) => Err(ApiError::unprocessable(
             "idempotency_key_reused",
-            "this Idempotency-Key was already used for a different booking",
+            "this Idempotency-Key was already used with a different request; use a new key for a new booking",
         )),
     }
 }
@@ -453,9 +474,17 @@ async fn replay(tx: &Transaction<'_>, customer: Uuid, key: &str, req: &BookingRe
 /// Creates a pending booking that holds its slot until its payment hold expires: booking,
 /// items, promotion use, status history (by trigger), the therapist assignment and the
 /// notification outbox, in one transaction.
+///
+/// With an `Idempotency-Key`, the same request again answers with the first booking
+/// (`Idempotent-Replayed: true`) and another request with the same key is refused. The key is
+/// looked up before any work ([`ServiceOptions::early_replay`]) and again whenever the
+/// request is refused: a retry that raced its original past the first look-up then finds the
+/// slot or the therapist taken, or the key in the unique index, and is still answered with
+/// the booking it asked for.
 pub async fn create_booking(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
+    Extension(options): Extension<ServiceOptions>,
     headers: HeaderMap,
     ApiJson(req): ApiJson<BookingRequest>,
 ) -> Result<Response> {
@@ -466,25 +495,26 @@ pub async fn create_booking(
             "bookings are made with a customer's token",
         ));
     }
-    let key = idempotency_key(&headers)?;
+    let idempotency = idempotency_key(&headers)?.map(|key| Idempotency {
+        key,
+        fingerprint: req.fingerprint(),
+    });
     let mut client = state.db.get().await?;
     let outcome = {
         let tx = state.db.begin_as(&mut client, &caller).await?;
-        match book(&tx, &caller, customer, key.as_deref(), &req).await {
-            Ok(Booked::New(view)) => {
-                tx.commit().await?;
-                Ok(created(view, false))
-            }
+        let early = idempotency.as_ref().filter(|_| options.early_replay);
+        match book(&tx, &caller, customer, early, idempotency.as_ref(), &req).await {
+            Ok(Booked::New(view)) => tx.commit().await.map(|()| created(view, false)).map_err(ApiError::from),
             Ok(Booked::Replayed(view)) => Ok(created(view, true)),
             Err(err) => Err(err),
         }
     };
-    match (outcome, key) {
-        // The same key raced in from a retry: the other request's booking is the answer.
-        (Err(err), Some(key)) if is_idempotency_clash(&err) => {
+    match (outcome, idempotency) {
+        // Whatever refused it, a booking already made with this key settles the answer.
+        (Err(err), Some(idempotency)) => {
             let tx = state.db.begin_as(&mut client, &caller).await?;
             store::act_as_service(&tx).await?;
-            match replay(&tx, customer, &key, &req).await? {
+            match replay(&tx, customer, &idempotency).await? {
                 Some(view) => Ok(created(view, true)),
                 None => Err(err),
             }
@@ -493,26 +523,19 @@ pub async fn create_booking(
     }
 }
 
-fn is_idempotency_clash(err: &ApiError) -> bool {
-    err.code == "already_exists"
-        && err
-            .details
-            .as_ref()
-            .and_then(|d| d.get("constraint"))
-            .and_then(Value::as_str)
-            == Some("idx_bookings_customer_id_idempotency_key")
-}
-
 enum Booked {
     New(Value),
     Replayed(Value),
 }
 
+/// Prices, places and books the request. `replay_first`: the key to look up before doing any
+/// of it; `idempotency`: the key and fingerprint stored with the booking.
 async fn book(
     tx: &Transaction<'_>,
     caller: &Caller,
     customer: Uuid,
-    key: Option<&str>,
+    replay_first: Option<&Idempotency>,
+    idempotency: Option<&Idempotency>,
     req: &BookingRequest,
 ) -> Result<Booked> {
     // As the caller: the address must be theirs.
@@ -520,8 +543,8 @@ async fn book(
     let (service, now) = tokio::join!(store::act_as_service(tx), store::now(tx));
     service?;
     let now = now?;
-    if let Some(key) = key {
-        if let Some(view) = replay(tx, customer, key, req).await? {
+    if let Some(idempotency) = replay_first {
+        if let Some(view) = replay(tx, customer, idempotency).await? {
             return Ok(Booked::Replayed(view));
         }
     }
@@ -590,7 +613,8 @@ async fn book(
             quote: &priced.quote,
             gender_preference: req.gender_preference,
             special_instructions: req.special_instructions.as_deref(),
-            idempotency_key: key,
+            idempotency_key: idempotency.map(|i| i.key.as_str()),
+            request_hash: idempotency.map(|i| i.fingerprint.as_str()),
         },
     )
     .await?;
@@ -599,28 +623,24 @@ async fn book(
 
     // The chosen therapist, or the best ranked; if a concurrent booking takes the best one
     // first, the next one in rank gets it.
-    let candidates: Vec<Uuid> = match &wanted {
-        Some(_) => vec![req.therapist_id.unwrap_or_default()],
+    let candidates: Vec<Uuid> = match req.therapist_id {
+        Some(therapist) => vec![therapist],
         None => availability::rank_therapists(&input, &slot)
             .iter()
             .map(|r| uuid_of(&r.therapist_id))
             .collect::<Result<_>>()?,
     };
-    let therapist = assign_first_free(
-        tx,
-        &candidates,
-        &store::NewAssignment {
-            booking_id: id,
-            therapist_id: Uuid::nil(),
-            vendor_id: vendor.id,
-            customer_id: customer,
-            service_id: priced.service_id,
-            start: slot.start,
-            end: slot.end,
-            address: &location_text,
-            point: address.as_ref().map(|a| a.point),
-        },
-    )
+    let therapist = assign_first_free(tx, &candidates, |therapist_id| store::NewAssignment {
+        booking_id: id,
+        therapist_id,
+        vendor_id: vendor.id,
+        customer_id: customer,
+        service_id: priced.service_id,
+        start: slot.start,
+        end: slot.end,
+        address: &location_text,
+        point: address.as_ref().map(|a| a.point),
+    })
     .await?;
 
     let number = &inserted.booking_number;
@@ -659,18 +679,15 @@ async fn book(
 
 /// Inserts the assignment for the first candidate the database accepts; a refused attempt
 /// leaves nothing behind ([`store::try_insert_assignment`]).
-async fn assign_first_free(
+async fn assign_first_free<'a>(
     tx: &Transaction<'_>,
     candidates: &[Uuid],
-    template: &store::NewAssignment<'_>,
+    assignment_of: impl Fn(Uuid) -> store::NewAssignment<'a>,
 ) -> Result<Uuid> {
     const MAX_ATTEMPTS: usize = 3;
     let mut last = ApiError::conflict("slot_unavailable", "no therapist is free for that slot");
     for &therapist in candidates.iter().take(MAX_ATTEMPTS) {
-        let assignment = store::NewAssignment {
-            therapist_id: therapist,
-            ..*template
-        };
+        let assignment = assignment_of(therapist);
         match store::try_insert_assignment(tx, &assignment).await {
             Ok(_) => return Ok(therapist),
             Err(err) if err.code == "slot_unavailable" => last = err,
@@ -767,7 +784,9 @@ fn new_assignment(
 }
 
 /// `POST /bookings/{id}/assign`: the vendor (or operations) puts a therapist on a booking,
-/// the one named or the best free one, replacing any current assignment.
+/// the one named or the best free one, replacing any current assignment. Assigning the
+/// therapist who already has the booking keeps their assignment, so a retried request
+/// changes nothing and tells nobody twice (the outbox keys name the assignment).
 pub async fn assign(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -786,15 +805,7 @@ pub async fn assign(
         ));
     }
     let booking = lock_booking(&tx, id).await?;
-    if !matches!(
-        booking.status,
-        BookingStatus::Pending | BookingStatus::Confirmed | BookingStatus::Assigned | BookingStatus::Rescheduled
-    ) {
-        return Err(ApiError::conflict(
-            "not_assignable",
-            format!("a {} booking cannot be assigned", booking.status),
-        ));
-    }
+    let moves_to = lifecycle::on_assign(booking.status, actor).map_err(gate_error)?;
     let vendor = store::vendor(&tx, booking.vendor_id).await?;
     let now = store::now(&tx).await?;
     let input = availability_for(&tx, &booking, &vendor, booking.scheduled_start, now, true).await?;
@@ -809,16 +820,23 @@ pub async fn assign(
         }
     };
 
-    // The write is the caller's own: RLS and the assignment guards judge it again.
+    // The writes are the caller's own: RLS and the assignment guards judge them again.
     store::act_as_caller(&tx, &caller).await?;
-    store::cancel_assignments(&tx, booking.id).await?;
-    store::insert_assignment(
-        &tx,
-        &new_assignment(&booking, therapist, booking.scheduled_start, booking.scheduled_end),
-    )
-    .await?;
-    if matches!(booking.status, BookingStatus::Confirmed | BookingStatus::Rescheduled) {
-        store::set_booking_status(&tx, booking.id, booking.status, BookingStatus::Assigned).await?;
+    let assignment = match booking.assignments.as_slice() {
+        [(assignment, current)] if *current == therapist => *assignment,
+        _ => {
+            store::cancel_assignments(&tx, booking.id).await?;
+            store::insert_assignment(
+                &tx,
+                &new_assignment(&booking, therapist, booking.scheduled_start, booking.scheduled_end),
+            )
+            .await?
+        }
+    };
+    if let Some(to) = moves_to {
+        if !store::set_booking_status(&tx, booking.id, booking.status, to).await? {
+            return Err(status_changed("booking"));
+        }
     }
     store::act_as_service(&tx).await?;
     if let Some(user) = store::therapist_user(&tx, therapist).await? {
@@ -829,7 +847,7 @@ pub async fn assign(
             "therapist_new_assignment",
             json!({ "booking_id": booking.id, "booking_number": booking.booking_number,
                     "scheduled_start": booking.scheduled_start }),
-            &format!("assignment.created:{}:{therapist}:{}", booking.id, Uuid::new_v4()),
+            &format!("assignment.created:{}:{assignment}", booking.id),
         )
         .await?;
     }
@@ -839,11 +857,7 @@ pub async fn assign(
         booking.customer_id,
         "therapist_assigned",
         json!({ "booking_id": booking.id, "booking_number": booking.booking_number, "therapist_id": therapist }),
-        &format!(
-            "booking.therapist_assigned:{}:{therapist}:{}",
-            booking.id,
-            Uuid::new_v4()
-        ),
+        &format!("booking.therapist_assigned:{}:{assignment}", booking.id),
     )
     .await?;
     let view = store::booking_view(&tx, booking.id).await?;
@@ -909,7 +923,9 @@ pub async fn booking_status(
 }
 
 /// `POST /assignments/{id}/status`: the therapist reports progress; the vendor or operations
-/// cancel or re-dispatch. The booking follows when its service starts and ends.
+/// cancel or re-dispatch. The booking follows when its service starts and ends
+/// ([`lifecycle::booking_follows`]); the booking is locked first, so what it follows from is
+/// what it is, and a move that does not happen fails the whole request.
 pub async fn assignment_status(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -922,10 +938,7 @@ pub async fn assignment_status(
     let assignment = store::assignment(&tx, id)
         .await?
         .ok_or_else(|| ApiError::not_found("assignment_not_found", "no assignment with that id is visible to you"))?;
-    store::act_as_service(&tx).await?;
-    let booking = store::booking(&tx, assignment.booking_id, false)
-        .await?
-        .ok_or_else(not_found)?;
+    let booking = lock_booking(&tx, assignment.booking_id).await?;
     let actor = if caller.is_service() {
         Actor::System
     } else if assignment.is_own {
@@ -945,32 +958,18 @@ pub async fn assignment_status(
     store::act_as_caller(&tx, &caller).await?;
     store::set_change_reason(&tx, req.reason.as_deref()).await?;
     if !store::set_assignment_status(&tx, id, assignment.status, req.status).await? {
-        return Err(ApiError::conflict(
-            "status_changed",
-            "the assignment changed meanwhile; look again",
-        ));
+        return Err(status_changed("assignment"));
     }
 
     // The booking follows, as the platform's doing.
     store::act_as_service(&tx).await?;
-    let follow = match (req.status, booking.status) {
-        (AssignmentStatus::InProgress, BookingStatus::Confirmed | BookingStatus::Assigned) => {
-            Some(BookingStatus::InProgress)
+    let others_active = store::has_active_assignments(&tx, booking.id).await?;
+    let mut from = booking.status;
+    for to in lifecycle::booking_follows(req.status, booking.status, others_active) {
+        if !store::set_booking_status(&tx, booking.id, from, to).await? {
+            return Err(status_changed("booking"));
         }
-        (AssignmentStatus::Completed, BookingStatus::Confirmed | BookingStatus::Assigned) => {
-            Some(BookingStatus::InProgress)
-        }
-        (AssignmentStatus::Completed, BookingStatus::InProgress) => Some(BookingStatus::Completed),
-        _ => None,
-    };
-    if let Some(to) = follow {
-        store::set_booking_status(&tx, booking.id, booking.status, to).await?;
-        if req.status == AssignmentStatus::Completed
-            && to == BookingStatus::InProgress
-            && !store::has_unfinished_assignments(&tx, booking.id).await?
-        {
-            store::set_booking_status(&tx, booking.id, to, BookingStatus::Completed).await?;
-        }
+        from = to;
     }
     if matches!(req.status, AssignmentStatus::InTransit | AssignmentStatus::Reached) {
         store::enqueue_notification(
@@ -1008,18 +1007,7 @@ pub async fn reschedule(
         return Err(ApiError::forbidden("not_allowed", "therapists cannot move bookings"));
     }
     let booking = lock_booking(&tx, id).await?;
-    if !matches!(
-        booking.status,
-        BookingStatus::Pending | BookingStatus::Confirmed | BookingStatus::Assigned
-    ) {
-        return Err(ApiError::conflict(
-            "not_reschedulable",
-            format!("a {} booking cannot be rescheduled", booking.status),
-        ));
-    }
-    if booking.status != BookingStatus::Pending {
-        lifecycle::booking_transition(booking.status, BookingStatus::Rescheduled, actor).map_err(transition_error)?;
-    }
+    let moves = lifecycle::reschedule_moves(booking.status, actor).map_err(gate_error)?;
     if to_start == booking.scheduled_start {
         return Err(ApiError::unprocessable("same_start", "the booking already starts then"));
     }
@@ -1076,16 +1064,22 @@ pub async fn reschedule(
     )
     .await?;
     store::set_change_reason(&tx, Some(req.reason.as_deref().unwrap_or("rescheduled"))).await?;
-    store::reschedule_booking(&tx, &booking, to_start, to_end).await?;
-    match (booking.assignments.first(), therapist) {
+    if !store::reschedule_booking(&tx, &booking, to_start, to_end, &moves).await? {
+        return Err(status_changed("booking"));
+    }
+    let moved = match (booking.assignments.first(), therapist) {
         (Some(&(assignment, t)), Some(new)) if t == new => {
-            store::move_assignment(&tx, assignment, to_start, to_end).await?;
+            store::move_assignment(&tx, assignment, to_start, to_end).await?
         }
         (_, Some(new)) => {
             store::cancel_assignments(&tx, booking.id).await?;
             store::insert_assignment(&tx, &new_assignment(&booking, new, to_start, to_end)).await?;
+            true
         }
-        _ => {}
+        _ => true,
+    };
+    if !moved {
+        return Err(status_changed("assignment"));
     }
     store::enqueue_notification(
         &tx,
@@ -1189,4 +1183,20 @@ pub async fn cancel(
     let view = store::booking_view(&tx, booking.id).await?;
     tx.commit().await?;
     Ok(Json(json!({ "booking": view, "cancellation": charge })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalogue_ids_that_are_not_uuids_fail_instead_of_becoming_nil() {
+        let id = |s: &str| Id::new(s).unwrap();
+        let good = Uuid::new_v4();
+        let rows = vec![id(&good.to_string())];
+        let map = by_uuid(rows, |r| r).unwrap();
+        assert_eq!(map.keys().copied().collect::<Vec<_>>(), vec![good]);
+        let err = by_uuid(vec![id(&good.to_string()), id("not-a-uuid")], |r| r).unwrap_err();
+        assert_eq!(err.status, StatusCode::INTERNAL_SERVER_ERROR);
+    }
 }

@@ -23,16 +23,38 @@ pub mod store;
 
 use axum::{
     routing::{get, post},
-    Router,
+    Extension, Router,
 };
 use ombaro_common::AppState;
 
 /// Where the function server mounts [`router`].
 pub const MOUNT: &str = "/booking-service";
 
+/// How the service runs. [`Default`] is what the function server mounts.
+#[derive(Clone, Copy, Debug)]
+pub struct ServiceOptions {
+    /// Look up a create request's `Idempotency-Key` before pricing and scheduling it, so a
+    /// plain retry costs one query. Only a shortcut: whenever a request with a key is
+    /// refused, the key is looked up again and a booking already made with it is the answer
+    /// (a retry that raced its original past the first look-up finds the therapist taken).
+    /// Tests turn it off to show that the service is right without it.
+    pub early_replay: bool,
+}
+
+impl Default for ServiceOptions {
+    fn default() -> Self {
+        Self { early_replay: true }
+    }
+}
+
 /// The service's routes, relative to [`MOUNT`]. Callers are authenticated by the server's
 /// JWT middleware before any of these run.
 pub fn router() -> Router<AppState> {
+    router_with(ServiceOptions::default())
+}
+
+/// [`router`] with other [`ServiceOptions`].
+pub fn router_with(options: ServiceOptions) -> Router<AppState> {
     Router::new()
         .route("/quote", post(handlers::quote))
         .route("/slots", get(handlers::slots))
@@ -42,4 +64,5 @@ pub fn router() -> Router<AppState> {
         .route("/bookings/{id}/reschedule", post(handlers::reschedule))
         .route("/bookings/{id}/cancel", post(handlers::cancel))
         .route("/assignments/{id}/status", post(handlers::assignment_status))
+        .layer(Extension(options))
 }

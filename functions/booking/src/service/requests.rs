@@ -2,8 +2,9 @@
 //! carry their offset, and nothing here is a price. Anything that parses is well-formed; the
 //! handlers then check it against the catalogue and the calendar.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
-use serde::{Deserialize, Deserializer};
+use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::availability::Place;
@@ -119,6 +120,88 @@ impl BookingRequest {
     pub fn start_utc(&self) -> DateTime<Utc> {
         self.start.with_timezone(&Utc)
     }
+
+    /// SHA-256 (lower-case hex) of the request in canonical form: every field present with
+    /// its default filled in, the start as a UTC instant, the coupon code in capitals (codes
+    /// match whatever their case), fields in a fixed order. Two requests share a fingerprint
+    /// exactly when they ask for the same booking; an `Idempotency-Key` may only be sent again
+    /// with the request it was first used for.
+    pub fn fingerprint(&self) -> String {
+        let canonical = Canonical {
+            vendor_id: self.vendor_id,
+            booking_type: self.booking_type.as_str(),
+            start: self.start_utc().to_rfc3339_opts(SecondsFormat::AutoSi, true),
+            items: self
+                .items
+                .iter()
+                .map(|i| CanonicalItem {
+                    service_id: i.service_id,
+                    variant_id: i.variant_id,
+                    duration_minutes: i.duration_minutes,
+                    quantity: i.quantity,
+                    addon_ids: &i.addon_ids,
+                })
+                .collect(),
+            package_id: self.package_id,
+            coupon_code: self.coupon_code.as_deref().map(str::to_uppercase),
+            address_id: self.address_id,
+            location: self.location.as_ref().map(|l| CanonicalLocation {
+                latitude: l.latitude,
+                longitude: l.longitude,
+                address: &l.address,
+                landmark: l.landmark.as_deref(),
+            }),
+            therapist_id: self.therapist_id,
+            gender_preference: match self.gender_preference {
+                GenderPreference::Any => "any",
+                GenderPreference::Female => "female",
+                GenderPreference::Male => "male",
+            },
+            special_instructions: self.special_instructions.as_deref(),
+            expected_total_amount: self.expected_total_amount,
+        };
+        let json = serde_json::to_vec(&canonical).expect("the canonical request is plain data");
+        let digest = Sha256::new()
+            .chain_update(b"ombaro.booking-request.v1\n")
+            .chain_update(json)
+            .finalize();
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// [`BookingRequest`] as [`BookingRequest::fingerprint`] hashes it. Serialised in field
+/// order, so the bytes do not depend on how the client ordered its JSON.
+#[derive(Serialize)]
+struct Canonical<'a> {
+    vendor_id: Uuid,
+    booking_type: &'static str,
+    start: String,
+    items: Vec<CanonicalItem<'a>>,
+    package_id: Option<Uuid>,
+    coupon_code: Option<String>,
+    address_id: Option<Uuid>,
+    location: Option<CanonicalLocation<'a>>,
+    therapist_id: Option<Uuid>,
+    gender_preference: &'static str,
+    special_instructions: Option<&'a str>,
+    expected_total_amount: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct CanonicalItem<'a> {
+    service_id: Uuid,
+    variant_id: Option<Uuid>,
+    duration_minutes: Option<u32>,
+    quantity: u32,
+    addon_ids: &'a [Uuid],
+}
+
+#[derive(Serialize)]
+struct CanonicalLocation<'a> {
+    latitude: f64,
+    longitude: f64,
+    address: &'a str,
+    landmark: Option<&'a str>,
 }
 
 /// `GET /slots` query.
@@ -286,6 +369,52 @@ mod tests {
         let mut no_offset = base;
         no_offset["start"] = "2025-10-15T11:00:00".into();
         assert!(serde_json::from_value::<BookingRequest>(no_offset).is_err());
+    }
+
+    #[test]
+    fn fingerprints_name_the_request_not_its_spelling() {
+        let vendor = Uuid::new_v4();
+        let service = Uuid::new_v4();
+        let therapist = Uuid::new_v4();
+        let parse = |v: serde_json::Value| serde_json::from_value::<BookingRequest>(v).unwrap().fingerprint();
+        let base = parse(serde_json::json!({
+            "vendor_id": vendor, "start": "2025-10-15T11:00:00+05:30",
+            "items": [{"service_id": service, "duration_minutes": 60}],
+            "therapist_id": therapist, "coupon_code": "welcome20"
+        }));
+        assert_eq!(base.len(), 64);
+        assert!(base.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        // The same booking, spelt differently: other key order, the instant in UTC, defaults
+        // written out, the code in capitals, padding around text.
+        let same = parse(serde_json::json!({
+            "coupon_code": " WELCOME20 ", "therapist_id": therapist,
+            "items": [{"duration_minutes": 60, "service_id": service, "quantity": 1, "addon_ids": []}],
+            "start": "2025-10-15T05:30:00Z", "booking_type": "spa_visit", "vendor_id": vendor,
+            "gender_preference": "any", "special_instructions": "   "
+        }));
+        assert_eq!(same, base);
+        // Anything that changes what is booked changes the fingerprint.
+        let other = |edit: &dyn Fn(&mut serde_json::Value)| {
+            let mut v = serde_json::json!({
+                "vendor_id": vendor, "start": "2025-10-15T11:00:00+05:30",
+                "items": [{"service_id": service, "duration_minutes": 60}],
+                "therapist_id": therapist, "coupon_code": "welcome20"
+            });
+            edit(&mut v);
+            parse(v)
+        };
+        let changes: [&dyn Fn(&mut serde_json::Value); 7] = [
+            &|v| v["therapist_id"] = serde_json::json!(Uuid::new_v4()),
+            &|v| v["therapist_id"] = serde_json::Value::Null,
+            &|v| v["items"][0]["duration_minutes"] = 90.into(),
+            &|v| v["items"][0]["quantity"] = 2.into(),
+            &|v| v["items"][0]["addon_ids"] = serde_json::json!([Uuid::new_v4()]),
+            &|v| v["start"] = "2025-10-15T11:30:00+05:30".into(),
+            &|v| v["expected_total_amount"] = 100.into(),
+        ];
+        for (i, change) in changes.iter().enumerate() {
+            assert_ne!(other(change), base, "change {i}");
+        }
     }
 
     #[test]

@@ -120,10 +120,19 @@ pub async fn vendor(tx: &Transaction<'_>, id: Uuid) -> Result<Vendor, ApiError> 
     )
     .await?
     .ok_or_else(|| ApiError::not_found("vendor_not_found", "no vendor with that id"))?;
-    let timezone: Tz = row
-        .get::<_, String>(3)
-        .parse()
-        .unwrap_or_else(|_| crate::types::default_timezone());
+    // A vendor row the service cannot read is refused, not read as something else: a wrong
+    // time zone would shift every slot, a wrong percentage every cancellation fee.
+    let timezone: Tz = {
+        let name: String = row.get(3);
+        name.parse()
+            .map_err(|_| ApiError::internal(format!("vendor time zone {name:?} is not a time zone")))?
+    };
+    let fee_percent: String = row.get(14);
+    let cancellation_fee_bps = Bps::parse_percent(&fee_percent).ok_or_else(|| {
+        ApiError::internal(format!(
+            "vendor cancellation_fee_percentage {fee_percent:?} is not a percentage"
+        ))
+    })?;
     let location = match (row.get::<_, Option<f64>>(7), row.get::<_, Option<f64>>(8)) {
         (Some(lat), Some(lon)) => GeoPoint::new(lat, lon).ok(),
         _ => None,
@@ -147,7 +156,7 @@ pub async fn vendor(tx: &Transaction<'_>, id: Uuid) -> Result<Vendor, ApiError> 
         },
         policy: BookingPolicy {
             free_cancellation_hours: nonneg(13),
-            cancellation_fee_bps: Bps::parse_percent(&row.get::<_, String>(14)).unwrap_or(Bps::ZERO),
+            cancellation_fee_bps,
             reschedule_cutoff_hours: nonneg(15),
             max_reschedules: nonneg(16),
         },
@@ -601,20 +610,21 @@ pub async fn amount_paid(tx: &Transaction<'_>, booking: Uuid) -> Result<Paise, A
     Ok(Paise::new(paid.max(0)))
 }
 
-/// An existing booking of this customer made with this idempotency key.
+/// An existing booking of this customer made with this idempotency key, with the fingerprint
+/// of the request that made it.
 pub async fn booking_by_idempotency_key(
     tx: &Transaction<'_>,
     customer: Uuid,
     key: &str,
-) -> Result<Option<(Uuid, Uuid, DateTime<Utc>)>, ApiError> {
+) -> Result<Option<(Uuid, Option<String>)>, ApiError> {
     let row = query_opt(
         tx,
-        "select b.id, b.vendor_id, b.scheduled_start from public.bookings b
+        "select b.id, b.idempotency_request_hash from public.bookings b
               where b.customer_id = $1 and b.idempotency_key = $2",
         &[&customer, &key],
     )
     .await?;
-    Ok(row.map(|r| (r.get(0), r.get(1), r.get(2))))
+    Ok(row.map(|r| (r.get(0), r.get(1))))
 }
 
 /// A new booking's row: everything priced, placed and timed.
@@ -633,6 +643,8 @@ pub struct NewBooking<'a> {
     pub gender_preference: GenderPreference,
     pub special_instructions: Option<&'a str>,
     pub idempotency_key: Option<&'a str>,
+    /// [`crate::service::requests::BookingRequest::fingerprint`], with the key.
+    pub request_hash: Option<&'a str>,
 }
 
 /// What the database filled in on a new booking.
@@ -660,7 +672,7 @@ pub async fn insert_booking(tx: &Transaction<'_>, b: &NewBooking<'_>) -> Result<
         GenderPreference::Male => "male",
     };
     let tax_bps = i32::try_from(q.tax_rate_bps.get()).map_err(ApiError::internal)?;
-    let params: [&(dyn ToSql + Sync); 23] = [
+    let params: [&(dyn ToSql + Sync); 24] = [
         &id,
         &b.customer_id,
         &b.vendor_id,
@@ -684,6 +696,7 @@ pub async fn insert_booking(tx: &Transaction<'_>, b: &NewBooking<'_>) -> Result<
         &gender,
         &b.special_instructions,
         &b.idempotency_key,
+        &b.request_hash,
     ];
     // Both statements are prepared before they are pipelined: only a prepared statement is
     // sent the moment it is polled, so the booking is sure to go first.
@@ -693,14 +706,15 @@ pub async fn insert_booking(tx: &Transaction<'_>, b: &NewBooking<'_>) -> Result<
                id, customer_id, vendor_id, booking_type, source, service_location, address_id, location,
                scheduled_start, scheduled_end, timezone, hold_expires_at,
                subtotal, discount_amount, tax_rate, tax_amount, convenience_fee, total_amount,
-               promotion_id, coupon_code_id, preferred_therapist_gender, special_instructions, idempotency_key)
+               promotion_id, coupon_code_id, preferred_therapist_gender, special_instructions, idempotency_key,
+               idempotency_request_hash)
              values (
                $1, $2, $3, $4, 'app', $5, $6,
                case when $7::float8 is null then null
                     else extensions.st_setsrid(extensions.st_makepoint($8::float8, $7::float8), 4326)::extensions.geography end,
                $9, $10, $11, now() + make_interval(mins => $12::int8::int4),
                $13, $14, ($15::int4 / 100.0)::numeric(5,2), $16, $17, $18,
-               $19, $20, $21, $22, $23)
+               $19, $20, $21, $22, $23, $24)
              returning booking_number, to_jsonb(hold_expires_at)",
         )
         .await?;
@@ -824,7 +838,7 @@ const INSERT_ASSIGNMENT: &str = "insert into public.therapist_assignments (
 /// Inserts an assignment. An overlap with the therapist's other work is refused by the
 /// exclusion constraint, whatever the checks before said: that is a 409.
 pub async fn insert_assignment(tx: &Transaction<'_>, a: &NewAssignment<'_>) -> Result<Uuid, ApiError> {
-    let columns = a.columns();
+    let columns = a.columns()?;
     let row = query_one(tx, INSERT_ASSIGNMENT, &a.params(&columns))
         .await
         .map_err(overlap)?;
@@ -840,7 +854,7 @@ pub async fn insert_assignment(tx: &Transaction<'_>, a: &NewAssignment<'_>) -> R
 /// (the subtransaction is aborted) and the savepoint is still there to roll back to.
 pub async fn try_insert_assignment(tx: &Transaction<'_>, a: &NewAssignment<'_>) -> Result<Uuid, ApiError> {
     let statement = tx.prepare_cached(INSERT_ASSIGNMENT).await?;
-    let columns = a.columns();
+    let columns = a.columns()?;
     let params = a.params(&columns);
     let (opened, inserted, released) = tokio::join!(
         tx.batch_execute("savepoint assignment"),
@@ -864,12 +878,13 @@ pub async fn try_insert_assignment(tx: &Transaction<'_>, a: &NewAssignment<'_>) 
 type AssignmentColumns = (Option<f64>, Option<f64>, i32);
 
 impl NewAssignment<'_> {
-    fn columns(&self) -> AssignmentColumns {
+    fn columns(&self) -> Result<AssignmentColumns, ApiError> {
         let (lat, lon) = match self.point {
             Some(p) => (Some(p.latitude), Some(p.longitude)),
             None => (None, None),
         };
-        (lat, lon, (self.end - self.start).num_minutes() as i32)
+        let minutes = i32::try_from((self.end - self.start).num_minutes()).map_err(ApiError::internal)?;
+        Ok((lat, lon, minutes))
     }
 
     /// The parameters of [`INSERT_ASSIGNMENT`].
@@ -890,24 +905,27 @@ impl NewAssignment<'_> {
     }
 }
 
-/// Moves an active assignment to new instants, keeping its therapist.
+/// Moves an active assignment to new instants, keeping its therapist; false when it is no
+/// longer active (someone finished or cancelled it meanwhile).
 pub async fn move_assignment(
     tx: &Transaction<'_>,
     id: Uuid,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
-) -> Result<(), ApiError> {
-    let minutes = (end - start).num_minutes() as i32;
-    execute(
+) -> Result<bool, ApiError> {
+    let minutes = i32::try_from((end - start).num_minutes()).map_err(ApiError::internal)?;
+    let n = execute(
         tx,
-        "update public.therapist_assignments
-            set scheduled_start = $2, scheduled_end = $3, estimated_duration = $4
-          where id = $1",
+        &format!(
+            "update public.therapist_assignments
+                set scheduled_start = $2, scheduled_end = $3, estimated_duration = $4
+              where id = $1 and status in {ACTIVE_ASSIGNMENT}"
+        ),
         &[&id, &start, &end, &minutes],
     )
     .await
     .map_err(overlap)?;
-    Ok(())
+    Ok(n == 1)
 }
 
 /// Cancels the booking's active assignments (a re-assignment or a move to another therapist).
@@ -955,33 +973,34 @@ pub async fn set_booking_status(
     Ok(n == 1)
 }
 
-/// Moves the booking's instants (its status moves through `rescheduled` and back when it was
-/// already confirmed, so the history shows the move).
+/// Moves the booking's instants, and its status through `moves` in order
+/// ([`crate::lifecycle::reschedule_moves`]: through `rescheduled` and back, so the history
+/// shows the move). Each write is a compare-and-set on the status it expects; false when one
+/// found the booking moved on, and the caller must not commit.
 pub async fn reschedule_booking(
     tx: &Transaction<'_>,
     booking: &Booking,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
-) -> Result<(), ApiError> {
-    let through = !matches!(booking.status, BookingStatus::Pending);
-    execute(
+    moves: &[BookingStatus],
+) -> Result<bool, ApiError> {
+    let first = moves.first().copied().unwrap_or(booking.status);
+    let n = execute(
         tx,
-        "update public.bookings
-            set scheduled_start = $2, scheduled_end = $3,
-                status = case when $4 then 'rescheduled' else status end
-          where id = $1",
-        &[&booking.id, &start, &end, &through],
+        "update public.bookings set scheduled_start = $3, scheduled_end = $4, status = $5
+          where id = $1 and status = $2",
+        &[&booking.id, &booking.status.as_str(), &start, &end, &first.as_str()],
     )
     .await?;
-    if through {
-        execute(
-            tx,
-            "update public.bookings set status = $2 where id = $1",
-            &[&booking.id, &booking.status.as_str()],
-        )
-        .await?;
+    if n != 1 {
+        return Ok(false);
     }
-    Ok(())
+    for pair in moves.windows(2) {
+        if !set_booking_status(tx, booking.id, pair[0], pair[1]).await? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 pub struct NewReschedule<'a> {
@@ -1120,16 +1139,18 @@ pub async fn set_assignment_status(
     Ok(n == 1)
 }
 
-/// Whether the booking still has assignments that are not finished.
-pub async fn has_unfinished_assignments(tx: &Transaction<'_>, booking: Uuid) -> Result<bool, ApiError> {
+/// Whether the booking has active assignments (assigned .. in progress).
+pub async fn has_active_assignments(tx: &Transaction<'_>, booking: Uuid) -> Result<bool, ApiError> {
     Ok(query_one(
         tx,
+        &format!(
             "select exists (select 1 from public.therapist_assignments
-                             where booking_id = $1 and status in ('assigned', 'acknowledged', 'in_transit', 'reached'))",
-            &[&booking],
-        )
-        .await?
-        .get(0))
+                             where booking_id = $1 and status in {ACTIVE_ASSIGNMENT})"
+        ),
+        &[&booking],
+    )
+    .await?
+    .get(0))
 }
 
 /// The user behind a therapist, to notify them.
