@@ -523,7 +523,9 @@ fn refund_event(refund: &RefundInfo, state: &State) -> Decision {
         };
     }
     let (payment_status, booking_payment_status) = if target == RefundRowStatus::Processed {
-        let refunded = processed_total(&state.refunds, Some(&refund.refund_id)).get() + refund.amount.get();
+        let refunded = processed_total(&state.refunds, Some(&refund.refund_id))
+            .get()
+            .saturating_add(refund.amount.get());
         if refunded >= payment.total_amount.get() {
             (Some(PaymentStatus::Refunded), Some(BookingPaymentStatus::Refunded))
         } else {

@@ -291,10 +291,18 @@ pub fn compute_invoice(input: &InvoiceInput) -> Result<InvoiceTax, GstError> {
 
 // Financial year ----------------------------------------------------------------------------
 
-/// An Indian financial year, April to March, named by the calendar year it starts in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// An Indian financial year, April to March, named by the calendar year it starts in. Only
+/// made from a date, so it always names a real year; serialised as its label (`FY2025-26`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(into = "String")]
 pub struct FinancialYear {
-    pub start_year: i32,
+    start_year: i32,
+}
+
+impl From<FinancialYear> for String {
+    fn from(year: FinancialYear) -> String {
+        year.label()
+    }
 }
 
 /// The financial year of a date (an IST calendar date).
@@ -319,10 +327,19 @@ pub fn financial_year_at(instant: DateTime<Utc>) -> FinancialYear {
 }
 
 impl FinancialYear {
+    /// The calendar year of its 1 April.
+    pub fn start_year(self) -> i32 {
+        self.start_year
+    }
+
     /// `FY2025-26`, exactly as `private.financial_year` in SQL and the `financial_year`
     /// columns write it.
     pub fn label(self) -> String {
-        format!("FY{}-{:02}", self.start_year, (self.start_year + 1).rem_euclid(100))
+        format!(
+            "FY{}-{:02}",
+            self.start_year,
+            (i64::from(self.start_year) + 1).rem_euclid(100)
+        )
     }
 
     /// `25-26`, for invoice numbers.
@@ -330,16 +347,19 @@ impl FinancialYear {
         format!(
             "{:02}-{:02}",
             self.start_year.rem_euclid(100),
-            (self.start_year + 1).rem_euclid(100)
+            (i64::from(self.start_year) + 1).rem_euclid(100)
         )
     }
 
-    pub fn first_day(self) -> NaiveDate {
-        NaiveDate::from_ymd_opt(self.start_year, 4, 1).expect("1 April exists")
+    /// 1 April; `None` only at the very end of the calendar `chrono` can represent.
+    pub fn first_day(self) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(self.start_year, 4, 1)
     }
 
-    pub fn last_day(self) -> NaiveDate {
-        NaiveDate::from_ymd_opt(self.start_year + 1, 3, 31).expect("31 March exists")
+    /// 31 March of the next calendar year; `None` only at the very end of the calendar
+    /// `chrono` can represent.
+    pub fn last_day(self) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(self.start_year.checked_add(1)?, 3, 31)
     }
 }
 
@@ -624,7 +644,13 @@ mod tests {
         assert_eq!(financial_year(d(1999, 12, 1)).short(), "99-00");
         assert_eq!(financial_year(d(2025, 10, 15)).short(), "25-26");
         let fy = financial_year(d(2025, 10, 15));
-        assert_eq!((fy.first_day(), fy.last_day()), (d(2025, 4, 1), d(2026, 3, 31)));
+        assert_eq!(
+            (fy.first_day(), fy.last_day()),
+            (Some(d(2025, 4, 1)), Some(d(2026, 3, 31)))
+        );
+        assert_eq!(fy.start_year(), 2025);
+        assert_eq!(serde_json::to_string(&fy).unwrap(), r#""FY2025-26""#);
+        assert_eq!(financial_year(NaiveDate::MAX).last_day(), None);
         // An instant is dated in IST: 31 March 20:00 UTC is already 1 April in India.
         assert_eq!(
             financial_year_at(Utc.with_ymd_and_hms(2026, 3, 31, 18, 29, 59).unwrap()).label(),

@@ -82,6 +82,39 @@ coded!(
     settlement::SettlementError
 );
 
+/// Input that parses as JSON but cannot be used.
+struct InvalidInput(&'static str);
+
+impl Coded for InvalidInput {
+    fn code(&self) -> &'static str {
+        "invalid_input"
+    }
+    fn message(&self) -> String {
+        self.0.to_owned()
+    }
+}
+
+/// Errors of `sign_webhook`.
+enum SignError {
+    Signature(SignatureError),
+    Input(InvalidInput),
+}
+
+impl Coded for SignError {
+    fn code(&self) -> &'static str {
+        match self {
+            SignError::Signature(e) => e.code(),
+            SignError::Input(e) => e.code(),
+        }
+    }
+    fn message(&self) -> String {
+        match self {
+            SignError::Signature(e) => e.to_string(),
+            SignError::Input(e) => e.message(),
+        }
+    }
+}
+
 /// Errors of the combined `receive_webhook`.
 enum WebhookError {
     Signature(SignatureError),
@@ -193,7 +226,7 @@ struct SignInput {
     body: String,
     /// Stripe may sign with several (one `v1` each); Razorpay with the first.
     secrets: Vec<String>,
-    /// Stripe's `t`, unix seconds.
+    /// Stripe's `t`, unix seconds (required for Stripe).
     timestamp: Option<i64>,
 }
 
@@ -208,7 +241,7 @@ struct Header {
 #[wasm_bindgen]
 pub fn sign_webhook(input_json: &str) -> String {
     run(input_json, |input: SignInput| {
-        Secrets::new(&input.secrets)?; // at least one non-empty secret
+        Secrets::new(&input.secrets).map_err(SignError::Signature)?; // one non-empty secret at least
         let secrets: Vec<&str> = input
             .secrets
             .iter()
@@ -216,15 +249,20 @@ pub fn sign_webhook(input_json: &str) -> String {
             .filter(|s| !s.is_empty())
             .collect();
         let body = input.body.as_bytes();
-        Ok::<_, SignatureError>(match input.provider {
+        Ok::<_, SignError>(match input.provider {
             Provider::Razorpay => Header {
                 header: signature::RAZORPAY_SIGNATURE_HEADER,
                 value: signature::sign_razorpay_webhook(body, secrets[0]),
             },
-            Provider::Stripe => Header {
-                header: signature::STRIPE_SIGNATURE_HEADER,
-                value: signature::stripe_signature_header(body, &secrets, input.timestamp.unwrap_or(0)),
-            },
+            Provider::Stripe => {
+                let timestamp = input.timestamp.ok_or(SignError::Input(InvalidInput(
+                    "Stripe signs a timestamp: give `timestamp`",
+                )))?;
+                Header {
+                    header: signature::STRIPE_SIGNATURE_HEADER,
+                    value: signature::stripe_signature_header(body, &secrets, timestamp),
+                }
+            }
         })
     })
 }
