@@ -39,32 +39,36 @@ $$;
 -- The authenticated user behind the current statement, or null for service work.
 create or replace function private.current_actor_id()
 returns uuid
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  select nullif(
+begin
+  return nullif(
     coalesce(
       nullif(current_setting('request.jwt.claim.sub', true), ''),
       nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub'
     ),
     ''
-  )::uuid
+  )::uuid;
+end
 $$;
 
 -- The JWT role of the current statement ('authenticated', 'service_role', ...) or, for
 -- direct database sessions, the database role.
 create or replace function private.current_actor_role()
 returns text
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  select coalesce(
+begin
+  return coalesce(
     nullif(current_setting('request.jwt.claim.role', true), ''),
     nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role',
     current_user::text
-  )
+  );
+end
 $$;
 
 -- Append-only tables ---------------------------------------------------------------------

@@ -33,29 +33,39 @@
 -- change only some of the columns the shared column grant lets through.
 create or replace function private.changed_columns(old_row jsonb, new_row jsonb)
 returns text[]
-language sql
+language plpgsql
 immutable
 set search_path = ''
 as $$
-  select coalesce(array_agg(n.key order by n.key), '{}')
-    from jsonb_each(new_row) n
-   where n.value is distinct from old_row -> n.key
-     and n.key <> 'updated_at'
+#variable_conflict use_column
+begin
+  return (
+    select coalesce(array_agg(n.key order by n.key), '{}')
+      from jsonb_each(new_row) n
+     where n.value is distinct from old_row -> n.key
+       and n.key <> 'updated_at'
+  );
+end
 $$;
 
 -- Therapists of the vendors the caller works for; with a permission, only of the vendors
 -- where the caller holds it (vendor_staff_can), e.g. 'therapists.manage'.
 create or replace function private.vendor_therapist_ids(permission text)
 returns uuid[]
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select coalesce(array_agg(t.id), '{}')
-    from public.therapists t
-   where t.vendor_id = any (private.vendor_ids_of_current_user())
-     and (permission is null or private.vendor_staff_can(t.vendor_id, permission))
+#variable_conflict use_column
+begin
+  return (
+    select coalesce(array_agg(t.id), '{}')
+      from public.therapists t
+     where t.vendor_id = any (private.vendor_ids_of_current_user())
+       and (permission is null or private.vendor_staff_can(t.vendor_id, permission))
+  );
+end
 $$;
 
 -- Assignments of the caller's own bookings whose therapist is on the way or at work: the only
@@ -63,15 +73,20 @@ $$;
 -- which could reveal where they live, and not after the service).
 create or replace function private.active_assignment_ids_of_current_customer()
 returns uuid[]
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select coalesce(array_agg(a.id), '{}')
-    from public.therapist_assignments a
-   where a.customer_id = (select auth.uid())
-     and a.status in ('in_transit', 'reached', 'in_progress')
+#variable_conflict use_column
+begin
+  return (
+    select coalesce(array_agg(a.id), '{}')
+      from public.therapist_assignments a
+     where a.customer_id = (select auth.uid())
+       and a.status in ('in_transit', 'reached', 'in_progress')
+  );
+end
 $$;
 
 -- Complaint references are drawn here so that customers, who may not use the sequence, can
@@ -80,13 +95,18 @@ create sequence if not exists private.customer_complaint_number_seq;
 
 create or replace function private.next_complaint_number()
 returns text
-language sql
+language plpgsql
 volatile
 security definer
 set search_path = ''
 as $$
-  select 'CMP-' || to_char(now() at time zone 'Asia/Kolkata', 'YYYYMMDD') || '-'
-      || lpad(nextval('private.customer_complaint_number_seq')::text, 6, '0')
+#variable_conflict use_column
+begin
+  return (
+    select 'CMP-' || to_char(now() at time zone 'Asia/Kolkata', 'YYYYMMDD') || '-'
+        || lpad(nextval('private.customer_complaint_number_seq')::text, 6, '0')
+  );
+end
 $$;
 
 alter table public.customer_complaints
@@ -208,15 +228,24 @@ create policy "users browse listed vendors and their own business" on public.ven
     or (select private.has_permission('vendors', 'read'))
   );
 
-create policy "vendor owners and managers edit their listing" on public.vendors
+-- public.vendors, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.vendors
   for update to authenticated
-  using (id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(id, 'vendor.manage')))
-  with check (id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(id, 'vendor.manage')));
-
-create policy "vendor management edits listings" on public.vendors
-  for update to authenticated
-  using ((select private.has_permission('vendors', 'update')))
-  with check ((select private.has_permission('vendors', 'update')));
+  using (
+    -- vendor management edits listings
+    ((select private.has_permission('vendors', 'update')))
+    -- vendor owners and managers edit their listing
+    or (id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(id, 'vendor.manage')))
+  )
+  with check (
+    -- vendor management edits listings
+    ((select private.has_permission('vendors', 'update')))
+    -- vendor owners and managers edit their listing
+    or (id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(id, 'vendor.manage')))
+  );
+comment on policy "authenticated update" on public.vendors is
+  'Serves: vendor management edits listings; vendor owners and managers edit their listing.';
 
 -- vendor_staff -----------------------------------------------------------------------------------
 
@@ -296,15 +325,24 @@ create policy "applicants start their application" on public.vendor_applications
   for insert to authenticated
   with check (applicant_id = (select auth.uid()) and status in ('draft', 'submitted'));
 
-create policy "applicants edit and submit their draft" on public.vendor_applications
+-- public.vendor_applications, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.vendor_applications
   for update to authenticated
-  using (applicant_id = (select auth.uid()) and status = 'draft')
-  with check (applicant_id = (select auth.uid()) and status in ('draft', 'submitted'));
-
-create policy "vendor onboarding reviews applications" on public.vendor_applications
-  for update to authenticated
-  using ((select private.has_permission('vendor_applications', 'update')))
-  with check ((select private.has_permission('vendor_applications', 'update')));
+  using (
+    -- applicants edit and submit their draft
+    (applicant_id = (select auth.uid()) and status = 'draft')
+    -- vendor onboarding reviews applications
+    or ((select private.has_permission('vendor_applications', 'update')))
+  )
+  with check (
+    -- applicants edit and submit their draft
+    (applicant_id = (select auth.uid()) and status in ('draft', 'submitted'))
+    -- vendor onboarding reviews applications
+    or ((select private.has_permission('vendor_applications', 'update')))
+  );
+comment on policy "authenticated update" on public.vendor_applications is
+  'Serves: applicants edit and submit their draft; vendor onboarding reviews applications.';
 
 create policy "applicants discard their draft" on public.vendor_applications
   for delete to authenticated
@@ -596,20 +634,28 @@ create policy "customers review their completed bookings" on public.vendor_revie
   for insert to authenticated
   with check (customer_id = (select auth.uid()));
 
-create policy "customers edit their review until it is moderated" on public.vendor_reviews
+-- public.vendor_reviews, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.vendor_reviews
   for update to authenticated
-  using (customer_id = (select auth.uid()) and status = 'pending')
-  with check (customer_id = (select auth.uid()) and status = 'pending');
-
-create policy "vendors reply to reviews of their business" on public.vendor_reviews
-  for update to authenticated
-  using (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'reviews.manage')))
-  with check (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'reviews.manage')));
-
-create policy "moderators decide on reviews" on public.vendor_reviews
-  for update to authenticated
-  using ((select private.has_permission('reviews', 'update')))
-  with check ((select private.has_permission('reviews', 'update')));
+  using (
+    -- customers edit their review until it is moderated
+    (customer_id = (select auth.uid()) and status = 'pending')
+    -- moderators decide on reviews
+    or ((select private.has_permission('reviews', 'update')))
+    -- vendors reply to reviews of their business
+    or (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'reviews.manage')))
+  )
+  with check (
+    -- customers edit their review until it is moderated
+    (customer_id = (select auth.uid()) and status = 'pending')
+    -- moderators decide on reviews
+    or ((select private.has_permission('reviews', 'update')))
+    -- vendors reply to reviews of their business
+    or (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'reviews.manage')))
+  );
+comment on policy "authenticated update" on public.vendor_reviews is
+  'Serves: customers edit their review until it is moderated; moderators decide on reviews; vendors reply to reviews of their business.';
 
 create policy "moderators remove reviews" on public.vendor_reviews
   for delete to authenticated
@@ -658,15 +704,24 @@ create policy "vendor managers add services" on public.vendor_services
   for insert to authenticated
   with check (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'services.manage')));
 
-create policy "vendor managers price services" on public.vendor_services
+-- public.vendor_services, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.vendor_services
   for update to authenticated
-  using (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'services.manage')))
-  with check (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'services.manage')));
-
-create policy "operations corrects vendor menus" on public.vendor_services
-  for update to authenticated
-  using ((select private.has_permission('services', 'update')))
-  with check ((select private.has_permission('services', 'update')));
+  using (
+    -- operations corrects vendor menus
+    ((select private.has_permission('services', 'update')))
+    -- vendor managers price services
+    or (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'services.manage')))
+  )
+  with check (
+    -- operations corrects vendor menus
+    ((select private.has_permission('services', 'update')))
+    -- vendor managers price services
+    or (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'services.manage')))
+  );
+comment on policy "authenticated update" on public.vendor_services is
+  'Serves: operations corrects vendor menus; vendor managers price services.';
 
 create policy "vendor managers remove services" on public.vendor_services
   for delete to authenticated
@@ -700,15 +755,24 @@ create policy "customers create their own profile" on public.customers
   for insert to authenticated
   with check (id = (select auth.uid()));
 
-create policy "customers edit their own profile" on public.customers
+-- public.customers, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.customers
   for update to authenticated
-  using (id = (select auth.uid()))
-  with check (id = (select auth.uid()));
-
-create policy "customer administration edits profiles" on public.customers
-  for update to authenticated
-  using ((select private.has_permission('customers', 'update')))
-  with check ((select private.has_permission('customers', 'update')));
+  using (
+    -- customer administration edits profiles
+    ((select private.has_permission('customers', 'update')))
+    -- customers edit their own profile
+    or (id = (select auth.uid()))
+  )
+  with check (
+    -- customer administration edits profiles
+    ((select private.has_permission('customers', 'update')))
+    -- customers edit their own profile
+    or (id = (select auth.uid()))
+  );
+comment on policy "authenticated update" on public.customers is
+  'Serves: customer administration edits profiles; customers edit their own profile.';
 
 -- customer_addresses -----------------------------------------------------------------------------
 
@@ -796,13 +860,18 @@ create policy "customers and customer care read complaints" on public.customer_c
     or (select private.has_permission('complaints', 'read'))
   );
 
-create policy "customers file complaints" on public.customer_complaints
+-- public.customer_complaints, authenticated, insert: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated insert" on public.customer_complaints
   for insert to authenticated
-  with check (customer_id = (select auth.uid()) and status = 'open');
-
-create policy "customer care files complaints for callers" on public.customer_complaints
-  for insert to authenticated
-  with check ((select private.has_permission('complaints', 'create')));
+  with check (
+    -- customer care files complaints for callers
+    ((select private.has_permission('complaints', 'create')))
+    -- customers file complaints
+    or (customer_id = (select auth.uid()) and status = 'open')
+  );
+comment on policy "authenticated insert" on public.customer_complaints is
+  'Serves: customer care files complaints for callers; customers file complaints.';
 
 create policy "customer care works complaints" on public.customer_complaints
   for update to authenticated
@@ -1011,20 +1080,28 @@ create policy "vendor managers onboard therapists" on public.therapists
   for insert to authenticated
   with check (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'therapists.manage')));
 
-create policy "therapists edit their own profile" on public.therapists
+-- public.therapists, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.therapists
   for update to authenticated
-  using (user_id = (select auth.uid()))
-  with check (user_id = (select auth.uid()));
-
-create policy "vendor managers edit their therapists" on public.therapists
-  for update to authenticated
-  using (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'therapists.manage')))
-  with check (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'therapists.manage')));
-
-create policy "operations edits therapist profiles" on public.therapists
-  for update to authenticated
-  using ((select private.has_permission('therapists', 'update')))
-  with check ((select private.has_permission('therapists', 'update')));
+  using (
+    -- operations edits therapist profiles
+    ((select private.has_permission('therapists', 'update')))
+    -- therapists edit their own profile
+    or (user_id = (select auth.uid()))
+    -- vendor managers edit their therapists
+    or (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'therapists.manage')))
+  )
+  with check (
+    -- operations edits therapist profiles
+    ((select private.has_permission('therapists', 'update')))
+    -- therapists edit their own profile
+    or (user_id = (select auth.uid()))
+    -- vendor managers edit their therapists
+    or (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'therapists.manage')))
+  );
+comment on policy "authenticated update" on public.therapists is
+  'Serves: operations edits therapist profiles; therapists edit their own profile; vendor managers edit their therapists.';
 
 create policy "vendor managers remove therapists" on public.therapists
   for delete to authenticated
@@ -1112,15 +1189,24 @@ create policy "therapists request leave and vendors record it" on public.therapi
     )
   );
 
-create policy "therapists cancel their leave" on public.therapist_leaves
+-- public.therapist_leaves, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.therapist_leaves
   for update to authenticated
-  using (therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[]) and status in ('pending', 'approved'))
-  with check (therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[]) and status = 'cancelled');
-
-create policy "vendor managers decide on leave" on public.therapist_leaves
-  for update to authenticated
-  using (therapist_id = any ((select private.vendor_therapist_ids('therapists.manage'))::uuid[]))
-  with check (therapist_id = any ((select private.vendor_therapist_ids('therapists.manage'))::uuid[]));
+  using (
+    -- therapists cancel their leave
+    (therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[]) and status in ('pending', 'approved'))
+    -- vendor managers decide on leave
+    or (therapist_id = any ((select private.vendor_therapist_ids('therapists.manage'))::uuid[]))
+  )
+  with check (
+    -- therapists cancel their leave
+    (therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[]) and status = 'cancelled')
+    -- vendor managers decide on leave
+    or (therapist_id = any ((select private.vendor_therapist_ids('therapists.manage'))::uuid[]))
+  );
+comment on policy "authenticated update" on public.therapist_leaves is
+  'Serves: therapists cancel their leave; vendor managers decide on leave.';
 
 create policy "therapists withdraw pending leave requests" on public.therapist_leaves
   for delete to authenticated
@@ -1243,12 +1329,12 @@ begin
   end if;
   if old.therapist_id = any (private.therapist_ids_of_current_user())
      and changed <@ array['status', 'notes', 'actual_start_time', 'actual_end_time', 'distance_traveled', 'travel_time',
-                          'location']
+                          'location', 'busy_during']
      and (new.status = old.status or new.status in ('acknowledged', 'in_transit', 'reached', 'in_progress', 'completed')) then
     return new;
   end if;
   if old.customer_id = (select auth.uid()) and old.status = 'completed'
-     and changed <@ array['customer_rating', 'customer_feedback', 'location'] then
+     and changed <@ array['customer_rating', 'customer_feedback', 'location', 'busy_during'] then
     return new;
   end if;
   raise exception 'you may not change % of this assignment', array_to_string(changed, ', ') using errcode = '42501';
@@ -1279,29 +1365,34 @@ create policy "vendor dispatchers assign their therapists" on public.therapist_a
     or (select private.has_permission('bookings', 'create'))
   );
 
-create policy "therapists report progress on their assignments" on public.therapist_assignments
+-- public.therapist_assignments, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.therapist_assignments
   for update to authenticated
-  using (therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[]))
-  with check (therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[]));
-
-create policy "vendor dispatchers manage their assignments" on public.therapist_assignments
-  for update to authenticated
-  using (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'bookings.manage')))
+  using (
+    -- customers rate finished visits
+    (customer_id = (select auth.uid()) and status = 'completed')
+    -- operations manages assignments
+    or ((select private.has_permission('bookings', 'update')))
+    -- therapists report progress on their assignments
+    or (therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[]))
+    -- vendor dispatchers manage their assignments
+    or (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'bookings.manage')))
+  )
   with check (
-    vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])
-    and (select private.vendor_staff_can(vendor_id, 'bookings.manage'))
-    and therapist_id = any ((select private.vendor_therapist_ids(null))::uuid[])
+    -- customers rate finished visits
+    (customer_id = (select auth.uid()) and status = 'completed')
+    -- operations manages assignments
+    or ((select private.has_permission('bookings', 'update')))
+    -- therapists report progress on their assignments
+    or (therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[]))
+    -- vendor dispatchers manage their assignments
+    or (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])
+      and (select private.vendor_staff_can(vendor_id, 'bookings.manage'))
+      and therapist_id = any ((select private.vendor_therapist_ids(null))::uuid[]))
   );
-
-create policy "customers rate finished visits" on public.therapist_assignments
-  for update to authenticated
-  using (customer_id = (select auth.uid()) and status = 'completed')
-  with check (customer_id = (select auth.uid()) and status = 'completed');
-
-create policy "operations manages assignments" on public.therapist_assignments
-  for update to authenticated
-  using ((select private.has_permission('bookings', 'update')))
-  with check ((select private.has_permission('bookings', 'update')));
+comment on policy "authenticated update" on public.therapist_assignments is
+  'Serves: customers rate finished visits; operations manages assignments; therapists report progress on their assignments; vendor dispatchers manage their assignments.';
 
 -- assignment_timeline ----------------------------------------------------------------------------
 
