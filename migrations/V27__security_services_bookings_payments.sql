@@ -83,7 +83,7 @@ create policy "authenticated select" on public.service_categories
     or ((select private.has_permission('services', 'read')))
   );
 comment on policy "authenticated select" on public.service_categories is
-  'Serves: anyone reads active service categories; catalogue managers read all service categories.';
+  'Merges: anyone reads active service categories; catalogue managers read all service categories';
 create policy "catalogue managers add service categories" on public.service_categories
   for insert to authenticated
   with check ((select private.has_permission('services', 'create')));
@@ -111,7 +111,7 @@ create policy "authenticated select" on public.services
     or ((select private.has_permission('services', 'read')))
   );
 comment on policy "authenticated select" on public.services is
-  'Serves: anyone reads live services; catalogue managers read all services.';
+  'Merges: anyone reads live services; catalogue managers read all services';
 create policy "catalogue managers add services" on public.services
   for insert to authenticated
   with check ((select private.has_permission('services', 'create')));
@@ -141,7 +141,7 @@ create policy "authenticated select" on public.service_variants
     or ((select private.has_permission('services', 'read')))
   );
 comment on policy "authenticated select" on public.service_variants is
-  'Serves: anyone reads active variants of live services; catalogue managers read all service variants.';
+  'Merges: anyone reads active variants of live services; catalogue managers read all service variants';
 create policy "catalogue managers add service variants" on public.service_variants
   for insert to authenticated
   with check ((select private.has_permission('services', 'create')));
@@ -169,7 +169,7 @@ create policy "authenticated select" on public.service_pricing_tiers
     or ((select private.has_permission('services', 'read')))
   );
 comment on policy "authenticated select" on public.service_pricing_tiers is
-  'Serves: anyone reads active pricing tiers; catalogue managers read all pricing tiers.';
+  'Merges: anyone reads active pricing tiers; catalogue managers read all pricing tiers';
 create policy "catalogue managers add pricing tiers" on public.service_pricing_tiers
   for insert to authenticated
   with check ((select private.has_permission('services', 'create')));
@@ -197,7 +197,7 @@ create policy "authenticated select" on public.addon_services
     or ((select private.has_permission('services', 'read')))
   );
 comment on policy "authenticated select" on public.addon_services is
-  'Serves: anyone reads active add-ons; catalogue managers read all add-ons.';
+  'Merges: anyone reads active add-ons; catalogue managers read all add-ons';
 create policy "catalogue managers add add-ons" on public.addon_services
   for insert to authenticated
   with check ((select private.has_permission('services', 'create')));
@@ -225,7 +225,7 @@ create policy "authenticated select" on public.service_packages
     or ((select private.has_permission('services', 'read')))
   );
 comment on policy "authenticated select" on public.service_packages is
-  'Serves: anyone reads active packages; catalogue managers read all packages.';
+  'Merges: anyone reads active packages; catalogue managers read all packages';
 create policy "catalogue managers add packages" on public.service_packages
   for insert to authenticated
   with check ((select private.has_permission('services', 'create')));
@@ -253,7 +253,7 @@ create policy "authenticated select" on public.service_tags
     or ((select private.has_permission('services', 'read')))
   );
 comment on policy "authenticated select" on public.service_tags is
-  'Serves: anyone reads active service tags; catalogue managers read all service tags.';
+  'Merges: anyone reads active service tags; catalogue managers read all service tags';
 create policy "catalogue managers add service tags" on public.service_tags
   for insert to authenticated
   with check ((select private.has_permission('services', 'create')));
@@ -285,7 +285,7 @@ create policy "authenticated select" on public.service_tag_mapping
     or ((select private.has_permission('services', 'read')))
   );
 comment on policy "authenticated select" on public.service_tag_mapping is
-  'Serves: anyone reads tags of live services; catalogue managers read all tag mappings.';
+  'Merges: anyone reads tags of live services; catalogue managers read all tag mappings';
 create policy "catalogue managers tag services" on public.service_tag_mapping
   for insert to authenticated
   with check ((select private.has_permission('services', 'update')));
@@ -313,7 +313,7 @@ create policy "authenticated select" on public.popular_services
     or ((select private.has_permission('services', 'read')))
   );
 comment on policy "authenticated select" on public.popular_services is
-  'Serves: anyone reads popular services; catalogue managers read all popularity rankings.';
+  'Merges: anyone reads popular services; catalogue managers read all popularity rankings';
 
 -- service_availability
 create policy "anyone reads active service availability" on public.service_availability
@@ -331,7 +331,7 @@ create policy "authenticated select" on public.service_availability
     or ((select private.has_permission('services', 'read')))
   );
 comment on policy "authenticated select" on public.service_availability is
-  'Serves: anyone reads active service availability; catalogue managers read all service availability.';
+  'Merges: anyone reads active service availability; catalogue managers read all service availability';
 create policy "catalogue managers add service availability" on public.service_availability
   for insert to authenticated
   with check ((select private.has_permission('services', 'create')));
@@ -378,7 +378,7 @@ create policy "authenticated select" on public.bookings
     or (vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[]))
   );
 comment on policy "authenticated select" on public.bookings is
-  'Serves: customers read their own bookings; operations, care and finance read bookings; therapists read bookings they are assigned to; vendors read their bookings.';
+  'Merges: customers read their own bookings; operations, care and finance read bookings; therapists read bookings they are assigned to; vendors read their bookings';
 
 -- public.bookings, authenticated, update: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
@@ -401,7 +401,7 @@ create policy "authenticated update" on public.bookings
     or (vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.manage'))::uuid[]))
   );
 comment on policy "authenticated update" on public.bookings is
-  'Serves: customers edit instructions of their pending bookings; operations update bookings; vendors with bookings.manage move their bookings along.';
+  'Merges: customers edit instructions of their pending bookings; operations update bookings; vendors with bookings.manage move their bookings along';
 
 -- Column privileges are per role, not per person: this trigger keeps each party to its own
 -- columns. Not security definer, so that work done by service_role or by a trusted definer
@@ -454,7 +454,7 @@ create policy "authenticated select" on public.booking_items
       ))
   );
 comment on policy "authenticated select" on public.booking_items is
-  'Serves: customers read items of their bookings; operations, care and finance read booking items; therapists read items of their assigned bookings; vendors read items of their bookings.';
+  'Merges: customers read items of their bookings; operations, care and finance read booking items; therapists read items of their assigned bookings; vendors read items of their bookings';
 
 -- public.booking_notes, authenticated, select: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
@@ -476,7 +476,7 @@ create policy "authenticated select" on public.booking_notes
       ))
   );
 comment on policy "authenticated select" on public.booking_notes is
-  'Serves: customers read customer notes of their bookings; operations, care and finance read all booking notes; therapists read customer notes of their assigned bookings; vendors read vendor and customer notes of their bookings.';
+  'Merges: customers read customer notes of their bookings; operations, care and finance read all booking notes; therapists read customer notes of their assigned bookings; vendors read vendor and customer notes of their bookings';
 
 -- public.booking_notes, authenticated, insert: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
@@ -498,7 +498,7 @@ create policy "authenticated insert" on public.booking_notes
       ))
   );
 comment on policy "authenticated insert" on public.booking_notes is
-  'Serves: care, front office and operations write booking notes; customers write notes on their bookings; vendors write notes on their bookings.';
+  'Merges: care, front office and operations write booking notes; customers write notes on their bookings; vendors write notes on their bookings';
 
 -- public.booking_notes, authenticated, update: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
@@ -535,7 +535,7 @@ create policy "authenticated update" on public.booking_notes
       ))
   );
 comment on policy "authenticated update" on public.booking_notes is
-  'Serves: care, front office and operations edit their notes; customers edit their notes; vendors edit their notes.';
+  'Merges: care, front office and operations edit their notes; customers edit their notes; vendors edit their notes';
 create policy "authors delete their notes" on public.booking_notes
   for delete to authenticated
   using (author_id = (select auth.uid()));
@@ -562,7 +562,7 @@ create policy "authenticated select" on public.booking_photos
       ))
   );
 comment on policy "authenticated select" on public.booking_photos is
-  'Serves: complaint handlers read booking photos; customers read photos of their bookings; therapists read photos of their assigned bookings; uploaders read their photos; vendors read photos of their bookings.';
+  'Merges: complaint handlers read booking photos; customers read photos of their bookings; therapists read photos of their assigned bookings; uploaders read their photos; vendors read photos of their bookings';
 
 -- public.booking_photos, authenticated, insert: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
@@ -582,7 +582,7 @@ create policy "authenticated insert" on public.booking_photos
       ))
   );
 comment on policy "authenticated insert" on public.booking_photos is
-  'Serves: customers add photos to their bookings; therapists add photos to their assigned bookings; vendors add photos to their bookings.';
+  'Merges: customers add photos to their bookings; therapists add photos to their assigned bookings; vendors add photos to their bookings';
 
 -- public.booking_photos, authenticated, update: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
@@ -605,7 +605,7 @@ create policy "authenticated update" on public.booking_photos
     or (uploaded_by = (select auth.uid()))
   );
 comment on policy "authenticated update" on public.booking_photos is
-  'Serves: customers withdraw photos of their bookings; uploaders edit or withdraw their photos.';
+  'Merges: customers withdraw photos of their bookings; uploaders edit or withdraw their photos';
 
 -- public.booking_reschedules, authenticated, select: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
@@ -627,7 +627,7 @@ create policy "authenticated select" on public.booking_reschedules
       ))
   );
 comment on policy "authenticated select" on public.booking_reschedules is
-  'Serves: customers read reschedules of their bookings; operations, care and finance read reschedules; therapists read reschedules of their assigned bookings; vendors read reschedules of their bookings.';
+  'Merges: customers read reschedules of their bookings; operations, care and finance read reschedules; therapists read reschedules of their assigned bookings; vendors read reschedules of their bookings';
 
 -- public.booking_reschedules, authenticated, insert: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
@@ -645,7 +645,7 @@ create policy "authenticated insert" on public.booking_reschedules
       ))
   );
 comment on policy "authenticated insert" on public.booking_reschedules is
-  'Serves: customers ask to move their bookings; vendors ask to move their bookings.';
+  'Merges: customers ask to move their bookings; vendors ask to move their bookings';
 
 -- public.booking_reschedules, authenticated, update: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
@@ -671,7 +671,7 @@ create policy "authenticated update" on public.booking_reschedules
       ))
   );
 comment on policy "authenticated update" on public.booking_reschedules is
-  'Serves: customers withdraw their open reschedule requests; vendors decide reschedules of their bookings.';
+  'Merges: customers withdraw their open reschedule requests; vendors decide reschedules of their bookings';
 
 -- public.booking_cancellations, authenticated, select: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
@@ -691,7 +691,7 @@ create policy "authenticated select" on public.booking_cancellations
       ))
   );
 comment on policy "authenticated select" on public.booking_cancellations is
-  'Serves: customers read cancellations of their bookings; operations, care and finance read cancellations; vendors read cancellations of their bookings.';
+  'Merges: customers read cancellations of their bookings; operations, care and finance read cancellations; vendors read cancellations of their bookings';
 
 -- public.booking_status_history, authenticated, select: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
@@ -713,7 +713,7 @@ create policy "authenticated select" on public.booking_status_history
       ))
   );
 comment on policy "authenticated select" on public.booking_status_history is
-  'Serves: customers read the history of their bookings; operations, care and finance read booking history; therapists read the history of their assigned bookings; vendors read the history of their bookings.';
+  'Merges: customers read the history of their bookings; operations, care and finance read booking history; therapists read the history of their assigned bookings; vendors read the history of their bookings';
 
 -- Service execution and reviews ----------------------------------------------------------------
 
@@ -739,7 +739,7 @@ create policy "authenticated select" on public.service_execution_log
       ))
   );
 comment on policy "authenticated select" on public.service_execution_log is
-  'Serves: operations and care read execution logs; therapists read the execution log of their assignments; vendors read the execution log of their bookings.';
+  'Merges: operations and care read execution logs; therapists read the execution log of their assignments; vendors read the execution log of their bookings';
 
 -- public.service_execution_log, authenticated, insert: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
@@ -758,7 +758,7 @@ create policy "authenticated insert" on public.service_execution_log
       ))
   );
 comment on policy "authenticated insert" on public.service_execution_log is
-  'Serves: therapists record services they perform; vendor desks record services of their bookings.';
+  'Merges: therapists record services they perform; vendor desks record services of their bookings';
 
 -- public.service_execution_log, authenticated, update: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
@@ -785,7 +785,7 @@ create policy "authenticated update" on public.service_execution_log
       ))
   );
 comment on policy "authenticated update" on public.service_execution_log is
-  'Serves: therapists update their execution entries; vendor desks update execution entries of their bookings.';
+  'Merges: therapists update their execution entries; vendor desks update execution entries of their bookings';
 
 -- reviews: status, moderation and helpful_count are never the author's; vendor_responded_at,
 -- moderated_by and moderated_at are stamped by reviews_guard_api_update.
@@ -817,7 +817,7 @@ create policy "authenticated select" on public.reviews
     or (vendor_id = any ((select private.vendor_ids_where_staff_can('reviews.view'))::uuid[]))
   );
 comment on policy "authenticated select" on public.reviews is
-  'Serves: anyone reads approved reviews; customers read their own reviews; moderators read all reviews; vendors read reviews of their business.';
+  'Merges: anyone reads approved reviews; customers read their own reviews; moderators read all reviews; vendors read reviews of their business';
 
 -- reviews_check_booking (V11) already requires a completed booking of the same customer.
 create policy "customers review their completed bookings" on public.reviews
@@ -845,7 +845,7 @@ create policy "authenticated update" on public.reviews
     or (vendor_id = any ((select private.vendor_ids_where_staff_can('reviews.manage'))::uuid[]))
   );
 comment on policy "authenticated update" on public.reviews is
-  'Serves: customers edit their pending reviews; moderators moderate reviews; vendors reply to reviews of their business.';
+  'Merges: customers edit their pending reviews; moderators moderate reviews; vendors reply to reviews of their business';
 
 create or replace function private.reviews_guard_api_update()
 returns trigger
@@ -922,7 +922,7 @@ create policy "authenticated select" on public.payments
     or (vendor_id = any ((select private.vendor_ids_where_staff_can('payments.view'))::uuid[]))
   );
 comment on policy "authenticated select" on public.payments is
-  'Serves: customers read their own payments; finance reads all payments; vendors read payments for their bookings.';
+  'Merges: customers read their own payments; finance reads all payments; vendors read payments for their bookings';
 
 -- payment_gateways: the ciphertext columns are granted to no API role; secrets are set
 -- through set_payment_gateway_secrets and read in clear by service_role only.
@@ -1002,7 +1002,7 @@ create policy "authenticated select" on public.payment_methods
     or ((select private.has_permission('payments', 'read')))
   );
 comment on policy "authenticated select" on public.payment_methods is
-  'Serves: customers read their saved payment methods; finance reads saved payment methods.';
+  'Merges: customers read their saved payment methods; finance reads saved payment methods';
 create policy "customers save payment methods" on public.payment_methods
   for insert to authenticated
   with check (user_id = (select auth.uid()));
@@ -1029,7 +1029,7 @@ create policy "authenticated select" on public.payment_settlements
     or (vendor_id = any ((select private.vendor_ids_where_staff_can('payouts.view'))::uuid[]))
   );
 comment on policy "authenticated select" on public.payment_settlements is
-  'Serves: finance reads settlements; vendors read their settlements.';
+  'Merges: finance reads settlements; vendors read their settlements';
 create policy "finance prepares settlements" on public.payment_settlements
   for insert to authenticated
   with check (
@@ -1059,7 +1059,7 @@ create policy "authenticated select" on public.refunds
     or ((select private.has_permission('refunds', 'read')))
   );
 comment on policy "authenticated select" on public.refunds is
-  'Serves: customers read their refunds; finance reads refunds.';
+  'Merges: customers read their refunds; finance reads refunds';
 create policy "finance raises refunds" on public.refunds
   for insert to authenticated
   with check (
@@ -1091,7 +1091,7 @@ create policy "authenticated select" on public.invoices
     or (vendor_id = any ((select private.vendor_ids_where_staff_can('invoices.view'))::uuid[]) and status <> 'draft')
   );
 comment on policy "authenticated select" on public.invoices is
-  'Serves: customers read their issued invoices; finance reads invoices; vendors read their issued invoices.';
+  'Merges: customers read their issued invoices; finance reads invoices; vendors read their issued invoices';
 create policy "finance raises invoices" on public.invoices
   for insert to authenticated
   with check ((select private.has_permission('invoices', 'create')));
@@ -1117,7 +1117,7 @@ create policy "authenticated select" on public.tax_records
     or (vendor_id = any ((select private.vendor_ids_where_staff_can('payouts.view'))::uuid[]))
   );
 comment on policy "authenticated select" on public.tax_records is
-  'Serves: finance and CA read tax records; vendors read tax withheld from them.';
+  'Merges: finance and CA read tax records; vendors read tax withheld from them';
 create policy "finance and CA add tax records" on public.tax_records
   for insert to authenticated
   with check ((select private.has_permission('tax', 'create')));
@@ -1143,7 +1143,7 @@ create policy "authenticated select" on public.commission_rules
     or (vendor_id = any ((select private.vendor_ids_where_staff_can('payouts.view'))::uuid[]))
   );
 comment on policy "authenticated select" on public.commission_rules is
-  'Serves: finance reads commission rules; vendors read their commission rules.';
+  'Merges: finance reads commission rules; vendors read their commission rules';
 create policy "finance adds commission rules" on public.commission_rules
   for insert to authenticated
   with check ((select private.has_permission('commissions', 'create')));
@@ -1169,7 +1169,7 @@ create policy "authenticated select" on public.commission_records
     or (vendor_id = any ((select private.vendor_ids_where_staff_can('payouts.view'))::uuid[]))
   );
 comment on policy "authenticated select" on public.commission_records is
-  'Serves: finance reads commission lines; vendors read their commission lines.';
+  'Merges: finance reads commission lines; vendors read their commission lines';
 create policy "finance adds commission lines" on public.commission_records
   for insert to authenticated
   with check ((select private.has_permission('commissions', 'create')));
@@ -1212,7 +1212,7 @@ create policy "authenticated select" on public.expenses
     or (employee_id = any ((select private.reports_of_current_user())::uuid[]))
   );
 comment on policy "authenticated select" on public.expenses is
-  'Serves: employees read their own expenses; finance reads expenses; managers read expenses of their reports.';
+  'Merges: employees read their own expenses; finance reads expenses; managers read expenses of their reports';
 
 -- public.expenses, authenticated, insert: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
@@ -1226,7 +1226,7 @@ create policy "authenticated insert" on public.expenses
     or ((select private.has_permission('expenses', 'create')))
   );
 comment on policy "authenticated insert" on public.expenses is
-  'Serves: employees claim expenses; finance records expenses.';
+  'Merges: employees claim expenses; finance records expenses';
 
 -- public.expenses, authenticated, update: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
@@ -1249,7 +1249,7 @@ create policy "authenticated update" on public.expenses
     or (employee_id = any ((select private.reports_of_current_user())::uuid[]) and status in ('submitted', 'approved', 'rejected'))
   );
 comment on policy "authenticated update" on public.expenses is
-  'Serves: employees edit their open claims; finance processes expenses; managers decide claims of their reports.';
+  'Merges: employees edit their open claims; finance processes expenses; managers decide claims of their reports';
 
 create policy "employees delete their draft claims" on public.expenses
   for delete to authenticated
@@ -1349,4 +1349,4 @@ create policy "authenticated select" on public.wallet_transactions
     or (user_id = (select auth.uid()))
   );
 comment on policy "authenticated select" on public.wallet_transactions is
-  'Serves: finance reads wallets; users read their own wallet.';
+  'Merges: finance reads wallets; users read their own wallet';

@@ -255,7 +255,7 @@ create policy "authenticated select" on public.user_profiles
     or ((select private.has_permission('users', 'read')))
   );
 comment on policy "authenticated select" on public.user_profiles is
-  'Serves: HR reads the profiles of employees; customer-facing departments read customers'' profiles; people read their own profile; therapists read the customers they are serving now; user administrators read every profile.';
+  'Merges: HR reads the profiles of employees; customer-facing departments read customers'' profiles; people read their own profile; therapists read the customers they are serving now; user administrators read every profile';
 create policy "people create their own customer profile at sign-up" on public.user_profiles
   for insert to authenticated
   with check (id = (select auth.uid()) and role = 'customer' and status = 'active');
@@ -277,7 +277,7 @@ create policy "authenticated update" on public.user_profiles
     or ((select private.has_permission('users', 'update')))
   );
 comment on policy "authenticated update" on public.user_profiles is
-  'Serves: people update their own profile; user administrators update profiles.';
+  'Merges: people update their own profile; user administrators update profiles';
 
 -- The one way to change a primary role from the apps. super_admin sets any role; HR moves
 -- other people between staff and department roles. Nobody changes their own role. The
@@ -380,7 +380,7 @@ create policy "authenticated select" on public.emergency_contacts
     or (user_id = (select auth.uid()))
   );
 comment on policy "authenticated select" on public.emergency_contacts is
-  'Serves: HR reads employees'' emergency contacts; people read their own emergency contacts.';
+  'Merges: HR reads employees'' emergency contacts; people read their own emergency contacts';
 create policy "people add their own emergency contacts" on public.emergency_contacts
   for insert to authenticated with check (user_id = (select auth.uid()));
 create policy "people edit their own emergency contacts" on public.emergency_contacts
@@ -430,7 +430,7 @@ create policy "authenticated select" on public.user_kyc_verification
     or (user_id = (select auth.uid()))
   );
 comment on policy "authenticated select" on public.user_kyc_verification is
-  'Serves: HR reads employees'' KYC; compliance and user administrators read KYC; people read their own KYC.';
+  'Merges: HR reads employees'' KYC; compliance and user administrators read KYC; people read their own KYC';
 create policy "reviewers decide KYC" on public.user_kyc_verification
   for update to authenticated
   using (user_id <> (select auth.uid())
@@ -531,7 +531,7 @@ create policy "authenticated select" on public.user_bank_details
     or (user_id = (select auth.uid()))
   );
 comment on policy "authenticated select" on public.user_bank_details is
-  'Serves: finance reads bank details; people read their own bank details.';
+  'Merges: finance reads bank details; people read their own bank details';
 
 -- public.user_bank_details, authenticated, update: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
@@ -550,7 +550,7 @@ create policy "authenticated update" on public.user_bank_details
     or (user_id = (select auth.uid()))
   );
 comment on policy "authenticated update" on public.user_bank_details is
-  'Serves: finance verifies bank details; people manage their own live bank details.';
+  'Merges: finance verifies bank details; people manage their own live bank details';
 
 create trigger guard_columns before update on public.user_bank_details
   for each row execute function private.guard_columns('payouts', 'update', 'user_id', 'is_primary,deleted_at', '');
@@ -681,7 +681,7 @@ create policy "authenticated select" on public.user_activity_log
     or (user_id = (select auth.uid()))
   );
 comment on policy "authenticated select" on public.user_activity_log is
-  'Serves: auditors read all activity; people read their own activity.';
+  'Merges: auditors read all activity; people read their own activity';
 create policy "people log their own activity" on public.user_activity_log
   for insert to authenticated with check (user_id = (select auth.uid()));
 
@@ -754,7 +754,7 @@ create policy "authenticated select" on public.user_roles
       or (select private.has_permission('employees', 'update')))
   );
 comment on policy "authenticated select" on public.user_roles is
-  'Serves: people read their own role assignments; role readers and HR read role assignments.';
+  'Merges: people read their own role assignments; role readers and HR read role assignments';
 
 -- public.user_roles, authenticated, insert: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
@@ -771,7 +771,7 @@ create policy "authenticated insert" on public.user_roles
       and delegation_id is null and delegated_from is null and revoked_at is null)
   );
 comment on policy "authenticated insert" on public.user_roles is
-  'Serves: HR grants staff and department roles to others; super_admin grants any role.';
+  'Merges: HR grants staff and department roles to others; super_admin grants any role';
 
 -- public.user_roles, authenticated, update: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
@@ -794,7 +794,7 @@ create policy "authenticated update" on public.user_roles
     or ((select private.has_permission('roles', 'update')))
   );
 comment on policy "authenticated update" on public.user_roles is
-  'Serves: HR ends staff and department roles of others; super_admin ends any role assignment.';
+  'Merges: HR ends staff and department roles of others; super_admin ends any role assignment';
 
 -- delegation_history ------------------------------------------------------------------------------
 
@@ -813,7 +813,7 @@ create policy "authenticated select" on public.delegation_history
       or (select private.has_permission('employees', 'update')))
   );
 comment on policy "authenticated select" on public.delegation_history is
-  'Serves: delegators and delegates read their delegations; role readers and HR read delegations.';
+  'Merges: delegators and delegates read their delegations; role readers and HR read delegations';
 create policy "people delegate a role they hold in their own right" on public.delegation_history
   for insert to authenticated
   with check (delegator_id = (select auth.uid())
@@ -838,7 +838,7 @@ create policy "authenticated update" on public.delegation_history
     or ((select private.has_permission('roles', 'update')))
   );
 comment on policy "authenticated update" on public.delegation_history is
-  'Serves: delegators revoke their delegations; super_admin ends any delegation.';
+  'Merges: delegators revoke their delegations; super_admin ends any delegation';
 
 -- A delegation is a user_roles grant for its period: made with the delegation, ended when
 -- it is revoked or expires early. An older grant of the same role to the delegate that has
@@ -890,7 +890,7 @@ create policy "authenticated select" on public.role_assignment_history
     or (user_id = (select auth.uid()))
   );
 comment on policy "authenticated select" on public.role_assignment_history is
-  'Serves: auditors and HR read role history; people read their own role history.';
+  'Merges: auditors and HR read role history; people read their own role history';
 
 -- Departments -------------------------------------------------------------------------------------
 
@@ -989,7 +989,7 @@ create policy "authenticated select" on public.employees
     or (id = any ((select private.reports_of_current_user())::uuid[]))
   );
 comment on policy "authenticated select" on public.employees is
-  'Serves: HR reads employees; employees read their own record; managers read their reporting line.';
+  'Merges: HR reads employees; employees read their own record; managers read their reporting line';
 create policy "HR adds employees" on public.employees
   for insert to authenticated with check ((select private.has_permission('employees', 'create')));
 
@@ -1010,7 +1010,7 @@ create policy "authenticated update" on public.employees
     or (id = (select auth.uid()))
   );
 comment on policy "authenticated update" on public.employees is
-  'Serves: HR updates employees; employees update their own contact details.';
+  'Merges: HR updates employees; employees update their own contact details';
 create policy "HR removes employees" on public.employees
   for delete to authenticated using ((select private.has_permission('employees', 'delete')));
 
@@ -1033,7 +1033,7 @@ create policy "authenticated select" on public.employee_onboarding
     or (employee_id = (select auth.uid()))
   );
 comment on policy "authenticated select" on public.employee_onboarding is
-  'Serves: HR reads onboarding; new joiners read their onboarding.';
+  'Merges: HR reads onboarding; new joiners read their onboarding';
 create policy "HR starts onboarding" on public.employee_onboarding
   for insert to authenticated with check ((select private.has_permission('onboarding', 'create')));
 create policy "HR runs onboarding" on public.employee_onboarding
@@ -1060,7 +1060,7 @@ create policy "authenticated select" on public.attendance_records
     or (employee_id = any ((select private.reports_of_current_user())::uuid[]))
   );
 comment on policy "authenticated select" on public.attendance_records is
-  'Serves: attendance administrators read attendance; employees read their own attendance; managers read their reporting line''s attendance.';
+  'Merges: attendance administrators read attendance; employees read their own attendance; managers read their reporting line''s attendance';
 
 -- public.attendance_records, authenticated, insert: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
@@ -1074,7 +1074,7 @@ create policy "authenticated insert" on public.attendance_records
       and source = 'app' and approved_by is null)
   );
 comment on policy "authenticated insert" on public.attendance_records is
-  'Serves: attendance administrators record attendance; employees check in from the app.';
+  'Merges: attendance administrators record attendance; employees check in from the app';
 
 -- public.attendance_records, authenticated, update: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
@@ -1093,7 +1093,7 @@ create policy "authenticated update" on public.attendance_records
     or (employee_id = (select auth.uid()))
   );
 comment on policy "authenticated update" on public.attendance_records is
-  'Serves: attendance administrators correct attendance; employees check out of an open day.';
+  'Merges: attendance administrators correct attendance; employees check out of an open day';
 create policy "HR removes attendance" on public.attendance_records
   for delete to authenticated using ((select private.has_permission('attendance', 'delete')));
 
@@ -1118,7 +1118,7 @@ create policy "authenticated select" on public.leave_balances
     or (employee_id = any ((select private.reports_of_current_user())::uuid[]))
   );
 comment on policy "authenticated select" on public.leave_balances is
-  'Serves: employees read their own leave balances; leave administrators read leave balances; managers read their reporting line''s leave balances.';
+  'Merges: employees read their own leave balances; leave administrators read leave balances; managers read their reporting line''s leave balances';
 create policy "leave administrators credit leave" on public.leave_balances
   for insert to authenticated with check ((select private.has_permission('leave', 'create')));
 create policy "leave administrators adjust leave balances" on public.leave_balances
@@ -1145,7 +1145,7 @@ create policy "authenticated select" on public.leave_requests
     or (employee_id = any ((select private.reports_of_current_user())::uuid[]))
   );
 comment on policy "authenticated select" on public.leave_requests is
-  'Serves: employees read their own leave requests; leave administrators read leave requests; managers read their reporting line''s leave requests.';
+  'Merges: employees read their own leave requests; leave administrators read leave requests; managers read their reporting line''s leave requests';
 
 -- public.leave_requests, authenticated, insert: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
@@ -1159,7 +1159,7 @@ create policy "authenticated insert" on public.leave_requests
     or ((select private.has_permission('leave', 'create')))
   );
 comment on policy "authenticated insert" on public.leave_requests is
-  'Serves: employees apply for leave; leave administrators record leave.';
+  'Merges: employees apply for leave; leave administrators record leave';
 
 -- public.leave_requests, authenticated, update: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
@@ -1185,7 +1185,7 @@ create policy "authenticated update" on public.leave_requests
       and (approved_by is null or approved_by = (select auth.uid())))
   );
 comment on policy "authenticated update" on public.leave_requests is
-  'Serves: employees edit or cancel their pending leave; leave administrators decide leave; managers decide their reporting line''s pending leave.';
+  'Merges: employees edit or cancel their pending leave; leave administrators decide leave; managers decide their reporting line''s pending leave';
 create policy "HR removes leave requests" on public.leave_requests
   for delete to authenticated using ((select private.has_permission('leave', 'delete')));
 
@@ -1211,7 +1211,7 @@ create policy "authenticated select" on public.overtime_records
     or (employee_id = any ((select private.reports_of_current_user())::uuid[]))
   );
 comment on policy "authenticated select" on public.overtime_records is
-  'Serves: attendance administrators read overtime; employees read their own overtime; managers read their reporting line''s overtime.';
+  'Merges: attendance administrators read overtime; employees read their own overtime; managers read their reporting line''s overtime';
 
 -- public.overtime_records, authenticated, insert: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
@@ -1226,7 +1226,7 @@ create policy "authenticated insert" on public.overtime_records
       and amount = 0 and salary_record_id is null)
   );
 comment on policy "authenticated insert" on public.overtime_records is
-  'Serves: attendance administrators record overtime; employees claim overtime.';
+  'Merges: attendance administrators record overtime; employees claim overtime';
 
 -- public.overtime_records, authenticated, update: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
@@ -1251,7 +1251,7 @@ create policy "authenticated update" on public.overtime_records
       and (approved_by is null or approved_by = (select auth.uid())))
   );
 comment on policy "authenticated update" on public.overtime_records is
-  'Serves: attendance administrators settle overtime; employees edit their pending overtime claims; managers decide their reporting line''s overtime.';
+  'Merges: attendance administrators settle overtime; employees edit their pending overtime claims; managers decide their reporting line''s overtime';
 create policy "HR removes overtime" on public.overtime_records
   for delete to authenticated using ((select private.has_permission('attendance', 'delete')));
 
@@ -1278,7 +1278,7 @@ create policy "authenticated select" on public.performance_reviews
     or (reviewer_id = (select auth.uid()))
   );
 comment on policy "authenticated select" on public.performance_reviews is
-  'Serves: HR reads reviews; employees read their shared reviews; managers read their reporting line''s reviews; reviewers read the reviews they write.';
+  'Merges: HR reads reviews; employees read their shared reviews; managers read their reporting line''s reviews; reviewers read the reviews they write';
 
 -- public.performance_reviews, authenticated, insert: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
@@ -1292,7 +1292,7 @@ create policy "authenticated insert" on public.performance_reviews
       and status = 'draft' and employee_comments is null)
   );
 comment on policy "authenticated insert" on public.performance_reviews is
-  'Serves: HR records reviews; managers draft reviews of their reporting line.';
+  'Merges: HR records reviews; managers draft reviews of their reporting line';
 
 -- public.performance_reviews, authenticated, update: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
@@ -1315,7 +1315,7 @@ create policy "authenticated update" on public.performance_reviews
     or (reviewer_id = (select auth.uid()) and status in ('draft', 'submitted'))
   );
 comment on policy "authenticated update" on public.performance_reviews is
-  'Serves: HR edits reviews; employees comment on and acknowledge their review; reviewers edit and submit their drafts.';
+  'Merges: HR edits reviews; employees comment on and acknowledge their review; reviewers edit and submit their drafts';
 create policy "HR removes reviews" on public.performance_reviews
   for delete to authenticated using ((select private.has_permission('performance', 'delete')));
 
@@ -1343,7 +1343,7 @@ create policy "authenticated select" on public.training_records
     or ((select private.has_permission('training', 'read')))
   );
 comment on policy "authenticated select" on public.training_records is
-  'Serves: employees read their own training; managers read their reporting line''s training; training administrators read training.';
+  'Merges: employees read their own training; managers read their reporting line''s training; training administrators read training';
 create policy "training administrators assign training" on public.training_records
   for insert to authenticated with check ((select private.has_permission('training', 'create')));
 create policy "training administrators record training" on public.training_records
@@ -1369,7 +1369,7 @@ create policy "authenticated select" on public.salary_structures
     or ((select private.has_permission('salaries', 'read')))
   );
 comment on policy "authenticated select" on public.salary_structures is
-  'Serves: employees read their own approved salary structures; payroll readers read salary structures.';
+  'Merges: employees read their own approved salary structures; payroll readers read salary structures';
 create policy "HR sets salary structures" on public.salary_structures
   for insert to authenticated with check ((select private.has_permission('salaries', 'create')));
 create policy "HR revises salary structures" on public.salary_structures
@@ -1390,7 +1390,7 @@ create policy "authenticated select" on public.salary_records
     or ((select private.has_permission('salaries', 'read')))
   );
 comment on policy "authenticated select" on public.salary_records is
-  'Serves: employees read their own salary records; payroll readers read salary records.';
+  'Merges: employees read their own salary records; payroll readers read salary records';
 create policy "HR runs payroll" on public.salary_records
   for insert to authenticated with check ((select private.has_permission('salaries', 'create')));
 create policy "HR corrects payroll" on public.salary_records

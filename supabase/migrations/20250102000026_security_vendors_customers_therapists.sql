@@ -245,7 +245,7 @@ create policy "authenticated update" on public.vendors
     or (id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(id, 'vendor.manage')))
   );
 comment on policy "authenticated update" on public.vendors is
-  'Serves: vendor management edits listings; vendor owners and managers edit their listing.';
+  'Merges: vendor management edits listings; vendor owners and managers edit their listing';
 
 -- vendor_staff -----------------------------------------------------------------------------------
 
@@ -342,7 +342,7 @@ create policy "authenticated update" on public.vendor_applications
     or ((select private.has_permission('vendor_applications', 'update')))
   );
 comment on policy "authenticated update" on public.vendor_applications is
-  'Serves: applicants edit and submit their draft; vendor onboarding reviews applications.';
+  'Merges: applicants edit and submit their draft; vendor onboarding reviews applications';
 
 create policy "applicants discard their draft" on public.vendor_applications
   for delete to authenticated
@@ -655,7 +655,7 @@ create policy "authenticated update" on public.vendor_reviews
     or (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'reviews.manage')))
   );
 comment on policy "authenticated update" on public.vendor_reviews is
-  'Serves: customers edit their review until it is moderated; moderators decide on reviews; vendors reply to reviews of their business.';
+  'Merges: customers edit their review until it is moderated; moderators decide on reviews; vendors reply to reviews of their business';
 
 create policy "moderators remove reviews" on public.vendor_reviews
   for delete to authenticated
@@ -721,7 +721,7 @@ create policy "authenticated update" on public.vendor_services
     or (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'services.manage')))
   );
 comment on policy "authenticated update" on public.vendor_services is
-  'Serves: operations corrects vendor menus; vendor managers price services.';
+  'Merges: operations corrects vendor menus; vendor managers price services';
 
 create policy "vendor managers remove services" on public.vendor_services
   for delete to authenticated
@@ -772,7 +772,7 @@ create policy "authenticated update" on public.customers
     or (id = (select auth.uid()))
   );
 comment on policy "authenticated update" on public.customers is
-  'Serves: customer administration edits profiles; customers edit their own profile.';
+  'Merges: customer administration edits profiles; customers edit their own profile';
 
 -- customer_addresses -----------------------------------------------------------------------------
 
@@ -871,7 +871,7 @@ create policy "authenticated insert" on public.customer_complaints
     or (customer_id = (select auth.uid()) and status = 'open')
   );
 comment on policy "authenticated insert" on public.customer_complaints is
-  'Serves: customer care files complaints for callers; customers file complaints.';
+  'Merges: customer care files complaints for callers; customers file complaints';
 
 create policy "customer care works complaints" on public.customer_complaints
   for update to authenticated
@@ -1101,7 +1101,7 @@ create policy "authenticated update" on public.therapists
     or (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'therapists.manage')))
   );
 comment on policy "authenticated update" on public.therapists is
-  'Serves: operations edits therapist profiles; therapists edit their own profile; vendor managers edit their therapists.';
+  'Merges: operations edits therapist profiles; therapists edit their own profile; vendor managers edit their therapists';
 
 create policy "vendor managers remove therapists" on public.therapists
   for delete to authenticated
@@ -1206,7 +1206,7 @@ create policy "authenticated update" on public.therapist_leaves
     or (therapist_id = any ((select private.vendor_therapist_ids('therapists.manage'))::uuid[]))
   );
 comment on policy "authenticated update" on public.therapist_leaves is
-  'Serves: therapists cancel their leave; vendor managers decide on leave.';
+  'Merges: therapists cancel their leave; vendor managers decide on leave';
 
 create policy "therapists withdraw pending leave requests" on public.therapist_leaves
   for delete to authenticated
@@ -1392,7 +1392,7 @@ create policy "authenticated update" on public.therapist_assignments
       and therapist_id = any ((select private.vendor_therapist_ids(null))::uuid[]))
   );
 comment on policy "authenticated update" on public.therapist_assignments is
-  'Serves: customers rate finished visits; operations manages assignments; therapists report progress on their assignments; vendor dispatchers manage their assignments.';
+  'Merges: customers rate finished visits; operations manages assignments; therapists report progress on their assignments; vendor dispatchers manage their assignments';
 
 -- assignment_timeline ----------------------------------------------------------------------------
 

@@ -408,7 +408,7 @@ create policy "authenticated select" on public.support_tickets
     or (raised_by = (select auth.uid()) or customer_id = (select auth.uid()))
   );
 comment on policy "authenticated select" on public.support_tickets is
-  'Serves: customer care reads all tickets; requesters read their tickets.';
+  'Merges: customer care reads all tickets; requesters read their tickets';
 
 -- public.support_tickets, authenticated, insert: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
@@ -421,7 +421,7 @@ create policy "authenticated insert" on public.support_tickets
     or (raised_by = (select auth.uid()) and (customer_id is null or customer_id = (select auth.uid())))
   );
 comment on policy "authenticated insert" on public.support_tickets is
-  'Serves: customer care raises tickets for customers; users raise tickets as themselves.';
+  'Merges: customer care raises tickets for customers; users raise tickets as themselves';
 
 -- public.support_tickets, authenticated, update: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
@@ -440,7 +440,7 @@ create policy "authenticated update" on public.support_tickets
     or (raised_by = (select auth.uid()) or customer_id = (select auth.uid()))
   );
 comment on policy "authenticated update" on public.support_tickets is
-  'Serves: customer care manages tickets; requesters rate and close their tickets.';
+  'Merges: customer care manages tickets; requesters rate and close their tickets';
 create policy "super admins delete spam tickets" on public.support_tickets
   for delete to authenticated
   using ((select private.has_permission('support_tickets', 'delete')));
@@ -464,7 +464,7 @@ create policy "authenticated select" on public.ticket_messages
     or (not is_internal and ticket_id = any ((select private.ticket_ids_of_current_user())::uuid[]))
   );
 comment on policy "authenticated select" on public.ticket_messages is
-  'Serves: customer care reads all messages and notes; requesters read the public conversation.';
+  'Merges: customer care reads all messages and notes; requesters read the public conversation';
 
 -- public.ticket_messages, authenticated, insert: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
@@ -482,7 +482,7 @@ create policy "authenticated insert" on public.ticket_messages
       and ticket_id = any ((select private.ticket_ids_of_current_user())::uuid[]))
   );
 comment on policy "authenticated insert" on public.ticket_messages is
-  'Serves: customer care replies and notes; requesters reply on their tickets.';
+  'Merges: customer care replies and notes; requesters reply on their tickets';
 
 -- Legal ------------------------------------------------------------------------------------
 
@@ -582,7 +582,7 @@ create policy "authenticated select" on public.compliance_audits
       and (select private.vendor_staff_can(vendor_id, 'compliance.view')))
   );
 comment on policy "authenticated select" on public.compliance_audits is
-  'Serves: legal reads compliance audits; vendors read their audits.';
+  'Merges: legal reads compliance audits; vendors read their audits';
 create policy "legal schedules compliance audits" on public.compliance_audits
   for insert to authenticated
   with check ((select private.has_permission('compliance', 'create')));
@@ -611,7 +611,7 @@ create policy "authenticated select" on public.warehouses
       and (select private.vendor_staff_can(vendor_id, 'inventory.view')))
   );
 comment on policy "authenticated select" on public.warehouses is
-  'Serves: operations reads warehouses; vendors read their warehouses.';
+  'Merges: operations reads warehouses; vendors read their warehouses';
 create policy "operations creates warehouses" on public.warehouses
   for insert to authenticated
   with check ((select private.has_permission('inventory', 'create')));
@@ -658,7 +658,7 @@ create policy "authenticated select" on public.inventory_items
       and (select private.vendor_staff_can(vendor_id, 'inventory.view')))
   );
 comment on policy "authenticated select" on public.inventory_items is
-  'Serves: operations reads stock; vendors read their stock.';
+  'Merges: operations reads stock; vendors read their stock';
 create policy "operations creates stock items" on public.inventory_items
   for insert to authenticated
   with check ((select private.has_permission('inventory', 'create')));
@@ -751,7 +751,7 @@ create policy "authenticated update" on public.purchase_orders
     or ((select private.has_permission('inventory', 'update')))
   );
 comment on policy "authenticated update" on public.purchase_orders is
-  'Serves: finance approves purchase orders; operations edits purchase orders.';
+  'Merges: finance approves purchase orders; operations edits purchase orders';
 create policy "operations deletes draft purchase orders" on public.purchase_orders
   for delete to authenticated
   using ((select private.has_permission('inventory', 'delete')) and status = 'draft');
@@ -773,7 +773,7 @@ create policy "authenticated select" on public.asset_tracking
     or ((select private.has_permission('inventory', 'read')))
   );
 comment on policy "authenticated select" on public.asset_tracking is
-  'Serves: custodians read their assets; operations reads assets.';
+  'Merges: custodians read their assets; operations reads assets';
 create policy "operations registers assets" on public.asset_tracking
   for insert to authenticated
   with check ((select private.has_permission('inventory', 'create')));
@@ -842,7 +842,7 @@ create policy "authenticated select" on public.revenue_analytics
       and (select private.vendor_staff_can(vendor_id, 'reports.view')))
   );
 comment on policy "authenticated select" on public.revenue_analytics is
-  'Serves: analysts and finance read revenue; vendors read their revenue.';
+  'Merges: analysts and finance read revenue; vendors read their revenue';
 
 -- System -----------------------------------------------------------------------------------
 
@@ -913,7 +913,7 @@ create policy "authenticated select" on public.api_keys
       and (select private.vendor_staff_can(owner_vendor_id, 'api_keys.manage'))))
   );
 comment on policy "authenticated select" on public.api_keys is
-  'Serves: it reads api keys; owners read their api keys.';
+  'Merges: it reads api keys; owners read their api keys';
 
 -- public.api_keys, authenticated, update: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
@@ -936,7 +936,7 @@ create policy "authenticated update" on public.api_keys
       and (select private.vendor_staff_can(owner_vendor_id, 'api_keys.manage'))))
   );
 comment on policy "authenticated update" on public.api_keys is
-  'Serves: it manages api keys; owners rename and revoke their api keys.';
+  'Merges: it manages api keys; owners rename and revoke their api keys';
 create policy "it deletes api keys" on public.api_keys
   for delete to authenticated
   using ((select private.has_permission('api_keys', 'delete')));
@@ -1064,7 +1064,7 @@ create policy "authenticated select" on public.system_settings
     or (is_public)
   );
 comment on policy "authenticated select" on public.system_settings is
-  'Serves: finance reads tax settings; it reads settings; users read public settings.';
+  'Merges: finance reads tax settings; it reads settings; users read public settings';
 create policy "it creates settings" on public.system_settings
   for insert to authenticated
   with check ((select private.has_permission('system_settings', 'create')));
