@@ -256,5 +256,14 @@ end
 $$;
 
 revoke all on all functions in schema private from public;
--- Functions added to `private` later are not executable by API roles unless granted.
-alter default privileges in schema private revoke execute on functions from public;
+
+-- API roles get nothing by default ------------------------------------------------------------
+
+-- Supabase's image grants anon and authenticated everything on each new table, sequence and
+-- function in `public` (per-schema default privileges of `postgres`). Revoked before the first
+-- object, so every grant an API role holds is one a security migration wrote. (Postgres's own
+-- global default, execute for PUBLIC on every function, is revoked once the schema is built:
+-- V31.)
+alter default privileges in schema public revoke all on tables from anon, authenticated;
+alter default privileges in schema public revoke all on sequences from anon, authenticated;
+alter default privileges in schema public revoke all on functions from anon, authenticated;
