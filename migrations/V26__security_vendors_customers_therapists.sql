@@ -735,10 +735,14 @@ grant insert (
   id, preferred_services, preferred_therapists, preferred_vendors, communication_preferences, allergies,
   medical_conditions, special_requirements, referred_by
 ) on public.customers to authenticated;
+-- id is updatable for the app's upsert (`onConflict: 'id'`); keep_key refuses a change.
 grant update (
-  preferred_services, preferred_therapists, preferred_vendors, communication_preferences, allergies,
+  id, preferred_services, preferred_therapists, preferred_vendors, communication_preferences, allergies,
   medical_conditions, special_requirements
 ) on public.customers to authenticated;
+
+create trigger keep_key before update of id on public.customers
+  for each row execute function private.keep_key('id');
 
 create policy "customers, their therapist and customer teams read profiles" on public.customers
   for select to authenticated
@@ -910,8 +914,10 @@ grant insert (
   sms_opt_in, sms_consent_at, whatsapp_opt_in, whatsapp_consent_at, push_opt_in, push_consent_at,
   personalisation_consent, personalisation_consent_at, consent_withdrawn_at, consent_source, consent_notice_version
 ) on public.customer_preferences to authenticated;
+-- customer_id is updatable for the app's upsert (`onConflict: 'customer_id'`); keep_key refuses
+-- a change.
 grant update (
-  preferred_therapist_gender, pressure_level, preferred_oils, avoid_products, focus_areas, preferred_time_slots,
+  customer_id, preferred_therapist_gender, pressure_level, preferred_oils, avoid_products, focus_areas, preferred_time_slots,
   preferred_days, preferred_language, session_preferences, email_opt_in, email_consent_at, sms_opt_in,
   sms_consent_at, whatsapp_opt_in, whatsapp_consent_at, push_opt_in, push_consent_at, personalisation_consent,
   personalisation_consent_at, consent_withdrawn_at, consent_source, consent_notice_version
@@ -933,6 +939,9 @@ create policy "customers change their preferences and consents" on public.custom
   for update to authenticated
   using (customer_id = (select auth.uid()))
   with check (customer_id = (select auth.uid()));
+
+create trigger keep_key before update of customer_id on public.customer_preferences
+  for each row execute function private.keep_key('customer_id');
 
 -- customer_referrals -----------------------------------------------------------------------------
 

@@ -89,6 +89,24 @@ begin
 end
 $$;
 
+-- Attached `before update of <key>` (the key's name as argument) to the tables a person keeps
+-- their own row of. Apps save such a row with PostgREST's upsert, which sets every payload
+-- column on conflict, the key included, so API roles hold `update` on the key; this keeps the
+-- update to setting the key to the value it has.
+create or replace function private.keep_key()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if to_jsonb(new) -> tg_argv[0] is distinct from to_jsonb(old) -> tg_argv[0] then
+    raise exception '%.% cannot change', tg_table_name, tg_argv[0]
+      using errcode = '42501', hint = 'an upsert may set the key only to the value it has';
+  end if;
+  return new;
+end
+$$;
+
 -- Audit ----------------------------------------------------------------------------------
 
 -- Generic audit trigger (attached `after insert or update or delete ... for each row`):

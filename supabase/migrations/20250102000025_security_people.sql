@@ -230,7 +230,8 @@ create policy "IT removes pincodes" on public.pincode_master
 
 -- role and status are absent from the update list, so neither a plain update nor an upsert's
 -- `do update set role = ...` can touch them; role is insertable only because it has no
--- default, and the insert policy pins it to customer.
+-- default, and the insert policy pins it to customer. (No upsert here: the insert policy checks
+-- the proposed row's role even when the row exists, and an upsert would then set role.)
 grant select on public.user_profiles to authenticated;
 grant insert (id, name, mobile, gender, date_of_birth, profile_image, role, address, preferences)
   on public.user_profiles to authenticated;
@@ -346,8 +347,9 @@ grant execute on function public.set_user_role(uuid, text, text), public.set_use
 
 -- user_preferences: the owner only ---------------------------------------------------------------
 
+-- user_id is updatable for the app's upsert (`onConflict: 'user_id'`); keep_key refuses a change.
 grant select, insert, delete on public.user_preferences to authenticated;
-grant update (language, timezone, notify_push, notify_email, notify_sms, notify_whatsapp, marketing_opt_in,
+grant update (user_id, language, timezone, notify_push, notify_email, notify_sms, notify_whatsapp, marketing_opt_in,
               marketing_consent_at, data_processing_consent_at, quiet_hours_start, quiet_hours_end,
               preferred_therapist_gender, theme, settings)
   on public.user_preferences to authenticated;
@@ -361,6 +363,9 @@ create policy "people change their own preferences" on public.user_preferences
   using (user_id = (select auth.uid())) with check (user_id = (select auth.uid()));
 create policy "people remove their own preferences" on public.user_preferences
   for delete to authenticated using (user_id = (select auth.uid()));
+
+create trigger keep_key before update of user_id on public.user_preferences
+  for each row execute function private.keep_key('user_id');
 
 -- emergency_contacts: the owner, and HR for employees ---------------------------------------------
 

@@ -24,6 +24,16 @@ const INTENDED: &[(&str, &str, &str)] = &[
     ("function", "private.bookings_before_write()", "assigns the number with private.next_booking_number()"),
     // V31: functions added later are not executable by PUBLIC (closed by default).
     ("default privileges", "postgres - f", "revoke execute on functions from public"),
+    ("default privileges", "postgres extensions f", "extensions installed later stay callable"),
+    // Owners' upserts: the key is updatable (PostgREST sets it on conflict), keep_key keeps it.
+    ("column grant", "public.user_preferences.user_id authenticated", "update on the upsert key"),
+    ("column grant", "public.customer_preferences.customer_id authenticated", "update on the upsert key"),
+    ("column grant", "public.customers.id authenticated", "update on the upsert key"),
+    ("function", "private.keep_key()", "refuses a changed key"),
+    ("function grant", "private.keep_key() postgres", "owner's implicit grant"),
+    ("trigger", "public.user_preferences keep_key", "the key is set only to its value"),
+    ("trigger", "public.customer_preferences keep_key", "the key is set only to its value"),
+    ("trigger", "public.customers keep_key", "the key is set only to its value"),
 ];
 
 fn fixture_dir() -> PathBuf {
