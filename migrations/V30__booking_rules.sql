@@ -95,20 +95,25 @@ alter table public.therapist_assignments
 -- working on (a payment being confirmed; they are due again next minute); the targeted run
 -- waits for them, so that it sees how they ended.
 -- The JWT settings are cleared for the duration: the release is the system's doing, not that
--- of whoever happened to trigger it, so cancelled_by and changed_by stay null.
+-- of whoever happened to trigger it, so cancelled_by and changed_by stay null. They are
+-- cleared and restored in the body: a `set` clause naming them would need superuser (or
+-- `grant set on parameter`), which `postgres` is not on Supabase.
 create or replace function private.expire_booking_holds(therapist uuid default null, during tstzrange default null)
 returns integer
 language plpgsql
 security definer
 set search_path = ''
-set "request.jwt.claims" = ''
-set "request.jwt.claim.sub" = ''
-set "request.jwt.claim.role" = ''
 as $$
 declare
   due uuid[];
-  released integer;
+  released integer := 0;
+  caller_claims text := current_setting('request.jwt.claims', true);
+  caller_sub text := current_setting('request.jwt.claim.sub', true);
+  caller_role text := current_setting('request.jwt.claim.role', true);
 begin
+  perform set_config('request.jwt.claims', '', true),
+          set_config('request.jwt.claim.sub', '', true),
+          set_config('request.jwt.claim.role', '', true);
   if therapist is null and during is null then
     select coalesce(array_agg(l.id), '{}') into due
       from (
@@ -153,28 +158,30 @@ begin
       ) l;
   end if;
 
-  if cardinality(due) = 0 then
-    return 0;
+  if cardinality(due) > 0 then
+    with cancelled as (
+      update public.bookings b
+         set status = 'cancelled',
+             cancellation_reason = 'payment hold expired',
+             cancelled_at = now(),
+             hold_expires_at = null
+       where b.id = any (due) and b.status = 'pending'
+      returning b.id, b.scheduled_start
+    ),
+    recorded as (
+      insert into public.booking_cancellations (booking_id, actor_role, reason_code, reason, notice_minutes, policy)
+      select c.id, 'system', 'hold_expired', 'payment hold expired',
+             floor(extract(epoch from c.scheduled_start - now()) / 60)::integer,
+             '{"code": "hold_expired"}'::jsonb
+        from cancelled c
+      on conflict (booking_id) do nothing
+    )
+    select count(*) into released from cancelled;
   end if;
 
-  with cancelled as (
-    update public.bookings b
-       set status = 'cancelled',
-           cancellation_reason = 'payment hold expired',
-           cancelled_at = now(),
-           hold_expires_at = null
-     where b.id = any (due) and b.status = 'pending'
-    returning b.id, b.scheduled_start
-  ),
-  recorded as (
-    insert into public.booking_cancellations (booking_id, actor_role, reason_code, reason, notice_minutes, policy)
-    select c.id, 'system', 'hold_expired', 'payment hold expired',
-           floor(extract(epoch from c.scheduled_start - now()) / 60)::integer,
-           '{"code": "hold_expired"}'::jsonb
-      from cancelled c
-    on conflict (booking_id) do nothing
-  )
-  select count(*) into released from cancelled;
+  perform set_config('request.jwt.claims', coalesce(caller_claims, ''), true),
+          set_config('request.jwt.claim.sub', coalesce(caller_sub, ''), true),
+          set_config('request.jwt.claim.role', coalesce(caller_role, ''), true);
   return released;
 end
 $$;
@@ -376,13 +383,10 @@ grant execute on function public.booking_conflicts(uuid, timestamptz, timestampt
 
 -- Schedule ---------------------------------------------------------------------------------
 
--- As in V23: only where pg_cron is installed, preloaded and lives in this database.
+-- As in V23: only where V23 could install pg_cron.
 do $$
 begin
-  if exists (select 1 from pg_available_extensions where name = 'pg_cron')
-     and current_setting('shared_preload_libraries', true) like '%pg_cron%'
-     and current_database() = coalesce(nullif(current_setting('cron.database_name', true), ''), 'postgres') then
-    execute 'create extension if not exists pg_cron with schema pg_catalog';
+  if to_regnamespace('cron') is not null then
     perform cron.schedule('ombaro-expire-booking-holds', '* * * * *', 'select private.expire_booking_holds()');
   end if;
 end
