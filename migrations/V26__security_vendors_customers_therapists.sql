@@ -276,7 +276,71 @@ create policy "vendor owners remove staff" on public.vendor_staff
 
 -- vendor_applications ----------------------------------------------------------------------------
 
-grant select on public.vendor_applications to authenticated;
+-- GSTIN and PAN are kept as the vendors' are: ciphertext plus the last four characters. The
+-- form still writes `gst_number` / `pan_number` (so supabase-js inserts and updates work as
+-- they are); this trigger encrypts what arrives there and clears it before the row is
+-- stored, and the ciphertext columns are granted to no API role. Definer: the key is the
+-- owner's to use.
+create or replace function private.vendor_applications_encrypt_tax_ids()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  gst text := nullif(upper(regexp_replace(coalesce(new.gst_number, ''), '\s', '', 'g')), '');
+  pan text := nullif(upper(regexp_replace(coalesce(new.pan_number, ''), '\s', '', 'g')), '');
+begin
+  if gst is not null then
+    new.gst_number_encrypted := private.encrypt_text(gst);
+    new.gst_number_last4 := right(gst, 4);
+  end if;
+  if pan is not null then
+    new.pan_number_encrypted := private.encrypt_text(pan);
+    new.pan_number_last4 := right(pan, 4);
+  end if;
+  new.gst_number := null;
+  new.pan_number := null;
+  return new;
+end
+$$;
+
+create trigger encrypt_tax_ids before insert or update of gst_number, pan_number on public.vendor_applications
+  for each row execute function private.vendor_applications_encrypt_tax_ids();
+
+-- Clear tax ids of an application for its applicant and for the teams that review
+-- applications (vendor_applications: read).
+create or replace function public.reveal_vendor_application_tax_ids(p_application_id uuid)
+returns table (gst_number text, pan_number text)
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  application public.vendor_applications;
+begin
+  select * into application from public.vendor_applications a where a.id = p_application_id;
+  if not found or not (
+    application.applicant_id = (select auth.uid())
+    or private.has_permission('vendor_applications', 'read')
+  ) then
+    raise exception 'only the applicant and application reviewers may read tax ids in full' using errcode = '42501';
+  end if;
+  return query
+    select private.decrypt_text(application.gst_number_encrypted), private.decrypt_text(application.pan_number_encrypted);
+end
+$$;
+
+revoke all on function public.reveal_vendor_application_tax_ids(uuid) from public, anon;
+grant execute on function public.reveal_vendor_application_tax_ids(uuid) to authenticated, service_role;
+
+grant select (
+  id, application_number, applicant_id, business_name, business_type, legal_entity_type, gst_number, pan_number,
+  gst_number_last4, pan_number_last4, contact_person, contact_mobile, contact_email, business_address, city_id,
+  pincode, location, years_in_operation, therapist_count, offers_home_service, services_interested, documents,
+  status, submitted_at, reviewer_id, review_started_at, decided_at, decision_notes, rejection_reason, vendor_id,
+  created_at, updated_at
+) on public.vendor_applications to authenticated;
 grant insert (
   applicant_id, business_name, business_type, legal_entity_type, gst_number, pan_number, contact_person,
   contact_mobile, contact_email, business_address, city_id, pincode, location, years_in_operation, therapist_count,

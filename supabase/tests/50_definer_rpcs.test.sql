@@ -3,7 +3,7 @@
 -- intentional, each of which checks its caller itself. Every one of them is attacked here
 -- by a caller its check must refuse, and by anon.
 begin;
-select plan(45);
+select plan(47);
 
 create function tests.rpc_value(persona text, statement text)
 returns text
@@ -57,6 +57,7 @@ select set_eq(
     'set_vendor_standing(uuid,text,text,numeric)',
     'save_vendor_tax_ids(uuid,text,text)',
     'reveal_vendor_tax_ids(uuid)',
+    'reveal_vendor_application_tax_ids(uuid)',
     'vendor_commission_rate(uuid)',
     'save_vendor_bank_account(uuid,text,text,text,text,text,text,text,uuid)',
     'reveal_vendor_bank_account_number(uuid)',
@@ -114,6 +115,8 @@ select is(tests.rpc_value('vendor_b', format($$select public.save_vendor_tax_ids
   'error 42501', 'save_vendor_tax_ids: a vendor cannot overwrite another''s');
 select is(tests.rpc_value('customer_a', format('select public.reveal_vendor_tax_ids(%L)::text', tests.id('vendor_a'))),
   'error 42501', 'reveal_vendor_tax_ids: a customer is refused');
+select is(tests.rpc_value('customer_a', format('select public.reveal_vendor_application_tax_ids(%L)::text', gen_random_uuid())),
+  'error 42501', 'reveal_vendor_application_tax_ids: an application the caller neither made nor reviews is refused');
 select is(tests.rpc_value('staff_a', format('select public.vendor_commission_rate(%L)::text', tests.id('vendor_a'))),
   'error 42501', 'vendor_commission_rate: a receptionist without payouts.view is refused');
 select is(tests.rpc_value('vendor_b', format($$select public.save_vendor_bank_account(%L, 'B', '123456789012', 'HDFC0001234', 'HDFC', null, null, 'current', null)::text$$,

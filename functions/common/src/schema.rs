@@ -62,7 +62,10 @@ pub async fn refuse_pre_squash_history(client: &Client) -> anyhow::Result<()> {
         return Ok(());
     }
     let rows = client
-        .query(&format!("select version::int4, name::text from {MIGRATION_TABLE} order by version"), &[])
+        .query(
+            &format!("select version::int4, name::text from {MIGRATION_TABLE} order by version"),
+            &[],
+        )
         .await?;
     let old: Vec<String> = rows
         .iter()

@@ -60,7 +60,11 @@ fn postgres_url(port: u16) -> String {
 }
 
 async fn one<T: for<'a> tokio_postgres::types::FromSql<'a>>(client: &Client, sql: &str) -> T {
-    client.query_one(sql, &[]).await.unwrap_or_else(|e| panic!("{sql}: {e}")).get(0)
+    client
+        .query_one(sql, &[])
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .get(0)
 }
 
 #[tokio::test]
@@ -71,11 +75,19 @@ async fn migrations_seeds_and_pgtap_run_as_supabases_postgres() {
     // The model: postgres is no superuser and owns neither auth nor storage.
     assert!(!one::<bool>(&pg, "select rolsuper from pg_roles where rolname = current_user").await);
     assert_eq!(
-        one::<String>(&pg, "select relowner::regrole::text from pg_class where oid = 'storage.objects'::regclass").await,
+        one::<String>(
+            &pg,
+            "select relowner::regrole::text from pg_class where oid = 'storage.objects'::regclass"
+        )
+        .await,
         "supabase_storage_admin"
     );
     assert_eq!(
-        one::<String>(&pg, "select relowner::regrole::text from pg_class where oid = 'auth.users'::regclass").await,
+        one::<String>(
+            &pg,
+            "select relowner::regrole::text from pg_class where oid = 'auth.users'::regclass"
+        )
+        .await,
         "supabase_auth_admin"
     );
 
@@ -108,11 +120,19 @@ async fn migrations_seeds_and_pgtap_run_as_supabases_postgres() {
 
     // The encryption key comes from the Vault secret the seed made.
     assert_eq!(
-        one::<i64>(&pg, "select count(*) from vault.decrypted_secrets where name = 'ombaro_encryption_key'").await,
+        one::<i64>(
+            &pg,
+            "select count(*) from vault.decrypted_secrets where name = 'ombaro_encryption_key'"
+        )
+        .await,
         1
     );
     assert_eq!(
-        one::<String>(&pg, "select private.decrypt_text(private.encrypt_text('29ABCDE1234F1Z5'))").await,
+        one::<String>(
+            &pg,
+            "select private.decrypt_text(private.encrypt_text('29ABCDE1234F1Z5'))"
+        )
+        .await,
         "29ABCDE1234F1Z5"
     );
     drop(pg);
@@ -136,7 +156,11 @@ async fn migrations_seeds_and_pgtap_run_as_supabases_postgres() {
         .lines()
         .filter(|l| l.starts_with("Files=") || l.starts_with("Result:") || l.contains("Failed") || l.contains("not ok"))
         .collect();
-    println!("pgTAP as Supabase's postgres ({:.1} s): {}", started.elapsed().as_secs_f64(), summary.join(" | "));
+    println!(
+        "pgTAP as Supabase's postgres ({:.1} s): {}",
+        started.elapsed().as_secs_f64(),
+        summary.join(" | ")
+    );
     assert!(
         out.status.success(),
         "pgTAP as Supabase's postgres failed:\n{stdout}\n{}",
