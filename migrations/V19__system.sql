@@ -268,19 +268,24 @@ comment on column public.system_settings.is_public is 'May be read by the apps w
 
 -- The value of a setting at a moment (now by default), e.g.
 -- private.setting_value('gst_rate', booking.created_at).
-create or replace function private.setting_value(setting_key text, at_time timestamptz default now())
+create or replace function private.setting_value(setting_key text, at_time timestamp with time zone default now())
 returns jsonb
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select s.value
-    from public.system_settings s
-   where s.key = setting_key
-     and s.effective_from <= at_time
-   order by s.effective_from desc
-   limit 1
+#variable_conflict use_column
+begin
+  return (
+    select s.value
+      from public.system_settings s
+     where s.key = setting_key
+       and s.effective_from <= at_time
+     order by s.effective_from desc
+     limit 1
+  );
+end
 $$;
 
 -- webhook_endpoints ------------------------------------------------------------------------

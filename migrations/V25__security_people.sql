@@ -35,56 +35,71 @@
 -- delegation outlive the delegation it came from.
 create or replace function private.own_role_ids_of_current_user()
 returns uuid[]
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select coalesce(array_agg(distinct id), '{}')
-    from (
-      select r.id
-        from public.user_profiles p
-        join public.roles r on r.code = p.role
-       where p.id = (select auth.uid()) and p.status = 'active'
-      union all
-      select ur.role_id
-        from public.user_roles ur
-        join public.user_profiles p on p.id = ur.user_id and p.status = 'active'
-       where ur.user_id = (select auth.uid())
-         and ur.delegation_id is null
-         and ur.revoked_at is null
-         and ur.valid_from <= now()
-         and (ur.valid_until is null or ur.valid_until > now())
-    ) mine
+#variable_conflict use_column
+begin
+  return (
+    select coalesce(array_agg(distinct id), '{}')
+      from (
+        select r.id
+          from public.user_profiles p
+          join public.roles r on r.code = p.role
+         where p.id = (select auth.uid()) and p.status = 'active'
+        union all
+        select ur.role_id
+          from public.user_roles ur
+          join public.user_profiles p on p.id = ur.user_id and p.status = 'active'
+         where ur.user_id = (select auth.uid())
+           and ur.delegation_id is null
+           and ur.revoked_at is null
+           and ur.valid_from <= now()
+           and (ur.valid_until is null or ur.valid_until > now())
+      ) mine
+  );
+end
 $$;
 
 -- Roles HR may grant, revoke or switch people to: staff and department roles. Platform roles
 -- (super_admin, directors, admin) and the external ones stay with super_admin.
 create or replace function private.hr_assignable_role_ids()
 returns uuid[]
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select coalesce(array_agg(r.id), '{}')
-    from public.roles r
-   where r.category in ('staff', 'department', 'sub_department')
+#variable_conflict use_column
+begin
+  return (
+    select coalesce(array_agg(r.id), '{}')
+      from public.roles r
+     where r.category in ('staff', 'department', 'sub_department')
+  );
+end
 $$;
 
 -- Users whose KYC and documents the caller reviews: everyone for legal and user
 -- administrators, employees only for HR.
 create or replace function private.can_review_identity_of(target uuid)
 returns boolean
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select private.has_permission('compliance', 'update')
-      or private.has_permission('users', 'update')
-      or (private.has_permission('employees', 'update')
-          and exists (select 1 from public.employees e where e.id = target))
+#variable_conflict use_column
+begin
+  return (
+    select private.has_permission('compliance', 'update')
+        or private.has_permission('users', 'update')
+        or (private.has_permission('employees', 'update')
+            and exists (select 1 from public.employees e where e.id = target))
+  );
+end
 $$;
 
 grant execute on function
@@ -212,40 +227,55 @@ create policy "IT removes pincodes" on public.pincode_master
 
 -- role and status are absent from the update list, so neither a plain update nor an upsert's
 -- `do update set role = ...` can touch them; role is insertable only because it has no
--- default, and the insert policy pins it to customer.
+-- default, and the insert policy pins it to customer. (No upsert here: the insert policy checks
+-- the proposed row's role even when the row exists, and an upsert would then set role.)
 grant select on public.user_profiles to authenticated;
 grant insert (id, name, mobile, gender, date_of_birth, profile_image, role, address, preferences)
   on public.user_profiles to authenticated;
 grant update (name, mobile, gender, date_of_birth, profile_image, address, preferences)
   on public.user_profiles to authenticated;
 
-create policy "people read their own profile" on public.user_profiles
+-- public.user_profiles, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.user_profiles
   for select to authenticated
-  using (id = (select auth.uid()));
-create policy "user administrators read every profile" on public.user_profiles
-  for select to authenticated
-  using ((select private.has_permission('users', 'read')));
-create policy "HR reads the profiles of employees" on public.user_profiles
-  for select to authenticated
-  using ((select private.has_permission('employees', 'read'))
-         and exists (select 1 from public.employees e where e.id = user_profiles.id));
-create policy "customer-facing departments read customers' profiles" on public.user_profiles
-  for select to authenticated
-  using (role = 'customer' and (select private.has_permission('customers', 'read')));
-create policy "therapists read the customers they are serving now" on public.user_profiles
-  for select to authenticated
-  using (id = any ((select private.customer_ids_served_now())::uuid[]));
+  using (
+    -- HR reads the profiles of employees
+    ((select private.has_permission('employees', 'read'))
+      and exists (select 1 from public.employees e where e.id = user_profiles.id))
+    -- customer-facing departments read customers' profiles
+    or (role = 'customer' and (select private.has_permission('customers', 'read')))
+    -- people read their own profile
+    or (id = (select auth.uid()))
+    -- therapists read the customers they are serving now
+    or (id = any ((select private.customer_ids_served_now())::uuid[]))
+    -- user administrators read every profile
+    or ((select private.has_permission('users', 'read')))
+  );
+comment on policy "authenticated select" on public.user_profiles is
+  'Merges: HR reads the profiles of employees; customer-facing departments read customers'' profiles; people read their own profile; therapists read the customers they are serving now; user administrators read every profile';
 create policy "people create their own customer profile at sign-up" on public.user_profiles
   for insert to authenticated
   with check (id = (select auth.uid()) and role = 'customer' and status = 'active');
-create policy "people update their own profile" on public.user_profiles
+
+-- public.user_profiles, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.user_profiles
   for update to authenticated
-  using (id = (select auth.uid()))
-  with check (id = (select auth.uid()));
-create policy "user administrators update profiles" on public.user_profiles
-  for update to authenticated
-  using ((select private.has_permission('users', 'update')))
-  with check ((select private.has_permission('users', 'update')));
+  using (
+    -- people update their own profile
+    (id = (select auth.uid()))
+    -- user administrators update profiles
+    or ((select private.has_permission('users', 'update')))
+  )
+  with check (
+    -- people update their own profile
+    (id = (select auth.uid()))
+    -- user administrators update profiles
+    or ((select private.has_permission('users', 'update')))
+  );
+comment on policy "authenticated update" on public.user_profiles is
+  'Merges: people update their own profile; user administrators update profiles';
 
 -- The one way to change a primary role from the apps. super_admin sets any role; HR moves
 -- other people between staff and department roles. Nobody changes their own role. The
@@ -314,8 +344,9 @@ grant execute on function public.set_user_role(uuid, text, text), public.set_use
 
 -- user_preferences: the owner only ---------------------------------------------------------------
 
+-- user_id is updatable for the app's upsert (`onConflict: 'user_id'`); keep_key refuses a change.
 grant select, insert, delete on public.user_preferences to authenticated;
-grant update (language, timezone, notify_push, notify_email, notify_sms, notify_whatsapp, marketing_opt_in,
+grant update (user_id, language, timezone, notify_push, notify_email, notify_sms, notify_whatsapp, marketing_opt_in,
               marketing_consent_at, data_processing_consent_at, quiet_hours_start, quiet_hours_end,
               preferred_therapist_gender, theme, settings)
   on public.user_preferences to authenticated;
@@ -330,18 +361,28 @@ create policy "people change their own preferences" on public.user_preferences
 create policy "people remove their own preferences" on public.user_preferences
   for delete to authenticated using (user_id = (select auth.uid()));
 
+create trigger keep_key before update of user_id on public.user_preferences
+  for each row execute function private.keep_key('user_id');
+
 -- emergency_contacts: the owner, and HR for employees ---------------------------------------------
 
 grant select, insert, delete on public.emergency_contacts to authenticated;
 grant update (name, relationship, mobile, alternate_mobile, email, address, is_primary)
   on public.emergency_contacts to authenticated;
 
-create policy "people read their own emergency contacts" on public.emergency_contacts
-  for select to authenticated using (user_id = (select auth.uid()));
-create policy "HR reads employees' emergency contacts" on public.emergency_contacts
+-- public.emergency_contacts, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.emergency_contacts
   for select to authenticated
-  using ((select private.has_permission('employees', 'read'))
-         and exists (select 1 from public.employees e where e.id = emergency_contacts.user_id));
+  using (
+    -- HR reads employees' emergency contacts
+    ((select private.has_permission('employees', 'read'))
+      and exists (select 1 from public.employees e where e.id = emergency_contacts.user_id))
+    -- people read their own emergency contacts
+    or (user_id = (select auth.uid()))
+  );
+comment on policy "authenticated select" on public.emergency_contacts is
+  'Merges: HR reads employees'' emergency contacts; people read their own emergency contacts';
 create policy "people add their own emergency contacts" on public.emergency_contacts
   for insert to authenticated with check (user_id = (select auth.uid()));
 create policy "people edit their own emergency contacts" on public.emergency_contacts
@@ -376,16 +417,22 @@ grant select (id, user_id, document_type, document_number_last4, name_on_documen
 grant update (status, name_match_score, verified_by, verified_at, rejection_reason, expires_on)
   on public.user_kyc_verification to authenticated;
 
-create policy "people read their own KYC" on public.user_kyc_verification
-  for select to authenticated using (user_id = (select auth.uid()));
-create policy "compliance and user administrators read KYC" on public.user_kyc_verification
+-- public.user_kyc_verification, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.user_kyc_verification
   for select to authenticated
-  using ((select private.has_permission('compliance', 'read'))
-         or (select private.has_permission('users', 'update')));
-create policy "HR reads employees' KYC" on public.user_kyc_verification
-  for select to authenticated
-  using ((select private.has_permission('employees', 'update'))
-         and exists (select 1 from public.employees e where e.id = user_kyc_verification.user_id));
+  using (
+    -- HR reads employees' KYC
+    ((select private.has_permission('employees', 'update'))
+      and exists (select 1 from public.employees e where e.id = user_kyc_verification.user_id))
+    -- compliance and user administrators read KYC
+    or ((select private.has_permission('compliance', 'read'))
+      or (select private.has_permission('users', 'update')))
+    -- people read their own KYC
+    or (user_id = (select auth.uid()))
+  );
+comment on policy "authenticated select" on public.user_kyc_verification is
+  'Merges: HR reads employees'' KYC; compliance and user administrators read KYC; people read their own KYC';
 create policy "reviewers decide KYC" on public.user_kyc_verification
   for update to authenticated
   using (user_id <> (select auth.uid())
@@ -475,18 +522,37 @@ grant update (verification_status, verification_method, verification_reference, 
               verified_at, failure_reason, is_primary, deleted_at)
   on public.user_bank_details to authenticated;
 
-create policy "people read their own bank details" on public.user_bank_details
-  for select to authenticated using (user_id = (select auth.uid()));
-create policy "finance reads bank details" on public.user_bank_details
-  for select to authenticated using ((select private.has_permission('payouts', 'read')));
-create policy "people manage their own live bank details" on public.user_bank_details
+-- public.user_bank_details, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.user_bank_details
+  for select to authenticated
+  using (
+    -- finance reads bank details
+    ((select private.has_permission('payouts', 'read')))
+    -- people read their own bank details
+    or (user_id = (select auth.uid()))
+  );
+comment on policy "authenticated select" on public.user_bank_details is
+  'Merges: finance reads bank details; people read their own bank details';
+
+-- public.user_bank_details, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.user_bank_details
   for update to authenticated
-  using (user_id = (select auth.uid()) and deleted_at is null)
-  with check (user_id = (select auth.uid()));
-create policy "finance verifies bank details" on public.user_bank_details
-  for update to authenticated
-  using ((select private.has_permission('payouts', 'update')))
-  with check ((select private.has_permission('payouts', 'update')));
+  using (
+    -- finance verifies bank details
+    ((select private.has_permission('payouts', 'update')))
+    -- people manage their own live bank details
+    or (user_id = (select auth.uid()) and deleted_at is null)
+  )
+  with check (
+    -- finance verifies bank details
+    ((select private.has_permission('payouts', 'update')))
+    -- people manage their own live bank details
+    or (user_id = (select auth.uid()))
+  );
+comment on policy "authenticated update" on public.user_bank_details is
+  'Merges: finance verifies bank details; people manage their own live bank details';
 
 create trigger guard_columns before update on public.user_bank_details
   for each row execute function private.guard_columns('payouts', 'update', 'user_id', 'is_primary,deleted_at', '');
@@ -606,10 +672,18 @@ create policy "people remove their own sessions" on public.user_sessions
 
 grant select, insert on public.user_activity_log to authenticated;
 
-create policy "people read their own activity" on public.user_activity_log
-  for select to authenticated using (user_id = (select auth.uid()));
-create policy "auditors read all activity" on public.user_activity_log
-  for select to authenticated using ((select private.has_permission('audit_logs', 'read')));
+-- public.user_activity_log, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.user_activity_log
+  for select to authenticated
+  using (
+    -- auditors read all activity
+    ((select private.has_permission('audit_logs', 'read')))
+    -- people read their own activity
+    or (user_id = (select auth.uid()))
+  );
+comment on policy "authenticated select" on public.user_activity_log is
+  'Merges: auditors read all activity; people read their own activity';
 create policy "people log their own activity" on public.user_activity_log
   for insert to authenticated with check (user_id = (select auth.uid()));
 
@@ -670,61 +744,103 @@ create policy "role administrators withdraw role permissions" on public.role_per
 grant select, insert on public.user_roles to authenticated;
 grant update (valid_until, revoked_at, revoked_by, revoke_reason) on public.user_roles to authenticated;
 
-create policy "people read their own role assignments" on public.user_roles
-  for select to authenticated using (user_id = (select auth.uid()));
-create policy "role readers and HR read role assignments" on public.user_roles
+-- public.user_roles, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.user_roles
   for select to authenticated
-  using ((select private.has_permission('roles', 'read'))
-         or (select private.has_permission('employees', 'update')));
-create policy "super_admin grants any role" on public.user_roles
+  using (
+    -- people read their own role assignments
+    (user_id = (select auth.uid()))
+    -- role readers and HR read role assignments
+    or ((select private.has_permission('roles', 'read'))
+      or (select private.has_permission('employees', 'update')))
+  );
+comment on policy "authenticated select" on public.user_roles is
+  'Merges: people read their own role assignments; role readers and HR read role assignments';
+
+-- public.user_roles, authenticated, insert: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated insert" on public.user_roles
   for insert to authenticated
-  with check ((select private.has_permission('roles', 'create'))
-              and delegation_id is null and delegated_from is null and revoked_at is null);
-create policy "HR grants staff and department roles to others" on public.user_roles
-  for insert to authenticated
-  with check ((select private.has_permission('employees', 'update'))
-              and user_id <> (select auth.uid())
-              and role_id = any ((select private.hr_assignable_role_ids())::uuid[])
-              and delegation_id is null and delegated_from is null and revoked_at is null);
-create policy "super_admin ends any role assignment" on public.user_roles
+  with check (
+    -- HR grants staff and department roles to others
+    ((select private.has_permission('employees', 'update'))
+      and user_id <> (select auth.uid())
+      and role_id = any ((select private.hr_assignable_role_ids())::uuid[])
+      and delegation_id is null and delegated_from is null and revoked_at is null)
+    -- super_admin grants any role
+    or ((select private.has_permission('roles', 'create'))
+      and delegation_id is null and delegated_from is null and revoked_at is null)
+  );
+comment on policy "authenticated insert" on public.user_roles is
+  'Merges: HR grants staff and department roles to others; super_admin grants any role';
+
+-- public.user_roles, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.user_roles
   for update to authenticated
-  using ((select private.has_permission('roles', 'update')))
-  with check ((select private.has_permission('roles', 'update')));
-create policy "HR ends staff and department roles of others" on public.user_roles
-  for update to authenticated
-  using ((select private.has_permission('employees', 'update'))
-         and user_id <> (select auth.uid())
-         and role_id = any ((select private.hr_assignable_role_ids())::uuid[])
-         and delegation_id is null)
-  with check ((select private.has_permission('employees', 'update'))
-              and user_id <> (select auth.uid()));
+  using (
+    -- HR ends staff and department roles of others
+    ((select private.has_permission('employees', 'update'))
+      and user_id <> (select auth.uid())
+      and role_id = any ((select private.hr_assignable_role_ids())::uuid[])
+      and delegation_id is null)
+    -- super_admin ends any role assignment
+    or ((select private.has_permission('roles', 'update')))
+  )
+  with check (
+    -- HR ends staff and department roles of others
+    ((select private.has_permission('employees', 'update'))
+      and user_id <> (select auth.uid()))
+    -- super_admin ends any role assignment
+    or ((select private.has_permission('roles', 'update')))
+  );
+comment on policy "authenticated update" on public.user_roles is
+  'Merges: HR ends staff and department roles of others; super_admin ends any role assignment';
 
 -- delegation_history ------------------------------------------------------------------------------
 
 grant select, insert on public.delegation_history to authenticated;
 grant update (status, revoked_at, revoked_by, revoke_reason) on public.delegation_history to authenticated;
 
-create policy "delegators and delegates read their delegations" on public.delegation_history
+-- public.delegation_history, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.delegation_history
   for select to authenticated
-  using (delegator_id = (select auth.uid()) or delegate_id = (select auth.uid()));
-create policy "role readers and HR read delegations" on public.delegation_history
-  for select to authenticated
-  using ((select private.has_permission('roles', 'read'))
-         or (select private.has_permission('employees', 'update')));
+  using (
+    -- delegators and delegates read their delegations
+    (delegator_id = (select auth.uid()) or delegate_id = (select auth.uid()))
+    -- role readers and HR read delegations
+    or ((select private.has_permission('roles', 'read'))
+      or (select private.has_permission('employees', 'update')))
+  );
+comment on policy "authenticated select" on public.delegation_history is
+  'Merges: delegators and delegates read their delegations; role readers and HR read delegations';
 create policy "people delegate a role they hold in their own right" on public.delegation_history
   for insert to authenticated
   with check (delegator_id = (select auth.uid())
               and role_id = any ((select private.own_role_ids_of_current_user())::uuid[])
               and status in ('scheduled', 'active')
               and revoked_at is null and revoked_by is null and approved_by is null);
-create policy "delegators revoke their delegations" on public.delegation_history
+
+-- public.delegation_history, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.delegation_history
   for update to authenticated
-  using (delegator_id = (select auth.uid()) and status in ('scheduled', 'active'))
-  with check (delegator_id = (select auth.uid()) and status in ('scheduled', 'active', 'revoked'));
-create policy "super_admin ends any delegation" on public.delegation_history
-  for update to authenticated
-  using ((select private.has_permission('roles', 'update')))
-  with check ((select private.has_permission('roles', 'update')));
+  using (
+    -- delegators revoke their delegations
+    (delegator_id = (select auth.uid()) and status in ('scheduled', 'active'))
+    -- super_admin ends any delegation
+    or ((select private.has_permission('roles', 'update')))
+  )
+  with check (
+    -- delegators revoke their delegations
+    (delegator_id = (select auth.uid()) and status in ('scheduled', 'active', 'revoked'))
+    -- super_admin ends any delegation
+    or ((select private.has_permission('roles', 'update')))
+  );
+comment on policy "authenticated update" on public.delegation_history is
+  'Merges: delegators revoke their delegations; super_admin ends any delegation';
 
 -- A delegation is a user_roles grant for its period: made with the delegation, ended when
 -- it is revoked or expires early. An older grant of the same role to the delegate that has
@@ -764,12 +880,19 @@ revoke all on function private.apply_delegation() from public;
 
 grant select on public.role_assignment_history to authenticated;
 
-create policy "people read their own role history" on public.role_assignment_history
-  for select to authenticated using (user_id = (select auth.uid()));
-create policy "auditors and HR read role history" on public.role_assignment_history
+-- public.role_assignment_history, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.role_assignment_history
   for select to authenticated
-  using ((select private.has_permission('audit_logs', 'read'))
-         or (select private.has_permission('employees', 'update')));
+  using (
+    -- auditors and HR read role history
+    ((select private.has_permission('audit_logs', 'read'))
+      or (select private.has_permission('employees', 'update')))
+    -- people read their own role history
+    or (user_id = (select auth.uid()))
+  );
+comment on policy "authenticated select" on public.role_assignment_history is
+  'Merges: auditors and HR read role history; people read their own role history';
 
 -- Departments -------------------------------------------------------------------------------------
 
@@ -855,21 +978,41 @@ create policy "payroll administrators remove salary components" on public.salary
 
 grant select, insert, update, delete on public.employees to authenticated;
 
-create policy "employees read their own record" on public.employees
-  for select to authenticated using (id = (select auth.uid()));
-create policy "managers read their reporting line" on public.employees
-  for select to authenticated using (id = any ((select private.reports_of_current_user())::uuid[]));
-create policy "HR reads employees" on public.employees
-  for select to authenticated using ((select private.has_permission('employees', 'read')));
+-- public.employees, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.employees
+  for select to authenticated
+  using (
+    -- HR reads employees
+    ((select private.has_permission('employees', 'read')))
+    -- employees read their own record
+    or (id = (select auth.uid()))
+    -- managers read their reporting line
+    or (id = any ((select private.reports_of_current_user())::uuid[]))
+  );
+comment on policy "authenticated select" on public.employees is
+  'Merges: HR reads employees; employees read their own record; managers read their reporting line';
 create policy "HR adds employees" on public.employees
   for insert to authenticated with check ((select private.has_permission('employees', 'create')));
-create policy "employees update their own contact details" on public.employees
+
+-- public.employees, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.employees
   for update to authenticated
-  using (id = (select auth.uid())) with check (id = (select auth.uid()));
-create policy "HR updates employees" on public.employees
-  for update to authenticated
-  using ((select private.has_permission('employees', 'update')))
-  with check ((select private.has_permission('employees', 'update')));
+  using (
+    -- HR updates employees
+    ((select private.has_permission('employees', 'update')))
+    -- employees update their own contact details
+    or (id = (select auth.uid()))
+  )
+  with check (
+    -- HR updates employees
+    ((select private.has_permission('employees', 'update')))
+    -- employees update their own contact details
+    or (id = (select auth.uid()))
+  );
+comment on policy "authenticated update" on public.employees is
+  'Merges: HR updates employees; employees update their own contact details';
 create policy "HR removes employees" on public.employees
   for delete to authenticated using ((select private.has_permission('employees', 'delete')));
 
@@ -881,10 +1024,18 @@ create trigger guard_columns before update on public.employees
 
 grant select, insert, update, delete on public.employee_onboarding to authenticated;
 
-create policy "new joiners read their onboarding" on public.employee_onboarding
-  for select to authenticated using (employee_id = (select auth.uid()));
-create policy "HR reads onboarding" on public.employee_onboarding
-  for select to authenticated using ((select private.has_permission('onboarding', 'read')));
+-- public.employee_onboarding, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.employee_onboarding
+  for select to authenticated
+  using (
+    -- HR reads onboarding
+    ((select private.has_permission('onboarding', 'read')))
+    -- new joiners read their onboarding
+    or (employee_id = (select auth.uid()))
+  );
+comment on policy "authenticated select" on public.employee_onboarding is
+  'Merges: HR reads onboarding; new joiners read their onboarding';
 create policy "HR starts onboarding" on public.employee_onboarding
   for insert to authenticated with check ((select private.has_permission('onboarding', 'create')));
 create policy "HR runs onboarding" on public.employee_onboarding
@@ -898,26 +1049,53 @@ create policy "HR removes onboarding" on public.employee_onboarding
 
 grant select, insert, update, delete on public.attendance_records to authenticated;
 
-create policy "employees read their own attendance" on public.attendance_records
-  for select to authenticated using (employee_id = (select auth.uid()));
-create policy "managers read their reporting line's attendance" on public.attendance_records
-  for select to authenticated using (employee_id = any ((select private.reports_of_current_user())::uuid[]));
-create policy "attendance administrators read attendance" on public.attendance_records
-  for select to authenticated using ((select private.has_permission('attendance', 'read')));
-create policy "employees check in from the app" on public.attendance_records
+-- public.attendance_records, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.attendance_records
+  for select to authenticated
+  using (
+    -- attendance administrators read attendance
+    ((select private.has_permission('attendance', 'read')))
+    -- employees read their own attendance
+    or (employee_id = (select auth.uid()))
+    -- managers read their reporting line's attendance
+    or (employee_id = any ((select private.reports_of_current_user())::uuid[]))
+  );
+comment on policy "authenticated select" on public.attendance_records is
+  'Merges: attendance administrators read attendance; employees read their own attendance; managers read their reporting line''s attendance';
+
+-- public.attendance_records, authenticated, insert: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated insert" on public.attendance_records
   for insert to authenticated
-  with check (employee_id = (select auth.uid()) and (select private.is_active_employee())
-              and source = 'app' and approved_by is null);
-create policy "attendance administrators record attendance" on public.attendance_records
-  for insert to authenticated with check ((select private.has_permission('attendance', 'create')));
-create policy "employees check out of an open day" on public.attendance_records
+  with check (
+    -- attendance administrators record attendance
+    ((select private.has_permission('attendance', 'create')))
+    -- employees check in from the app
+    or (employee_id = (select auth.uid()) and (select private.is_active_employee())
+      and source = 'app' and approved_by is null)
+  );
+comment on policy "authenticated insert" on public.attendance_records is
+  'Merges: attendance administrators record attendance; employees check in from the app';
+
+-- public.attendance_records, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.attendance_records
   for update to authenticated
-  using (employee_id = (select auth.uid()) and check_out_time is null)
-  with check (employee_id = (select auth.uid()));
-create policy "attendance administrators correct attendance" on public.attendance_records
-  for update to authenticated
-  using ((select private.has_permission('attendance', 'update')))
-  with check ((select private.has_permission('attendance', 'update')));
+  using (
+    -- attendance administrators correct attendance
+    ((select private.has_permission('attendance', 'update')))
+    -- employees check out of an open day
+    or (employee_id = (select auth.uid()) and check_out_time is null)
+  )
+  with check (
+    -- attendance administrators correct attendance
+    ((select private.has_permission('attendance', 'update')))
+    -- employees check out of an open day
+    or (employee_id = (select auth.uid()))
+  );
+comment on policy "authenticated update" on public.attendance_records is
+  'Merges: attendance administrators correct attendance; employees check out of an open day';
 create policy "HR removes attendance" on public.attendance_records
   for delete to authenticated using ((select private.has_permission('attendance', 'delete')));
 
@@ -929,12 +1107,20 @@ create trigger guard_columns before update on public.attendance_records
 
 grant select, insert, update, delete on public.leave_balances to authenticated;
 
-create policy "employees read their own leave balances" on public.leave_balances
-  for select to authenticated using (employee_id = (select auth.uid()));
-create policy "managers read their reporting line's leave balances" on public.leave_balances
-  for select to authenticated using (employee_id = any ((select private.reports_of_current_user())::uuid[]));
-create policy "leave administrators read leave balances" on public.leave_balances
-  for select to authenticated using ((select private.has_permission('leave', 'read')));
+-- public.leave_balances, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.leave_balances
+  for select to authenticated
+  using (
+    -- employees read their own leave balances
+    (employee_id = (select auth.uid()))
+    -- leave administrators read leave balances
+    or ((select private.has_permission('leave', 'read')))
+    -- managers read their reporting line's leave balances
+    or (employee_id = any ((select private.reports_of_current_user())::uuid[]))
+  );
+comment on policy "authenticated select" on public.leave_balances is
+  'Merges: employees read their own leave balances; leave administrators read leave balances; managers read their reporting line''s leave balances';
 create policy "leave administrators credit leave" on public.leave_balances
   for insert to authenticated with check ((select private.has_permission('leave', 'create')));
 create policy "leave administrators adjust leave balances" on public.leave_balances
@@ -948,33 +1134,60 @@ create policy "HR removes leave balances" on public.leave_balances
 
 grant select, insert, update, delete on public.leave_requests to authenticated;
 
-create policy "employees read their own leave requests" on public.leave_requests
-  for select to authenticated using (employee_id = (select auth.uid()));
-create policy "managers read their reporting line's leave requests" on public.leave_requests
-  for select to authenticated using (employee_id = any ((select private.reports_of_current_user())::uuid[]));
-create policy "leave administrators read leave requests" on public.leave_requests
-  for select to authenticated using ((select private.has_permission('leave', 'read')));
-create policy "employees apply for leave" on public.leave_requests
+-- public.leave_requests, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.leave_requests
+  for select to authenticated
+  using (
+    -- employees read their own leave requests
+    (employee_id = (select auth.uid()))
+    -- leave administrators read leave requests
+    or ((select private.has_permission('leave', 'read')))
+    -- managers read their reporting line's leave requests
+    or (employee_id = any ((select private.reports_of_current_user())::uuid[]))
+  );
+comment on policy "authenticated select" on public.leave_requests is
+  'Merges: employees read their own leave requests; leave administrators read leave requests; managers read their reporting line''s leave requests';
+
+-- public.leave_requests, authenticated, insert: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated insert" on public.leave_requests
   for insert to authenticated
-  with check (employee_id = (select auth.uid()) and (select private.is_active_employee())
-              and status = 'pending' and approved_by is null and approved_date is null);
-create policy "leave administrators record leave" on public.leave_requests
-  for insert to authenticated with check ((select private.has_permission('leave', 'create')));
-create policy "employees edit or cancel their pending leave" on public.leave_requests
+  with check (
+    -- employees apply for leave
+    (employee_id = (select auth.uid()) and (select private.is_active_employee())
+      and status = 'pending' and approved_by is null and approved_date is null)
+    -- leave administrators record leave
+    or ((select private.has_permission('leave', 'create')))
+  );
+comment on policy "authenticated insert" on public.leave_requests is
+  'Merges: employees apply for leave; leave administrators record leave';
+
+-- public.leave_requests, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.leave_requests
   for update to authenticated
-  using (employee_id = (select auth.uid()) and status = 'pending')
-  with check (employee_id = (select auth.uid()) and status in ('pending', 'cancelled')
-              and approved_by is null and approved_date is null);
-create policy "managers decide their reporting line's pending leave" on public.leave_requests
-  for update to authenticated
-  using (employee_id = any ((select private.reports_of_current_user())::uuid[]) and status = 'pending')
-  with check (employee_id = any ((select private.reports_of_current_user())::uuid[])
-              and status in ('pending', 'approved', 'rejected')
-              and (approved_by is null or approved_by = (select auth.uid())));
-create policy "leave administrators decide leave" on public.leave_requests
-  for update to authenticated
-  using ((select private.has_permission('leave', 'update')))
-  with check ((select private.has_permission('leave', 'update')));
+  using (
+    -- employees edit or cancel their pending leave
+    (employee_id = (select auth.uid()) and status = 'pending')
+    -- leave administrators decide leave
+    or ((select private.has_permission('leave', 'update')))
+    -- managers decide their reporting line's pending leave
+    or (employee_id = any ((select private.reports_of_current_user())::uuid[]) and status = 'pending')
+  )
+  with check (
+    -- employees edit or cancel their pending leave
+    (employee_id = (select auth.uid()) and status in ('pending', 'cancelled')
+      and approved_by is null and approved_date is null)
+    -- leave administrators decide leave
+    or ((select private.has_permission('leave', 'update')))
+    -- managers decide their reporting line's pending leave
+    or (employee_id = any ((select private.reports_of_current_user())::uuid[])
+      and status in ('pending', 'approved', 'rejected')
+      and (approved_by is null or approved_by = (select auth.uid())))
+  );
+comment on policy "authenticated update" on public.leave_requests is
+  'Merges: employees edit or cancel their pending leave; leave administrators decide leave; managers decide their reporting line''s pending leave';
 create policy "HR removes leave requests" on public.leave_requests
   for delete to authenticated using ((select private.has_permission('leave', 'delete')));
 
@@ -987,33 +1200,60 @@ create trigger guard_columns before update on public.leave_requests
 
 grant select, insert, update, delete on public.overtime_records to authenticated;
 
-create policy "employees read their own overtime" on public.overtime_records
-  for select to authenticated using (employee_id = (select auth.uid()));
-create policy "managers read their reporting line's overtime" on public.overtime_records
-  for select to authenticated using (employee_id = any ((select private.reports_of_current_user())::uuid[]));
-create policy "attendance administrators read overtime" on public.overtime_records
-  for select to authenticated using ((select private.has_permission('attendance', 'read')));
-create policy "employees claim overtime" on public.overtime_records
+-- public.overtime_records, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.overtime_records
+  for select to authenticated
+  using (
+    -- attendance administrators read overtime
+    ((select private.has_permission('attendance', 'read')))
+    -- employees read their own overtime
+    or (employee_id = (select auth.uid()))
+    -- managers read their reporting line's overtime
+    or (employee_id = any ((select private.reports_of_current_user())::uuid[]))
+  );
+comment on policy "authenticated select" on public.overtime_records is
+  'Merges: attendance administrators read overtime; employees read their own overtime; managers read their reporting line''s overtime';
+
+-- public.overtime_records, authenticated, insert: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated insert" on public.overtime_records
   for insert to authenticated
-  with check (employee_id = (select auth.uid()) and (select private.is_active_employee())
-              and status = 'pending' and approved_by is null and approved_at is null
-              and amount = 0 and salary_record_id is null);
-create policy "attendance administrators record overtime" on public.overtime_records
-  for insert to authenticated with check ((select private.has_permission('attendance', 'create')));
-create policy "employees edit their pending overtime claims" on public.overtime_records
+  with check (
+    -- attendance administrators record overtime
+    ((select private.has_permission('attendance', 'create')))
+    -- employees claim overtime
+    or (employee_id = (select auth.uid()) and (select private.is_active_employee())
+      and status = 'pending' and approved_by is null and approved_at is null
+      and amount = 0 and salary_record_id is null)
+  );
+comment on policy "authenticated insert" on public.overtime_records is
+  'Merges: attendance administrators record overtime; employees claim overtime';
+
+-- public.overtime_records, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.overtime_records
   for update to authenticated
-  using (employee_id = (select auth.uid()) and status = 'pending')
-  with check (employee_id = (select auth.uid()) and status = 'pending' and approved_by is null and approved_at is null);
-create policy "managers decide their reporting line's overtime" on public.overtime_records
-  for update to authenticated
-  using (employee_id = any ((select private.reports_of_current_user())::uuid[]) and status = 'pending')
-  with check (employee_id = any ((select private.reports_of_current_user())::uuid[])
-              and status in ('pending', 'approved', 'rejected')
-              and (approved_by is null or approved_by = (select auth.uid())));
-create policy "attendance administrators settle overtime" on public.overtime_records
-  for update to authenticated
-  using ((select private.has_permission('attendance', 'update')))
-  with check ((select private.has_permission('attendance', 'update')));
+  using (
+    -- attendance administrators settle overtime
+    ((select private.has_permission('attendance', 'update')))
+    -- employees edit their pending overtime claims
+    or (employee_id = (select auth.uid()) and status = 'pending')
+    -- managers decide their reporting line's overtime
+    or (employee_id = any ((select private.reports_of_current_user())::uuid[]) and status = 'pending')
+  )
+  with check (
+    -- attendance administrators settle overtime
+    ((select private.has_permission('attendance', 'update')))
+    -- employees edit their pending overtime claims
+    or (employee_id = (select auth.uid()) and status = 'pending' and approved_by is null and approved_at is null)
+    -- managers decide their reporting line's overtime
+    or (employee_id = any ((select private.reports_of_current_user())::uuid[])
+      and status in ('pending', 'approved', 'rejected')
+      and (approved_by is null or approved_by = (select auth.uid())))
+  );
+comment on policy "authenticated update" on public.overtime_records is
+  'Merges: attendance administrators settle overtime; employees edit their pending overtime claims; managers decide their reporting line''s overtime';
 create policy "HR removes overtime" on public.overtime_records
   for delete to authenticated using ((select private.has_permission('attendance', 'delete')));
 
@@ -1025,32 +1265,59 @@ create trigger guard_columns before update on public.overtime_records
 
 grant select, insert, update, delete on public.performance_reviews to authenticated;
 
-create policy "employees read their shared reviews" on public.performance_reviews
-  for select to authenticated using (employee_id = (select auth.uid()) and status <> 'draft');
-create policy "reviewers read the reviews they write" on public.performance_reviews
-  for select to authenticated using (reviewer_id = (select auth.uid()));
-create policy "managers read their reporting line's reviews" on public.performance_reviews
-  for select to authenticated using (employee_id = any ((select private.reports_of_current_user())::uuid[]));
-create policy "HR reads reviews" on public.performance_reviews
-  for select to authenticated using ((select private.has_permission('performance', 'read')));
-create policy "managers draft reviews of their reporting line" on public.performance_reviews
+-- public.performance_reviews, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.performance_reviews
+  for select to authenticated
+  using (
+    -- HR reads reviews
+    ((select private.has_permission('performance', 'read')))
+    -- employees read their shared reviews
+    or (employee_id = (select auth.uid()) and status <> 'draft')
+    -- managers read their reporting line's reviews
+    or (employee_id = any ((select private.reports_of_current_user())::uuid[]))
+    -- reviewers read the reviews they write
+    or (reviewer_id = (select auth.uid()))
+  );
+comment on policy "authenticated select" on public.performance_reviews is
+  'Merges: HR reads reviews; employees read their shared reviews; managers read their reporting line''s reviews; reviewers read the reviews they write';
+
+-- public.performance_reviews, authenticated, insert: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated insert" on public.performance_reviews
   for insert to authenticated
-  with check (reviewer_id = (select auth.uid()) and employee_id = any ((select private.reports_of_current_user())::uuid[])
-              and status = 'draft' and employee_comments is null);
-create policy "HR records reviews" on public.performance_reviews
-  for insert to authenticated with check ((select private.has_permission('performance', 'create')));
-create policy "employees comment on and acknowledge their review" on public.performance_reviews
+  with check (
+    -- HR records reviews
+    ((select private.has_permission('performance', 'create')))
+    -- managers draft reviews of their reporting line
+    or (reviewer_id = (select auth.uid()) and employee_id = any ((select private.reports_of_current_user())::uuid[])
+      and status = 'draft' and employee_comments is null)
+  );
+comment on policy "authenticated insert" on public.performance_reviews is
+  'Merges: HR records reviews; managers draft reviews of their reporting line';
+
+-- public.performance_reviews, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.performance_reviews
   for update to authenticated
-  using (employee_id = (select auth.uid()) and status in ('submitted', 'acknowledged'))
-  with check (employee_id = (select auth.uid()) and status in ('submitted', 'acknowledged'));
-create policy "reviewers edit and submit their drafts" on public.performance_reviews
-  for update to authenticated
-  using (reviewer_id = (select auth.uid()) and status = 'draft')
-  with check (reviewer_id = (select auth.uid()) and status in ('draft', 'submitted'));
-create policy "HR edits reviews" on public.performance_reviews
-  for update to authenticated
-  using ((select private.has_permission('performance', 'update')))
-  with check ((select private.has_permission('performance', 'update')));
+  using (
+    -- HR edits reviews
+    ((select private.has_permission('performance', 'update')))
+    -- employees comment on and acknowledge their review
+    or (employee_id = (select auth.uid()) and status in ('submitted', 'acknowledged'))
+    -- reviewers edit and submit their drafts
+    or (reviewer_id = (select auth.uid()) and status = 'draft')
+  )
+  with check (
+    -- HR edits reviews
+    ((select private.has_permission('performance', 'update')))
+    -- employees comment on and acknowledge their review
+    or (employee_id = (select auth.uid()) and status in ('submitted', 'acknowledged'))
+    -- reviewers edit and submit their drafts
+    or (reviewer_id = (select auth.uid()) and status in ('draft', 'submitted'))
+  );
+comment on policy "authenticated update" on public.performance_reviews is
+  'Merges: HR edits reviews; employees comment on and acknowledge their review; reviewers edit and submit their drafts';
 create policy "HR removes reviews" on public.performance_reviews
   for delete to authenticated using ((select private.has_permission('performance', 'delete')));
 
@@ -1065,12 +1332,20 @@ create trigger guard_columns before update on public.performance_reviews
 
 grant select, insert, update, delete on public.training_records to authenticated;
 
-create policy "employees read their own training" on public.training_records
-  for select to authenticated using (employee_id = (select auth.uid()));
-create policy "managers read their reporting line's training" on public.training_records
-  for select to authenticated using (employee_id = any ((select private.reports_of_current_user())::uuid[]));
-create policy "training administrators read training" on public.training_records
-  for select to authenticated using ((select private.has_permission('training', 'read')));
+-- public.training_records, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.training_records
+  for select to authenticated
+  using (
+    -- employees read their own training
+    (employee_id = (select auth.uid()))
+    -- managers read their reporting line's training
+    or (employee_id = any ((select private.reports_of_current_user())::uuid[]))
+    -- training administrators read training
+    or ((select private.has_permission('training', 'read')))
+  );
+comment on policy "authenticated select" on public.training_records is
+  'Merges: employees read their own training; managers read their reporting line''s training; training administrators read training';
 create policy "training administrators assign training" on public.training_records
   for insert to authenticated with check ((select private.has_permission('training', 'create')));
 create policy "training administrators record training" on public.training_records
@@ -1085,10 +1360,18 @@ create policy "HR removes training" on public.training_records
 -- Managers get nothing here: pay is between the employee, HR, finance and the directors.
 grant select, insert, update, delete on public.salary_structures, public.salary_records to authenticated;
 
-create policy "employees read their own approved salary structures" on public.salary_structures
-  for select to authenticated using (employee_id = (select auth.uid()) and status <> 'draft');
-create policy "payroll readers read salary structures" on public.salary_structures
-  for select to authenticated using ((select private.has_permission('salaries', 'read')));
+-- public.salary_structures, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.salary_structures
+  for select to authenticated
+  using (
+    -- employees read their own approved salary structures
+    (employee_id = (select auth.uid()) and status <> 'draft')
+    -- payroll readers read salary structures
+    or ((select private.has_permission('salaries', 'read')))
+  );
+comment on policy "authenticated select" on public.salary_structures is
+  'Merges: employees read their own approved salary structures; payroll readers read salary structures';
 create policy "HR sets salary structures" on public.salary_structures
   for insert to authenticated with check ((select private.has_permission('salaries', 'create')));
 create policy "HR revises salary structures" on public.salary_structures
@@ -1098,10 +1381,18 @@ create policy "HR revises salary structures" on public.salary_structures
 create policy "HR removes salary structures" on public.salary_structures
   for delete to authenticated using ((select private.has_permission('salaries', 'delete')));
 
-create policy "employees read their own salary records" on public.salary_records
-  for select to authenticated using (employee_id = (select auth.uid()));
-create policy "payroll readers read salary records" on public.salary_records
-  for select to authenticated using ((select private.has_permission('salaries', 'read')));
+-- public.salary_records, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.salary_records
+  for select to authenticated
+  using (
+    -- employees read their own salary records
+    (employee_id = (select auth.uid()))
+    -- payroll readers read salary records
+    or ((select private.has_permission('salaries', 'read')))
+  );
+comment on policy "authenticated select" on public.salary_records is
+  'Merges: employees read their own salary records; payroll readers read salary records';
 create policy "HR runs payroll" on public.salary_records
   for insert to authenticated with check ((select private.has_permission('salaries', 'create')));
 create policy "HR corrects payroll" on public.salary_records

@@ -18,136 +18,148 @@ on conflict (id) do nothing;
 -- Whose is the object: the first folder of its path, as a uuid (null when it is not one).
 create or replace function private.object_owner(name text)
 returns uuid
-language sql
+language plpgsql
 immutable
 set search_path = ''
 as $$
-  select case when (storage.foldername(name))[1] ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-              then ((storage.foldername(name))[1])::uuid end
+#variable_conflict use_column
+begin
+  return (
+    select case when (storage.foldername(name))[1] ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+                then ((storage.foldername(name))[1])::uuid end
+  );
+end
 $$;
 
 -- Bookings whose photos the caller may see: their own as customer, their vendor's, and those
 -- they are assigned to as therapist.
 create or replace function private.booking_ids_visible_for_photos()
 returns uuid[]
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select coalesce(array_agg(b.id), '{}')
-    from public.bookings b
-   where b.customer_id = (select auth.uid())
-      or b.vendor_id = any (private.vendor_ids_of_current_user())
-      or b.id = any (private.booking_ids_of_current_therapist())
+#variable_conflict use_column
+begin
+  return (
+    select coalesce(array_agg(b.id), '{}')
+      from public.bookings b
+     where b.customer_id = (select auth.uid())
+        or b.vendor_id = any (private.vendor_ids_of_current_user())
+        or b.id = any (private.booking_ids_of_current_therapist())
+  );
+end
 $$;
 
 -- Therapists of the vendors the caller works for.
 create or replace function private.therapist_ids_of_current_vendor()
 returns uuid[]
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select coalesce(array_agg(t.id), '{}')
-    from public.therapists t
-   where t.vendor_id = any (private.vendor_ids_of_current_user())
+#variable_conflict use_column
+begin
+  return (
+    select coalesce(array_agg(t.id), '{}')
+      from public.therapists t
+     where t.vendor_id = any (private.vendor_ids_of_current_user())
+  );
+end
 $$;
 
 grant execute on function private.object_owner(text), private.booking_ids_visible_for_photos(),
   private.therapist_ids_of_current_vendor() to authenticated, service_role;
 
--- Catalogue images: the bucket is public, so anyone fetches a file by its URL without a
--- policy; listing the bucket is for the services module that manages it.
-create policy "catalogue managers list catalogue images" on storage.objects
-  for select to authenticated
-  using (bucket_id = 'catalogue-images' and (select private.has_permission('services', 'read')));
-create policy "catalogue managers upload catalogue images" on storage.objects
-  for insert to authenticated
-  with check (bucket_id = 'catalogue-images' and (select private.has_permission('services', 'create')));
-create policy "catalogue managers replace catalogue images" on storage.objects
+-- storage.objects, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on storage.objects
   for update to authenticated
-  using (bucket_id = 'catalogue-images' and (select private.has_permission('services', 'update')))
-  with check (bucket_id = 'catalogue-images' and (select private.has_permission('services', 'update')));
-create policy "catalogue managers delete catalogue images" on storage.objects
-  for delete to authenticated
-  using (bucket_id = 'catalogue-images' and (select private.has_permission('services', 'delete')));
+  using (
+    -- catalogue managers replace catalogue images
+    (bucket_id = 'catalogue-images' and (select private.has_permission('services', 'update')))
+    -- users replace their profile images
+    or (bucket_id = 'profile-images' and private.object_owner(name) = (select auth.uid()))
+  )
+  with check (
+    -- catalogue managers replace catalogue images
+    (bucket_id = 'catalogue-images' and (select private.has_permission('services', 'update')))
+    -- users replace their profile images
+    or (bucket_id = 'profile-images' and private.object_owner(name) = (select auth.uid()))
+  );
 
--- Profile images: the user's own folder; HR sees employees' for ID cards.
-create policy "users read their profile images" on storage.objects
+-- storage.objects, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on storage.objects
   for select to authenticated
-  using (bucket_id = 'profile-images'
-         and (private.object_owner(name) = (select auth.uid()) or (select private.has_permission('employees', 'read'))));
-create policy "users upload their profile images" on storage.objects
-  for insert to authenticated
-  with check (bucket_id = 'profile-images' and private.object_owner(name) = (select auth.uid()));
-create policy "users replace their profile images" on storage.objects
-  for update to authenticated
-  using (bucket_id = 'profile-images' and private.object_owner(name) = (select auth.uid()))
-  with check (bucket_id = 'profile-images' and private.object_owner(name) = (select auth.uid()));
-create policy "users delete their profile images" on storage.objects
-  for delete to authenticated
-  using (bucket_id = 'profile-images' and private.object_owner(name) = (select auth.uid()));
+  using (
+    -- booking parties read booking photos
+    (bucket_id = 'booking-photos'
+      and (private.object_owner(name) = any ((select private.booking_ids_visible_for_photos())::uuid[])
+      or (select private.has_permission('complaints', 'read'))))
+    -- catalogue managers list catalogue images
+    or (bucket_id = 'catalogue-images' and (select private.has_permission('services', 'read')))
+    -- therapists, their vendor and reviewers read certificates
+    or (bucket_id = 'therapist-certificates'
+      and (private.object_owner(name) = any ((select private.therapist_ids_of_current_user())::uuid[])
+      or private.object_owner(name) = any ((select private.therapist_ids_of_current_vendor())::uuid[])
+      or (select private.has_permission('therapists', 'read'))))
+    -- users and reviewers read kyc documents
+    or (bucket_id = 'kyc-documents'
+      and (private.object_owner(name) = (select auth.uid())
+      or (select private.has_permission('compliance', 'read'))
+      or (select private.has_permission('employees', 'approve'))))
+    -- users read their profile images
+    or (bucket_id = 'profile-images'
+      and (private.object_owner(name) = (select auth.uid()) or (select private.has_permission('employees', 'read'))))
+    -- vendors and reviewers read vendor documents
+    or (bucket_id = 'vendor-documents'
+      and (private.object_owner(name) = any ((select private.vendor_ids_of_current_user())::uuid[])
+      or (select private.has_permission('vendor_applications', 'read'))
+      or (select private.has_permission('contracts', 'read'))))
+  );
 
--- Booking photos (before/after): the booking's customer, vendor and assigned therapist; customer
--- care sees them when a complaint needs it.
-create policy "booking parties read booking photos" on storage.objects
-  for select to authenticated
-  using (bucket_id = 'booking-photos'
-         and (private.object_owner(name) = any ((select private.booking_ids_visible_for_photos())::uuid[])
-              or (select private.has_permission('complaints', 'read'))));
-create policy "booking parties upload booking photos" on storage.objects
+-- storage.objects, authenticated, insert: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated insert" on storage.objects
   for insert to authenticated
-  with check (bucket_id = 'booking-photos'
-              and private.object_owner(name) = any ((select private.booking_ids_visible_for_photos())::uuid[]));
-create policy "uploaders delete their booking photos" on storage.objects
-  for delete to authenticated
-  using (bucket_id = 'booking-photos' and owner = (select auth.uid()));
+  with check (
+    -- booking parties upload booking photos
+    (bucket_id = 'booking-photos'
+      and private.object_owner(name) = any ((select private.booking_ids_visible_for_photos())::uuid[]))
+    -- catalogue managers upload catalogue images
+    or (bucket_id = 'catalogue-images' and (select private.has_permission('services', 'create')))
+    -- therapists upload their certificates
+    or (bucket_id = 'therapist-certificates'
+      and private.object_owner(name) = any ((select private.therapist_ids_of_current_user())::uuid[]))
+    -- users upload their kyc documents
+    or (bucket_id = 'kyc-documents' and private.object_owner(name) = (select auth.uid()))
+    -- users upload their profile images
+    or (bucket_id = 'profile-images' and private.object_owner(name) = (select auth.uid()))
+    -- vendors upload their documents
+    or (bucket_id = 'vendor-documents'
+      and private.vendor_staff_can(private.object_owner(name), 'documents.manage'))
+  );
 
--- Therapist certificates: the therapist's folder (therapists.id); their vendor and the teams
--- that verify therapists read them.
-create policy "therapists, their vendor and reviewers read certificates" on storage.objects
-  for select to authenticated
-  using (bucket_id = 'therapist-certificates'
-         and (private.object_owner(name) = any ((select private.therapist_ids_of_current_user())::uuid[])
-              or private.object_owner(name) = any ((select private.therapist_ids_of_current_vendor())::uuid[])
-              or (select private.has_permission('therapists', 'read'))));
-create policy "therapists upload their certificates" on storage.objects
-  for insert to authenticated
-  with check (bucket_id = 'therapist-certificates'
-              and private.object_owner(name) = any ((select private.therapist_ids_of_current_user())::uuid[]));
-create policy "therapists delete their certificates" on storage.objects
+-- storage.objects, authenticated, delete: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated delete" on storage.objects
   for delete to authenticated
-  using (bucket_id = 'therapist-certificates'
-         and private.object_owner(name) = any ((select private.therapist_ids_of_current_user())::uuid[]));
-
--- KYC documents: the user's own folder; legal and HR review them.
-create policy "users and reviewers read kyc documents" on storage.objects
-  for select to authenticated
-  using (bucket_id = 'kyc-documents'
-         and (private.object_owner(name) = (select auth.uid())
-              or (select private.has_permission('compliance', 'read'))
-              or (select private.has_permission('employees', 'approve'))));
-create policy "users upload their kyc documents" on storage.objects
-  for insert to authenticated
-  with check (bucket_id = 'kyc-documents' and private.object_owner(name) = (select auth.uid()));
-create policy "users delete their kyc documents" on storage.objects
-  for delete to authenticated
-  using (bucket_id = 'kyc-documents' and private.object_owner(name) = (select auth.uid()));
-
--- Vendor documents: the vendor's folder (vendors.id); vendor onboarding and legal review them.
-create policy "vendors and reviewers read vendor documents" on storage.objects
-  for select to authenticated
-  using (bucket_id = 'vendor-documents'
-         and (private.object_owner(name) = any ((select private.vendor_ids_of_current_user())::uuid[])
-              or (select private.has_permission('vendor_applications', 'read'))
-              or (select private.has_permission('contracts', 'read'))));
-create policy "vendors upload their documents" on storage.objects
-  for insert to authenticated
-  with check (bucket_id = 'vendor-documents'
-              and private.vendor_staff_can(private.object_owner(name), 'documents.manage'));
-create policy "vendors delete their documents" on storage.objects
-  for delete to authenticated
-  using (bucket_id = 'vendor-documents'
-         and private.vendor_staff_can(private.object_owner(name), 'documents.manage'));
+  using (
+    -- catalogue managers delete catalogue images
+    (bucket_id = 'catalogue-images' and (select private.has_permission('services', 'delete')))
+    -- therapists delete their certificates
+    or (bucket_id = 'therapist-certificates'
+      and private.object_owner(name) = any ((select private.therapist_ids_of_current_user())::uuid[]))
+    -- uploaders delete their booking photos
+    or (bucket_id = 'booking-photos' and owner = (select auth.uid()))
+    -- users delete their kyc documents
+    or (bucket_id = 'kyc-documents' and private.object_owner(name) = (select auth.uid()))
+    -- users delete their profile images
+    or (bucket_id = 'profile-images' and private.object_owner(name) = (select auth.uid()))
+    -- vendors delete their documents
+    or (bucket_id = 'vendor-documents'
+      and private.vendor_staff_can(private.object_owner(name), 'documents.manage'))
+  );

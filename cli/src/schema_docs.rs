@@ -2,6 +2,9 @@
 //! mermaid ER diagram and the columns of each table. The database is the source: tables,
 //! types, keys and `comment on` texts are read from the catalog of a migrated database; a
 //! table's category is the migration file that creates it, so there is no second list.
+//! Each table also shows its access control and behaviour as the catalog has them: the grants
+//! of the API roles (with column lists), its policies per command and role with their
+//! expressions, and its triggers in the order Postgres fires them.
 
 use std::{
     collections::{BTreeMap, BTreeSet},
@@ -216,6 +219,8 @@ async fn page(client: &Client, category: &Category, fks: &[ForeignKey]) -> anyho
         if let Some(comment) = comment {
             let _ = writeln!(out, "{comment}\n");
         }
+        access(client, table, &mut out).await?;
+        out.push_str("\n#### Columns\n\n");
         out.push_str("| column | type | null | default | notes |\n| --- | --- | --- | --- | --- |\n");
         for col in cols {
             let refs: Vec<String> = fks
@@ -255,4 +260,139 @@ fn mermaid_type(t: &str) -> String {
 
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Grants, policies and triggers of one table.
+async fn access(client: &Client, table: &str, out: &mut String) -> anyhow::Result<()> {
+    let grants = client
+        .query(
+            "with t as (select ('public.' || $1)::regclass as oid),
+             roles(role, rank) as (values ('anon', 1), ('authenticated', 2), ('service_role', 3))
+             select r.role, p.privilege,
+                    has_table_privilege(r.role, t.oid, p.privilege) as whole,
+                    case when p.privilege = 'delete' then '{}'::text[] else
+                      array(select a.attname::text from pg_attribute a
+                             where a.attrelid = t.oid and a.attnum > 0 and not a.attisdropped
+                               and has_column_privilege(r.role, t.oid, a.attnum, p.privilege)
+                             order by a.attnum) end as cols
+               from t cross join roles r
+              cross join (values ('select', 1), ('insert', 2), ('update', 3), ('delete', 4)) p(privilege, rank)
+              order by r.rank, p.rank",
+            &[&table],
+        )
+        .await?;
+    out.push_str("#### Grants\n\n| role | may |\n| --- | --- |\n");
+    let mut by_role: Vec<(String, Vec<String>)> = Vec::new();
+    for row in &grants {
+        let (role, privilege, whole, cols): (String, String, bool, Vec<String>) =
+            (row.get(0), row.get(1), row.get(2), row.get(3));
+        let text = if whole {
+            Some(privilege)
+        } else if !cols.is_empty() && privilege != "delete" {
+            Some(format!("{privilege} ({})", cols.join(", ")))
+        } else {
+            None
+        };
+        match by_role.iter_mut().find(|(r, _)| *r == role) {
+            Some((_, list)) => list.extend(text),
+            None => by_role.push((role, text.into_iter().collect())),
+        }
+    }
+    for (role, list) in by_role {
+        let may = if list.is_empty() {
+            "nothing".to_owned()
+        } else {
+            list.join("; ")
+        };
+        let _ = writeln!(out, "| {role} | {} |", cell(&may));
+    }
+
+    let policies = client
+        .query(
+            "select case p.polcmd when 'r' then 'select' when 'a' then 'insert' when 'w' then 'update'
+                                  when 'd' then 'delete' else 'all' end,
+                    (select string_agg(case when x = 0 then 'public' else x::regrole::text end, ', ' order by 1)
+                       from unnest(p.polroles) x),
+                    p.polname::text, p.polpermissive,
+                    pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid),
+                    obj_description(p.oid, 'pg_policy')
+               from pg_policy p
+              where p.polrelid = ('public.' || $1)::regclass
+              order by case p.polcmd when 'r' then 1 when 'a' then 2 when 'w' then 3 when 'd' then 4 else 5 end, 2, 3",
+            &[&table],
+        )
+        .await?;
+    out.push_str("\n#### Policies\n\n");
+    if policies.is_empty() {
+        out.push_str("None: with row level security on, no API role reaches a row.\n");
+    } else {
+        out.push_str("| command | role | policy | using | with check |\n| --- | --- | --- | --- | --- |\n");
+        for row in &policies {
+            let (cmd, roles, name, permissive): (String, String, String, bool) =
+                (row.get(0), row.get(1), row.get(2), row.get(3));
+            let (using, check, comment): (Option<String>, Option<String>, Option<String>) =
+                (row.get(4), row.get(5), row.get(6));
+            let mut label = format!("{name}{}", if permissive { "" } else { " (restrictive)" });
+            if let Some(serves) = comment.as_deref().and_then(|c| c.strip_prefix("Merges: ")) {
+                label.push_str(&format!(": {serves}"));
+            }
+            let code = |e: Option<String>| e.map(|e| format!("`{}`", cell(&e))).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "| {cmd} | {roles} | {} | {} | {} |",
+                cell(&label),
+                code(using),
+                code(check)
+            );
+        }
+    }
+
+    let triggers = client
+        .query(
+            "select t.tgname::text,
+                    case when t.tgtype & 2 <> 0 then 'before' when t.tgtype & 64 <> 0 then 'instead of' else 'after' end,
+                    case when t.tgtype & 1 <> 0 then 'row' else 'statement' end,
+                    concat_ws(' or ',
+                      case when t.tgtype & 4 <> 0 then 'insert' end,
+                      case when t.tgtype & 16 <> 0 then 'update' ||
+                        coalesce(' of ' || (select string_agg(a.attname, ', ' order by a.attnum) from pg_attribute a
+                                             where a.attrelid = t.tgrelid and a.attnum = any (t.tgattr)), '') end,
+                      case when t.tgtype & 8 <> 0 then 'delete' end,
+                      case when t.tgtype & 32 <> 0 then 'truncate' end),
+                    t.tgfoid::regproc::text,
+                    (select string_agg(x, ', ') from unnest(string_to_array(encode(t.tgargs, 'escape'), E'\\\\000')) x where x <> ''),
+                    pg_get_triggerdef(t.oid) ~ ' WHEN '
+               from pg_trigger t
+              where t.tgrelid = ('public.' || $1)::regclass and not t.tgisinternal
+              order by case when t.tgtype & 2 <> 0 then case when t.tgtype & 1 <> 0 then 2 else 1 end
+                            else case when t.tgtype & 1 <> 0 then 3 else 4 end end,
+                       t.tgname",
+            &[&table],
+        )
+        .await?;
+    out.push_str("\n#### Triggers, in firing order\n\n");
+    if triggers.is_empty() {
+        out.push_str("None.\n");
+    } else {
+        out.push_str(
+            "Postgres fires before-statement, then before-row, after-row and after-statement triggers; \
+             within each, in name order, each only for its events.\n\n\
+             | # | when | on | trigger | runs |\n| --- | --- | --- | --- | --- |\n",
+        );
+        for (i, row) in triggers.iter().enumerate() {
+            let (name, timing, level, events, function): (String, String, String, String, String) =
+                (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4));
+            let args: Option<String> = row.get(5);
+            let conditional: bool = row.get(6);
+            let _ = writeln!(
+                out,
+                "| {} | {timing} each {level} | {} | `{name}`{} | `{function}({})` |",
+                i + 1,
+                cell(&events),
+                if conditional { " (with a when condition)" } else { "" },
+                args.unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
 }

@@ -124,6 +124,17 @@ async fn demo_seed_is_repeatable_deterministic_and_consistent() {
     let other = demo::load(&mut client, &plan(7), Progress::Hidden).await.unwrap();
     assert_ne!(fingerprint(&client).await, print_first);
     assert_eq!(scalar(&client, "select count(*) from public.bookings").await, 2_000);
+    // Every demo vendor's GSTIN and PAN are stored encrypted, and decrypt to their tails.
+    assert_eq!(
+        scalar(
+            &client,
+            "select count(*) from public.vendors where gst_number_encrypted is null or pan_number_encrypted is null
+                or right(private.decrypt_text(gst_number_encrypted), 4) <> gst_number_last4
+                or right(private.decrypt_text(pan_number_encrypted), 4) <> pan_number_last4"
+        )
+        .await,
+        0
+    );
 
     // Reference data and other people's rows are left alone; every demo table got rows.
     for ((table, n_before), (_, n_after)) in before.iter().zip(&after_first) {

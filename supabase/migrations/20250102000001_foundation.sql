@@ -42,32 +42,36 @@ $$;
 -- The authenticated user behind the current statement, or null for service work.
 create or replace function private.current_actor_id()
 returns uuid
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  select nullif(
+begin
+  return nullif(
     coalesce(
       nullif(current_setting('request.jwt.claim.sub', true), ''),
       nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub'
     ),
     ''
-  )::uuid
+  )::uuid;
+end
 $$;
 
 -- The JWT role of the current statement ('authenticated', 'service_role', ...) or, for
 -- direct database sessions, the database role.
 create or replace function private.current_actor_role()
 returns text
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  select coalesce(
+begin
+  return coalesce(
     nullif(current_setting('request.jwt.claim.role', true), ''),
     nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role',
     current_user::text
-  )
+  );
+end
 $$;
 
 -- Append-only tables ---------------------------------------------------------------------
@@ -82,6 +86,24 @@ as $$
 begin
   raise exception '% is append-only: % is not allowed', tg_table_name, lower(tg_op)
     using errcode = '42501', hint = 'write a correcting row instead';
+end
+$$;
+
+-- Attached `before update of <key>` (the key's name as argument) to the tables a person keeps
+-- their own row of. Apps save such a row with PostgREST's upsert, which sets every payload
+-- column on conflict, the key included, so API roles hold `update` on the key; this keeps the
+-- update to setting the key to the value it has.
+create or replace function private.keep_key()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if to_jsonb(new) -> tg_argv[0] is distinct from to_jsonb(old) -> tg_argv[0] then
+    raise exception '%.% cannot change', tg_table_name, tg_argv[0]
+      using errcode = '42501', hint = 'an upsert may set the key only to the value it has';
+  end if;
+  return new;
 end
 $$;
 
@@ -255,5 +277,14 @@ end
 $$;
 
 revoke all on all functions in schema private from public;
--- Functions added to `private` later are not executable by API roles unless granted.
-alter default privileges in schema private revoke execute on functions from public;
+
+-- API roles get nothing by default ------------------------------------------------------------
+
+-- Supabase's image grants anon and authenticated everything on each new table, sequence and
+-- function in `public` (per-schema default privileges of `postgres`). Revoked before the first
+-- object, so every grant an API role holds is one a security migration wrote. (Postgres's own
+-- global default, execute for PUBLIC on every function, is revoked once the schema is built:
+-- V31.)
+alter default privileges in schema public revoke all on tables from anon, authenticated;
+alter default privileges in schema public revoke all on sequences from anon, authenticated;
+alter default privileges in schema public revoke all on functions from anon, authenticated;

@@ -151,8 +151,12 @@ create table public.vendor_applications (
   legal_entity_type text check (legal_entity_type in (
     'proprietorship', 'partnership', 'llp', 'private_limited', 'public_limited', 'trust', 'society', 'other'
   )),
-  gst_number text,
-  pan_number text,
+  gst_number text check (gst_number is null),
+  pan_number text check (pan_number is null),
+  gst_number_encrypted bytea,
+  gst_number_last4 text,
+  pan_number_encrypted bytea,
+  pan_number_last4 text,
   contact_person text not null,
   contact_mobile text not null,
   contact_email text,
@@ -193,6 +197,12 @@ alter table public.vendor_applications enable row level security;
 
 comment on table public.vendor_applications is 'A business''s onboarding form, from draft to the review decision; an approved application points at the vendor it created.';
 comment on column public.vendor_applications.application_number is 'Human reference (VA-YYYYMM-000123), assigned when the application is first submitted.';
+comment on column public.vendor_applications.gst_number is 'Write-only: a GSTIN written here is encrypted into gst_number_encrypted (V26 trigger) and never stored; always null.';
+comment on column public.vendor_applications.pan_number is 'Write-only: a PAN written here is encrypted into pan_number_encrypted (V26 trigger) and never stored; always null.';
+comment on column public.vendor_applications.gst_number_encrypted is 'GSTIN, encrypted (private.encrypt_text); read through public.reveal_vendor_application_tax_ids.';
+comment on column public.vendor_applications.gst_number_last4 is 'Last four characters of the GSTIN, for display.';
+comment on column public.vendor_applications.pan_number_encrypted is 'PAN, encrypted (private.encrypt_text); read through public.reveal_vendor_application_tax_ids.';
+comment on column public.vendor_applications.pan_number_last4 is 'Last four characters of the PAN, for display.';
 comment on column public.vendor_applications.applicant_id is 'The account that filled in the form and will own the vendor.';
 comment on column public.vendor_applications.location is 'Premises position picked on the map (WGS 84).';
 comment on column public.vendor_applications.therapist_count is 'Therapists the business says it employs.';

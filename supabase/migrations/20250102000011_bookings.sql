@@ -9,7 +9,11 @@
 -- * money is integer paise and the total must reconcile with its parts;
 -- * `scheduled_start`/`scheduled_end` (UTC) and the spec's local `booking_date`/`booking_time`
 --   are kept in step by a trigger, in the booking's own timezone;
--- * `booking_number` (OBO-YYYYMMDD-NNNN, IST date) is assigned by the database when omitted;
+-- * `booking_number` (OBO-YYYYMMDD-NNNN, IST date of creation) is assigned by the database
+--   when omitted, from one global sequence, padded to at least four digits and never
+--   truncated, so numbers stay unique at any volume (the unique constraint is the backstop
+--   for numbers supplied by hand; the serial does not restart each day, since a daily counter
+--   would serialise every booking of the day on one row);
 -- * status moves only along the booking lifecycle, and every move is written to the
 --   append-only `booking_status_history`;
 -- * a retried create with the same idempotency key cannot make a second booking.
@@ -22,7 +26,7 @@
 create sequence private.booking_number_seq as bigint start with 1;
 
 comment on sequence private.booking_number_seq is
-  'Running suffix of booking numbers; global, so numbers stay unique even within one IST day at any volume.';
+  'Running serial of booking numbers (private.next_booking_number); global, so numbers stay unique within one IST day at any volume.';
 
 create table public.bookings (
   id uuid primary key default gen_random_uuid(),
@@ -114,6 +118,44 @@ create index idx_bookings_location on public.bookings using gist (location);
 create unique index idx_bookings_customer_id_idempotency_key on public.bookings (customer_id, idempotency_key)
   where idempotency_key is not null;
 
+-- booking numbers --------------------------------------------------------------------------
+
+-- The number of serial `serial` made at `created`: never truncated, so distinct serials give
+-- distinct numbers.
+create or replace function private.format_booking_number(serial bigint, created timestamptz)
+returns text
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  return 'OBO-' || to_char(created at time zone 'Asia/Kolkata', 'YYYYMMDD') || '-'
+      || case when length(serial::text) < 4 then lpad(serial::text, 4, '0') else serial::text end;
+end
+$$;
+
+comment on function private.format_booking_number(bigint, timestamptz) is
+  'OBO-<IST date of created, YYYYMMDD>-<serial, zero-padded to at least 4 digits, never truncated>.';
+
+create or replace function private.next_booking_number()
+returns text
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+begin
+  return private.format_booking_number(nextval('private.booking_number_seq'), now());
+end
+$$;
+
+comment on function private.next_booking_number() is
+  'The next booking number; the serial comes from private.booking_number_seq, so two bookings never share a number.';
+
+revoke execute on function private.next_booking_number(), private.format_booking_number(bigint, timestamptz)
+  from public, anon, authenticated;
+grant execute on function private.next_booking_number(), private.format_booking_number(bigint, timestamptz) to service_role;
+
 -- Assigns the booking number, keeps local and UTC schedule in step, and enforces the
 -- lifecycle. Runs before the row is checked, so the not-null columns it fills may be
 -- omitted by the app.
@@ -129,8 +171,7 @@ declare
 begin
   if tg_op = 'INSERT' then
     if new.booking_number is null then
-      new.booking_number := 'OBO-' || to_char(now() at time zone 'Asia/Kolkata', 'YYYYMMDD') || '-'
-        || lpad(nextval('private.booking_number_seq')::text, 4, '0');
+      new.booking_number := private.next_booking_number();
     end if;
     if new.scheduled_start is null then
       if new.booking_date is null or new.booking_time is null then

@@ -20,13 +20,18 @@
 -- Indian financial year ('FY2025-26') of a date: April to March.
 create or replace function private.financial_year(d date)
 returns text
-language sql
+language plpgsql
 immutable
 set search_path = ''
 as $$
-  select 'FY' || y::text || '-' || lpad(((y + 1) % 100)::text, 2, '0')
-    from (select case when extract(month from d) >= 4 then extract(year from d)::integer
-                      else extract(year from d)::integer - 1 end as y) as fy
+#variable_conflict use_column
+begin
+  return (
+    select 'FY' || y::text || '-' || lpad(((y + 1) % 100)::text, 2, '0')
+      from (select case when extract(month from d) >= 4 then extract(year from d)::integer
+                        else extract(year from d)::integer - 1 end as y) as fy
+  );
+end
 $$;
 
 comment on function private.financial_year(date) is 'Indian financial year label (April-March) of a date, e.g. FY2025-26.';

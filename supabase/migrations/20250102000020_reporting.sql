@@ -23,40 +23,35 @@ revoke all on schema reporting from public;
 -- revoked role stops working on the user's next request.
 create or replace function private.has_any_role(roles text[])
 returns boolean
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select exists (
-    select 1
-      from public.user_profiles p
-     where p.id = (select auth.uid())
-       and p.status = 'active'
-       and p.role = any (roles)
-  ) or exists (
-    select 1
-      from public.user_roles ur
-      join public.roles r on r.id = ur.role_id
-     where ur.user_id = (select auth.uid())
-       and ur.revoked_at is null
-       and ur.valid_from <= now()
-       and (ur.valid_until is null or ur.valid_until > now())
-       and r.code = any (roles)
-  )
+#variable_conflict use_column
+begin
+  return (
+    select private.current_roles() && roles
+  );
+end
 $$;
 
 -- Service work (webhooks, workers) acts as service_role and may read every report.
 create or replace function private.is_service_role()
 returns boolean
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  select coalesce(
-    nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role',
-    current_setting('request.jwt.claim.role', true)
-  ) = 'service_role'
+#variable_conflict use_column
+begin
+  return (
+    select coalesce(
+      nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role',
+      current_setting('request.jwt.claim.role', true)
+    ) = 'service_role'
+  );
+end
 $$;
 
 -- Views ----------------------------------------------------------------------------------

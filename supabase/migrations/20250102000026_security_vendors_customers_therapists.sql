@@ -33,29 +33,39 @@
 -- change only some of the columns the shared column grant lets through.
 create or replace function private.changed_columns(old_row jsonb, new_row jsonb)
 returns text[]
-language sql
+language plpgsql
 immutable
 set search_path = ''
 as $$
-  select coalesce(array_agg(n.key order by n.key), '{}')
-    from jsonb_each(new_row) n
-   where n.value is distinct from old_row -> n.key
-     and n.key <> 'updated_at'
+#variable_conflict use_column
+begin
+  return (
+    select coalesce(array_agg(n.key order by n.key), '{}')
+      from jsonb_each(new_row) n
+     where n.value is distinct from old_row -> n.key
+       and n.key <> 'updated_at'
+  );
+end
 $$;
 
 -- Therapists of the vendors the caller works for; with a permission, only of the vendors
 -- where the caller holds it (vendor_staff_can), e.g. 'therapists.manage'.
 create or replace function private.vendor_therapist_ids(permission text)
 returns uuid[]
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select coalesce(array_agg(t.id), '{}')
-    from public.therapists t
-   where t.vendor_id = any (private.vendor_ids_of_current_user())
-     and (permission is null or private.vendor_staff_can(t.vendor_id, permission))
+#variable_conflict use_column
+begin
+  return (
+    select coalesce(array_agg(t.id), '{}')
+      from public.therapists t
+     where t.vendor_id = any (private.vendor_ids_of_current_user())
+       and (permission is null or private.vendor_staff_can(t.vendor_id, permission))
+  );
+end
 $$;
 
 -- Assignments of the caller's own bookings whose therapist is on the way or at work: the only
@@ -63,15 +73,20 @@ $$;
 -- which could reveal where they live, and not after the service).
 create or replace function private.active_assignment_ids_of_current_customer()
 returns uuid[]
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select coalesce(array_agg(a.id), '{}')
-    from public.therapist_assignments a
-   where a.customer_id = (select auth.uid())
-     and a.status in ('in_transit', 'reached', 'in_progress')
+#variable_conflict use_column
+begin
+  return (
+    select coalesce(array_agg(a.id), '{}')
+      from public.therapist_assignments a
+     where a.customer_id = (select auth.uid())
+       and a.status in ('in_transit', 'reached', 'in_progress')
+  );
+end
 $$;
 
 -- Complaint references are drawn here so that customers, who may not use the sequence, can
@@ -80,13 +95,18 @@ create sequence if not exists private.customer_complaint_number_seq;
 
 create or replace function private.next_complaint_number()
 returns text
-language sql
+language plpgsql
 volatile
 security definer
 set search_path = ''
 as $$
-  select 'CMP-' || to_char(now() at time zone 'Asia/Kolkata', 'YYYYMMDD') || '-'
-      || lpad(nextval('private.customer_complaint_number_seq')::text, 6, '0')
+#variable_conflict use_column
+begin
+  return (
+    select 'CMP-' || to_char(now() at time zone 'Asia/Kolkata', 'YYYYMMDD') || '-'
+        || lpad(nextval('private.customer_complaint_number_seq')::text, 6, '0')
+  );
+end
 $$;
 
 alter table public.customer_complaints
@@ -208,15 +228,24 @@ create policy "users browse listed vendors and their own business" on public.ven
     or (select private.has_permission('vendors', 'read'))
   );
 
-create policy "vendor owners and managers edit their listing" on public.vendors
+-- public.vendors, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.vendors
   for update to authenticated
-  using (id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(id, 'vendor.manage')))
-  with check (id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(id, 'vendor.manage')));
-
-create policy "vendor management edits listings" on public.vendors
-  for update to authenticated
-  using ((select private.has_permission('vendors', 'update')))
-  with check ((select private.has_permission('vendors', 'update')));
+  using (
+    -- vendor management edits listings
+    ((select private.has_permission('vendors', 'update')))
+    -- vendor owners and managers edit their listing
+    or (id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(id, 'vendor.manage')))
+  )
+  with check (
+    -- vendor management edits listings
+    ((select private.has_permission('vendors', 'update')))
+    -- vendor owners and managers edit their listing
+    or (id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(id, 'vendor.manage')))
+  );
+comment on policy "authenticated update" on public.vendors is
+  'Merges: vendor management edits listings; vendor owners and managers edit their listing';
 
 -- vendor_staff -----------------------------------------------------------------------------------
 
@@ -250,7 +279,71 @@ create policy "vendor owners remove staff" on public.vendor_staff
 
 -- vendor_applications ----------------------------------------------------------------------------
 
-grant select on public.vendor_applications to authenticated;
+-- GSTIN and PAN are kept as the vendors' are: ciphertext plus the last four characters. The
+-- form still writes `gst_number` / `pan_number` (so supabase-js inserts and updates work as
+-- they are); this trigger encrypts what arrives there and clears it before the row is
+-- stored, and the ciphertext columns are granted to no API role. Definer: the key is the
+-- owner's to use.
+create or replace function private.vendor_applications_encrypt_tax_ids()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  gst text := nullif(upper(regexp_replace(coalesce(new.gst_number, ''), '\s', '', 'g')), '');
+  pan text := nullif(upper(regexp_replace(coalesce(new.pan_number, ''), '\s', '', 'g')), '');
+begin
+  if gst is not null then
+    new.gst_number_encrypted := private.encrypt_text(gst);
+    new.gst_number_last4 := right(gst, 4);
+  end if;
+  if pan is not null then
+    new.pan_number_encrypted := private.encrypt_text(pan);
+    new.pan_number_last4 := right(pan, 4);
+  end if;
+  new.gst_number := null;
+  new.pan_number := null;
+  return new;
+end
+$$;
+
+create trigger encrypt_tax_ids before insert or update of gst_number, pan_number on public.vendor_applications
+  for each row execute function private.vendor_applications_encrypt_tax_ids();
+
+-- Clear tax ids of an application for its applicant and for the teams that review
+-- applications (vendor_applications: read).
+create or replace function public.reveal_vendor_application_tax_ids(p_application_id uuid)
+returns table (gst_number text, pan_number text)
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  application public.vendor_applications;
+begin
+  select * into application from public.vendor_applications a where a.id = p_application_id;
+  if not found or not (
+    application.applicant_id = (select auth.uid())
+    or private.has_permission('vendor_applications', 'read')
+  ) then
+    raise exception 'only the applicant and application reviewers may read tax ids in full' using errcode = '42501';
+  end if;
+  return query
+    select private.decrypt_text(application.gst_number_encrypted), private.decrypt_text(application.pan_number_encrypted);
+end
+$$;
+
+revoke all on function public.reveal_vendor_application_tax_ids(uuid) from public, anon;
+grant execute on function public.reveal_vendor_application_tax_ids(uuid) to authenticated, service_role;
+
+grant select (
+  id, application_number, applicant_id, business_name, business_type, legal_entity_type, gst_number, pan_number,
+  gst_number_last4, pan_number_last4, contact_person, contact_mobile, contact_email, business_address, city_id,
+  pincode, location, years_in_operation, therapist_count, offers_home_service, services_interested, documents,
+  status, submitted_at, reviewer_id, review_started_at, decided_at, decision_notes, rejection_reason, vendor_id,
+  created_at, updated_at
+) on public.vendor_applications to authenticated;
 grant insert (
   applicant_id, business_name, business_type, legal_entity_type, gst_number, pan_number, contact_person,
   contact_mobile, contact_email, business_address, city_id, pincode, location, years_in_operation, therapist_count,
@@ -296,15 +389,24 @@ create policy "applicants start their application" on public.vendor_applications
   for insert to authenticated
   with check (applicant_id = (select auth.uid()) and status in ('draft', 'submitted'));
 
-create policy "applicants edit and submit their draft" on public.vendor_applications
+-- public.vendor_applications, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.vendor_applications
   for update to authenticated
-  using (applicant_id = (select auth.uid()) and status = 'draft')
-  with check (applicant_id = (select auth.uid()) and status in ('draft', 'submitted'));
-
-create policy "vendor onboarding reviews applications" on public.vendor_applications
-  for update to authenticated
-  using ((select private.has_permission('vendor_applications', 'update')))
-  with check ((select private.has_permission('vendor_applications', 'update')));
+  using (
+    -- applicants edit and submit their draft
+    (applicant_id = (select auth.uid()) and status = 'draft')
+    -- vendor onboarding reviews applications
+    or ((select private.has_permission('vendor_applications', 'update')))
+  )
+  with check (
+    -- applicants edit and submit their draft
+    (applicant_id = (select auth.uid()) and status in ('draft', 'submitted'))
+    -- vendor onboarding reviews applications
+    or ((select private.has_permission('vendor_applications', 'update')))
+  );
+comment on policy "authenticated update" on public.vendor_applications is
+  'Merges: applicants edit and submit their draft; vendor onboarding reviews applications';
 
 create policy "applicants discard their draft" on public.vendor_applications
   for delete to authenticated
@@ -596,20 +698,28 @@ create policy "customers review their completed bookings" on public.vendor_revie
   for insert to authenticated
   with check (customer_id = (select auth.uid()));
 
-create policy "customers edit their review until it is moderated" on public.vendor_reviews
+-- public.vendor_reviews, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.vendor_reviews
   for update to authenticated
-  using (customer_id = (select auth.uid()) and status = 'pending')
-  with check (customer_id = (select auth.uid()) and status = 'pending');
-
-create policy "vendors reply to reviews of their business" on public.vendor_reviews
-  for update to authenticated
-  using (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'reviews.manage')))
-  with check (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'reviews.manage')));
-
-create policy "moderators decide on reviews" on public.vendor_reviews
-  for update to authenticated
-  using ((select private.has_permission('reviews', 'update')))
-  with check ((select private.has_permission('reviews', 'update')));
+  using (
+    -- customers edit their review until it is moderated
+    (customer_id = (select auth.uid()) and status = 'pending')
+    -- moderators decide on reviews
+    or ((select private.has_permission('reviews', 'update')))
+    -- vendors reply to reviews of their business
+    or (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'reviews.manage')))
+  )
+  with check (
+    -- customers edit their review until it is moderated
+    (customer_id = (select auth.uid()) and status = 'pending')
+    -- moderators decide on reviews
+    or ((select private.has_permission('reviews', 'update')))
+    -- vendors reply to reviews of their business
+    or (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'reviews.manage')))
+  );
+comment on policy "authenticated update" on public.vendor_reviews is
+  'Merges: customers edit their review until it is moderated; moderators decide on reviews; vendors reply to reviews of their business';
 
 create policy "moderators remove reviews" on public.vendor_reviews
   for delete to authenticated
@@ -658,15 +768,24 @@ create policy "vendor managers add services" on public.vendor_services
   for insert to authenticated
   with check (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'services.manage')));
 
-create policy "vendor managers price services" on public.vendor_services
+-- public.vendor_services, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.vendor_services
   for update to authenticated
-  using (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'services.manage')))
-  with check (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'services.manage')));
-
-create policy "operations corrects vendor menus" on public.vendor_services
-  for update to authenticated
-  using ((select private.has_permission('services', 'update')))
-  with check ((select private.has_permission('services', 'update')));
+  using (
+    -- operations corrects vendor menus
+    ((select private.has_permission('services', 'update')))
+    -- vendor managers price services
+    or (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'services.manage')))
+  )
+  with check (
+    -- operations corrects vendor menus
+    ((select private.has_permission('services', 'update')))
+    -- vendor managers price services
+    or (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'services.manage')))
+  );
+comment on policy "authenticated update" on public.vendor_services is
+  'Merges: operations corrects vendor menus; vendor managers price services';
 
 create policy "vendor managers remove services" on public.vendor_services
   for delete to authenticated
@@ -683,10 +802,14 @@ grant insert (
   id, preferred_services, preferred_therapists, preferred_vendors, communication_preferences, allergies,
   medical_conditions, special_requirements, referred_by
 ) on public.customers to authenticated;
+-- id is updatable for the app's upsert (`onConflict: 'id'`); keep_key refuses a change.
 grant update (
-  preferred_services, preferred_therapists, preferred_vendors, communication_preferences, allergies,
+  id, preferred_services, preferred_therapists, preferred_vendors, communication_preferences, allergies,
   medical_conditions, special_requirements
 ) on public.customers to authenticated;
+
+create trigger keep_key before update of id on public.customers
+  for each row execute function private.keep_key('id');
 
 create policy "customers, their therapist and customer teams read profiles" on public.customers
   for select to authenticated
@@ -700,15 +823,24 @@ create policy "customers create their own profile" on public.customers
   for insert to authenticated
   with check (id = (select auth.uid()));
 
-create policy "customers edit their own profile" on public.customers
+-- public.customers, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.customers
   for update to authenticated
-  using (id = (select auth.uid()))
-  with check (id = (select auth.uid()));
-
-create policy "customer administration edits profiles" on public.customers
-  for update to authenticated
-  using ((select private.has_permission('customers', 'update')))
-  with check ((select private.has_permission('customers', 'update')));
+  using (
+    -- customer administration edits profiles
+    ((select private.has_permission('customers', 'update')))
+    -- customers edit their own profile
+    or (id = (select auth.uid()))
+  )
+  with check (
+    -- customer administration edits profiles
+    ((select private.has_permission('customers', 'update')))
+    -- customers edit their own profile
+    or (id = (select auth.uid()))
+  );
+comment on policy "authenticated update" on public.customers is
+  'Merges: customer administration edits profiles; customers edit their own profile';
 
 -- customer_addresses -----------------------------------------------------------------------------
 
@@ -796,13 +928,18 @@ create policy "customers and customer care read complaints" on public.customer_c
     or (select private.has_permission('complaints', 'read'))
   );
 
-create policy "customers file complaints" on public.customer_complaints
+-- public.customer_complaints, authenticated, insert: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated insert" on public.customer_complaints
   for insert to authenticated
-  with check (customer_id = (select auth.uid()) and status = 'open');
-
-create policy "customer care files complaints for callers" on public.customer_complaints
-  for insert to authenticated
-  with check ((select private.has_permission('complaints', 'create')));
+  with check (
+    -- customer care files complaints for callers
+    ((select private.has_permission('complaints', 'create')))
+    -- customers file complaints
+    or (customer_id = (select auth.uid()) and status = 'open')
+  );
+comment on policy "authenticated insert" on public.customer_complaints is
+  'Merges: customer care files complaints for callers; customers file complaints';
 
 create policy "customer care works complaints" on public.customer_complaints
   for update to authenticated
@@ -844,8 +981,10 @@ grant insert (
   sms_opt_in, sms_consent_at, whatsapp_opt_in, whatsapp_consent_at, push_opt_in, push_consent_at,
   personalisation_consent, personalisation_consent_at, consent_withdrawn_at, consent_source, consent_notice_version
 ) on public.customer_preferences to authenticated;
+-- customer_id is updatable for the app's upsert (`onConflict: 'customer_id'`); keep_key refuses
+-- a change.
 grant update (
-  preferred_therapist_gender, pressure_level, preferred_oils, avoid_products, focus_areas, preferred_time_slots,
+  customer_id, preferred_therapist_gender, pressure_level, preferred_oils, avoid_products, focus_areas, preferred_time_slots,
   preferred_days, preferred_language, session_preferences, email_opt_in, email_consent_at, sms_opt_in,
   sms_consent_at, whatsapp_opt_in, whatsapp_consent_at, push_opt_in, push_consent_at, personalisation_consent,
   personalisation_consent_at, consent_withdrawn_at, consent_source, consent_notice_version
@@ -867,6 +1006,9 @@ create policy "customers change their preferences and consents" on public.custom
   for update to authenticated
   using (customer_id = (select auth.uid()))
   with check (customer_id = (select auth.uid()));
+
+create trigger keep_key before update of customer_id on public.customer_preferences
+  for each row execute function private.keep_key('customer_id');
 
 -- customer_referrals -----------------------------------------------------------------------------
 
@@ -1011,20 +1153,28 @@ create policy "vendor managers onboard therapists" on public.therapists
   for insert to authenticated
   with check (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'therapists.manage')));
 
-create policy "therapists edit their own profile" on public.therapists
+-- public.therapists, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.therapists
   for update to authenticated
-  using (user_id = (select auth.uid()))
-  with check (user_id = (select auth.uid()));
-
-create policy "vendor managers edit their therapists" on public.therapists
-  for update to authenticated
-  using (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'therapists.manage')))
-  with check (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'therapists.manage')));
-
-create policy "operations edits therapist profiles" on public.therapists
-  for update to authenticated
-  using ((select private.has_permission('therapists', 'update')))
-  with check ((select private.has_permission('therapists', 'update')));
+  using (
+    -- operations edits therapist profiles
+    ((select private.has_permission('therapists', 'update')))
+    -- therapists edit their own profile
+    or (user_id = (select auth.uid()))
+    -- vendor managers edit their therapists
+    or (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'therapists.manage')))
+  )
+  with check (
+    -- operations edits therapist profiles
+    ((select private.has_permission('therapists', 'update')))
+    -- therapists edit their own profile
+    or (user_id = (select auth.uid()))
+    -- vendor managers edit their therapists
+    or (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'therapists.manage')))
+  );
+comment on policy "authenticated update" on public.therapists is
+  'Merges: operations edits therapist profiles; therapists edit their own profile; vendor managers edit their therapists';
 
 create policy "vendor managers remove therapists" on public.therapists
   for delete to authenticated
@@ -1112,15 +1262,24 @@ create policy "therapists request leave and vendors record it" on public.therapi
     )
   );
 
-create policy "therapists cancel their leave" on public.therapist_leaves
+-- public.therapist_leaves, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.therapist_leaves
   for update to authenticated
-  using (therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[]) and status in ('pending', 'approved'))
-  with check (therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[]) and status = 'cancelled');
-
-create policy "vendor managers decide on leave" on public.therapist_leaves
-  for update to authenticated
-  using (therapist_id = any ((select private.vendor_therapist_ids('therapists.manage'))::uuid[]))
-  with check (therapist_id = any ((select private.vendor_therapist_ids('therapists.manage'))::uuid[]));
+  using (
+    -- therapists cancel their leave
+    (therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[]) and status in ('pending', 'approved'))
+    -- vendor managers decide on leave
+    or (therapist_id = any ((select private.vendor_therapist_ids('therapists.manage'))::uuid[]))
+  )
+  with check (
+    -- therapists cancel their leave
+    (therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[]) and status = 'cancelled')
+    -- vendor managers decide on leave
+    or (therapist_id = any ((select private.vendor_therapist_ids('therapists.manage'))::uuid[]))
+  );
+comment on policy "authenticated update" on public.therapist_leaves is
+  'Merges: therapists cancel their leave; vendor managers decide on leave';
 
 create policy "therapists withdraw pending leave requests" on public.therapist_leaves
   for delete to authenticated
@@ -1243,12 +1402,12 @@ begin
   end if;
   if old.therapist_id = any (private.therapist_ids_of_current_user())
      and changed <@ array['status', 'notes', 'actual_start_time', 'actual_end_time', 'distance_traveled', 'travel_time',
-                          'location']
+                          'location', 'busy_during']
      and (new.status = old.status or new.status in ('acknowledged', 'in_transit', 'reached', 'in_progress', 'completed')) then
     return new;
   end if;
   if old.customer_id = (select auth.uid()) and old.status = 'completed'
-     and changed <@ array['customer_rating', 'customer_feedback', 'location'] then
+     and changed <@ array['customer_rating', 'customer_feedback', 'location', 'busy_during'] then
     return new;
   end if;
   raise exception 'you may not change % of this assignment', array_to_string(changed, ', ') using errcode = '42501';
@@ -1279,29 +1438,34 @@ create policy "vendor dispatchers assign their therapists" on public.therapist_a
     or (select private.has_permission('bookings', 'create'))
   );
 
-create policy "therapists report progress on their assignments" on public.therapist_assignments
+-- public.therapist_assignments, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.therapist_assignments
   for update to authenticated
-  using (therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[]))
-  with check (therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[]));
-
-create policy "vendor dispatchers manage their assignments" on public.therapist_assignments
-  for update to authenticated
-  using (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'bookings.manage')))
+  using (
+    -- customers rate finished visits
+    (customer_id = (select auth.uid()) and status = 'completed')
+    -- operations manages assignments
+    or ((select private.has_permission('bookings', 'update')))
+    -- therapists report progress on their assignments
+    or (therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[]))
+    -- vendor dispatchers manage their assignments
+    or (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'bookings.manage')))
+  )
   with check (
-    vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])
-    and (select private.vendor_staff_can(vendor_id, 'bookings.manage'))
-    and therapist_id = any ((select private.vendor_therapist_ids(null))::uuid[])
+    -- customers rate finished visits
+    (customer_id = (select auth.uid()) and status = 'completed')
+    -- operations manages assignments
+    or ((select private.has_permission('bookings', 'update')))
+    -- therapists report progress on their assignments
+    or (therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[]))
+    -- vendor dispatchers manage their assignments
+    or (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])
+      and (select private.vendor_staff_can(vendor_id, 'bookings.manage'))
+      and therapist_id = any ((select private.vendor_therapist_ids(null))::uuid[]))
   );
-
-create policy "customers rate finished visits" on public.therapist_assignments
-  for update to authenticated
-  using (customer_id = (select auth.uid()) and status = 'completed')
-  with check (customer_id = (select auth.uid()) and status = 'completed');
-
-create policy "operations manages assignments" on public.therapist_assignments
-  for update to authenticated
-  using ((select private.has_permission('bookings', 'update')))
-  with check ((select private.has_permission('bookings', 'update')));
+comment on policy "authenticated update" on public.therapist_assignments is
+  'Merges: customers rate finished visits; operations manages assignments; therapists report progress on their assignments; vendor dispatchers manage their assignments';
 
 -- assignment_timeline ----------------------------------------------------------------------------
 

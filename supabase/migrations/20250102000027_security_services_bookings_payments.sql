@@ -33,14 +33,19 @@
 -- allow it), as an array so a policy evaluates it once per statement.
 create or replace function private.vendor_ids_where_staff_can(permission text)
 returns uuid[]
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select coalesce(array_agg(v.id), '{}')
-    from unnest(private.vendor_ids_of_current_user()) as v (id)
-   where private.vendor_staff_can(v.id, permission)
+#variable_conflict use_column
+begin
+  return (
+    select coalesce(array_agg(v.id), '{}')
+      from unnest(private.vendor_ids_of_current_user()) as v (id)
+     where private.vendor_staff_can(v.id, permission)
+  );
+end
 $$;
 
 comment on function private.vendor_ids_where_staff_can(text) is
@@ -67,11 +72,21 @@ grant insert, delete on public.service_tag_mapping to authenticated;
 
 -- service_categories
 create policy "anyone reads active service categories" on public.service_categories
-  for select to anon, authenticated
+  for select to anon
   using (is_active);
-create policy "catalogue managers read all service categories" on public.service_categories
+
+-- public.service_categories, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.service_categories
   for select to authenticated
-  using ((select private.has_permission('services', 'read')));
+  using (
+    -- anyone reads active service categories
+    (is_active)
+    -- catalogue managers read all service categories
+    or ((select private.has_permission('services', 'read')))
+  );
+comment on policy "authenticated select" on public.service_categories is
+  'Merges: anyone reads active service categories; catalogue managers read all service categories';
 create policy "catalogue managers add service categories" on public.service_categories
   for insert to authenticated
   with check ((select private.has_permission('services', 'create')));
@@ -85,11 +100,21 @@ create policy "catalogue managers delete service categories" on public.service_c
 
 -- services
 create policy "anyone reads live services" on public.services
-  for select to anon, authenticated
+  for select to anon
   using (is_active and deleted_at is null);
-create policy "catalogue managers read all services" on public.services
+
+-- public.services, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.services
   for select to authenticated
-  using ((select private.has_permission('services', 'read')));
+  using (
+    -- anyone reads live services
+    (is_active and deleted_at is null)
+    -- catalogue managers read all services
+    or ((select private.has_permission('services', 'read')))
+  );
+comment on policy "authenticated select" on public.services is
+  'Merges: anyone reads live services; catalogue managers read all services';
 create policy "catalogue managers add services" on public.services
   for insert to authenticated
   with check ((select private.has_permission('services', 'create')));
@@ -101,13 +126,25 @@ create policy "catalogue managers change services" on public.services
 -- service_variants: shown only while their service is (the subquery sees services through
 -- the caller's own policies).
 create policy "anyone reads active variants of live services" on public.service_variants
-  for select to anon, authenticated
+  for select to anon
   using (is_active and exists (
     select 1 from public.services s where s.id = service_variants.service_id and s.is_active and s.deleted_at is null
   ));
-create policy "catalogue managers read all service variants" on public.service_variants
+
+-- public.service_variants, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.service_variants
   for select to authenticated
-  using ((select private.has_permission('services', 'read')));
+  using (
+    -- anyone reads active variants of live services
+    (is_active and exists (
+      select 1 from public.services s where s.id = service_variants.service_id and s.is_active and s.deleted_at is null
+      ))
+    -- catalogue managers read all service variants
+    or ((select private.has_permission('services', 'read')))
+  );
+comment on policy "authenticated select" on public.service_variants is
+  'Merges: anyone reads active variants of live services; catalogue managers read all service variants';
 create policy "catalogue managers add service variants" on public.service_variants
   for insert to authenticated
   with check ((select private.has_permission('services', 'create')));
@@ -121,11 +158,21 @@ create policy "catalogue managers delete service variants" on public.service_var
 
 -- service_pricing_tiers: public so that customers can see why a price moved.
 create policy "anyone reads active pricing tiers" on public.service_pricing_tiers
-  for select to anon, authenticated
+  for select to anon
   using (is_active);
-create policy "catalogue managers read all pricing tiers" on public.service_pricing_tiers
+
+-- public.service_pricing_tiers, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.service_pricing_tiers
   for select to authenticated
-  using ((select private.has_permission('services', 'read')));
+  using (
+    -- anyone reads active pricing tiers
+    (is_active)
+    -- catalogue managers read all pricing tiers
+    or ((select private.has_permission('services', 'read')))
+  );
+comment on policy "authenticated select" on public.service_pricing_tiers is
+  'Merges: anyone reads active pricing tiers; catalogue managers read all pricing tiers';
 create policy "catalogue managers add pricing tiers" on public.service_pricing_tiers
   for insert to authenticated
   with check ((select private.has_permission('services', 'create')));
@@ -139,11 +186,21 @@ create policy "catalogue managers delete pricing tiers" on public.service_pricin
 
 -- addon_services
 create policy "anyone reads active add-ons" on public.addon_services
-  for select to anon, authenticated
+  for select to anon
   using (is_active);
-create policy "catalogue managers read all add-ons" on public.addon_services
+
+-- public.addon_services, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.addon_services
   for select to authenticated
-  using ((select private.has_permission('services', 'read')));
+  using (
+    -- anyone reads active add-ons
+    (is_active)
+    -- catalogue managers read all add-ons
+    or ((select private.has_permission('services', 'read')))
+  );
+comment on policy "authenticated select" on public.addon_services is
+  'Merges: anyone reads active add-ons; catalogue managers read all add-ons';
 create policy "catalogue managers add add-ons" on public.addon_services
   for insert to authenticated
   with check ((select private.has_permission('services', 'create')));
@@ -157,11 +214,21 @@ create policy "catalogue managers delete add-ons" on public.addon_services
 
 -- service_packages
 create policy "anyone reads active packages" on public.service_packages
-  for select to anon, authenticated
+  for select to anon
   using (is_active);
-create policy "catalogue managers read all packages" on public.service_packages
+
+-- public.service_packages, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.service_packages
   for select to authenticated
-  using ((select private.has_permission('services', 'read')));
+  using (
+    -- anyone reads active packages
+    (is_active)
+    -- catalogue managers read all packages
+    or ((select private.has_permission('services', 'read')))
+  );
+comment on policy "authenticated select" on public.service_packages is
+  'Merges: anyone reads active packages; catalogue managers read all packages';
 create policy "catalogue managers add packages" on public.service_packages
   for insert to authenticated
   with check ((select private.has_permission('services', 'create')));
@@ -175,11 +242,21 @@ create policy "catalogue managers delete packages" on public.service_packages
 
 -- service_tags
 create policy "anyone reads active service tags" on public.service_tags
-  for select to anon, authenticated
+  for select to anon
   using (is_active);
-create policy "catalogue managers read all service tags" on public.service_tags
+
+-- public.service_tags, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.service_tags
   for select to authenticated
-  using ((select private.has_permission('services', 'read')));
+  using (
+    -- anyone reads active service tags
+    (is_active)
+    -- catalogue managers read all service tags
+    or ((select private.has_permission('services', 'read')))
+  );
+comment on policy "authenticated select" on public.service_tags is
+  'Merges: anyone reads active service tags; catalogue managers read all service tags';
 create policy "catalogue managers add service tags" on public.service_tags
   for insert to authenticated
   with check ((select private.has_permission('services', 'create')));
@@ -193,14 +270,25 @@ create policy "catalogue managers delete service tags" on public.service_tags
 
 -- service_tag_mapping: a mapping is public when both its tag and its service are.
 create policy "anyone reads tags of live services" on public.service_tag_mapping
-  for select to anon, authenticated
+  for select to anon
   using (
     exists (select 1 from public.service_tags t where t.id = service_tag_mapping.tag_id and t.is_active)
     and exists (select 1 from public.services s where s.id = service_tag_mapping.service_id and s.is_active and s.deleted_at is null)
   );
-create policy "catalogue managers read all tag mappings" on public.service_tag_mapping
+
+-- public.service_tag_mapping, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.service_tag_mapping
   for select to authenticated
-  using ((select private.has_permission('services', 'read')));
+  using (
+    -- anyone reads tags of live services
+    (exists (select 1 from public.service_tags t where t.id = service_tag_mapping.tag_id and t.is_active)
+      and exists (select 1 from public.services s where s.id = service_tag_mapping.service_id and s.is_active and s.deleted_at is null))
+    -- catalogue managers read all tag mappings
+    or ((select private.has_permission('services', 'read')))
+  );
+comment on policy "authenticated select" on public.service_tag_mapping is
+  'Merges: anyone reads tags of live services; catalogue managers read all tag mappings';
 create policy "catalogue managers tag services" on public.service_tag_mapping
   for insert to authenticated
   with check ((select private.has_permission('services', 'update')));
@@ -210,21 +298,43 @@ create policy "catalogue managers untag services" on public.service_tag_mapping
 
 -- popular_services
 create policy "anyone reads popular services" on public.popular_services
-  for select to anon, authenticated
+  for select to anon
   using (exists (
     select 1 from public.services s where s.id = popular_services.service_id and s.is_active and s.deleted_at is null
   ));
-create policy "catalogue managers read all popularity rankings" on public.popular_services
+
+-- public.popular_services, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.popular_services
   for select to authenticated
-  using ((select private.has_permission('services', 'read')));
+  using (
+    -- anyone reads popular services
+    (exists (
+      select 1 from public.services s where s.id = popular_services.service_id and s.is_active and s.deleted_at is null
+      ))
+    -- catalogue managers read all popularity rankings
+    or ((select private.has_permission('services', 'read')))
+  );
+comment on policy "authenticated select" on public.popular_services is
+  'Merges: anyone reads popular services; catalogue managers read all popularity rankings';
 
 -- service_availability
 create policy "anyone reads active service availability" on public.service_availability
-  for select to anon, authenticated
+  for select to anon
   using (is_active);
-create policy "catalogue managers read all service availability" on public.service_availability
+
+-- public.service_availability, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.service_availability
   for select to authenticated
-  using ((select private.has_permission('services', 'read')));
+  using (
+    -- anyone reads active service availability
+    (is_active)
+    -- catalogue managers read all service availability
+    or ((select private.has_permission('services', 'read')))
+  );
+comment on policy "authenticated select" on public.service_availability is
+  'Merges: anyone reads active service availability; catalogue managers read all service availability';
 create policy "catalogue managers add service availability" on public.service_availability
   for insert to authenticated
   with check ((select private.has_permission('services', 'create')));
@@ -256,32 +366,45 @@ grant insert (booking_id, from_scheduled_start, to_scheduled_start, to_scheduled
   update (status, decided_by, decided_at)
   on public.booking_reschedules to authenticated;
 
--- bookings
-create policy "customers read their own bookings" on public.bookings
+-- public.bookings, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.bookings
   for select to authenticated
-  using (customer_id = (select auth.uid()));
-create policy "vendors read their bookings" on public.bookings
-  for select to authenticated
-  using (vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[]));
-create policy "therapists read bookings they are assigned to" on public.bookings
-  for select to authenticated
-  using (id = any ((select private.booking_ids_of_current_therapist())::uuid[]));
-create policy "operations, care and finance read bookings" on public.bookings
-  for select to authenticated
-  using ((select private.has_permission('bookings', 'read')));
+  using (
+    -- customers read their own bookings
+    (customer_id = (select auth.uid()))
+    -- operations, care and finance read bookings
+    or ((select private.has_permission('bookings', 'read')))
+    -- therapists read bookings they are assigned to
+    or (id = any ((select private.booking_ids_of_current_therapist())::uuid[]))
+    -- vendors read their bookings
+    or (vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[]))
+  );
+comment on policy "authenticated select" on public.bookings is
+  'Merges: customers read their own bookings; operations, care and finance read bookings; therapists read bookings they are assigned to; vendors read their bookings';
 
-create policy "customers edit instructions of their pending bookings" on public.bookings
+-- public.bookings, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.bookings
   for update to authenticated
-  using (customer_id = (select auth.uid()) and status = 'pending')
-  with check (customer_id = (select auth.uid()) and status = 'pending');
-create policy "vendors with bookings.manage move their bookings along" on public.bookings
-  for update to authenticated
-  using (vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.manage'))::uuid[]))
-  with check (vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.manage'))::uuid[]));
-create policy "operations update bookings" on public.bookings
-  for update to authenticated
-  using ((select private.has_permission('bookings', 'update')))
-  with check ((select private.has_permission('bookings', 'update')));
+  using (
+    -- customers edit instructions of their pending bookings
+    (customer_id = (select auth.uid()) and status = 'pending')
+    -- operations update bookings
+    or ((select private.has_permission('bookings', 'update')))
+    -- vendors with bookings.manage move their bookings along
+    or (vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.manage'))::uuid[]))
+  )
+  with check (
+    -- customers edit instructions of their pending bookings
+    (customer_id = (select auth.uid()) and status = 'pending')
+    -- operations update bookings
+    or ((select private.has_permission('bookings', 'update')))
+    -- vendors with bookings.manage move their bookings along
+    or (vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.manage'))::uuid[]))
+  );
+comment on policy "authenticated update" on public.bookings is
+  'Merges: customers edit instructions of their pending bookings; operations update bookings; vendors with bookings.manage move their bookings along';
 
 -- Column privileges are per role, not per person: this trigger keeps each party to its own
 -- columns. Not security definer, so that work done by service_role or by a trusted definer
@@ -314,239 +437,286 @@ $$;
 create trigger bookings_guard_api_update before update on public.bookings
   for each row execute function private.bookings_guard_api_update();
 
--- booking_items: written with the booking by the booking service.
-create policy "customers read items of their bookings" on public.booking_items
+-- public.booking_items, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.booking_items
   for select to authenticated
-  using (exists (
-    select 1 from public.bookings b where b.id = booking_items.booking_id and b.customer_id = (select auth.uid())
-  ));
-create policy "vendors read items of their bookings" on public.booking_items
-  for select to authenticated
-  using (exists (
-    select 1 from public.bookings b
-     where b.id = booking_items.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[])
-  ));
-create policy "therapists read items of their assigned bookings" on public.booking_items
-  for select to authenticated
-  using (booking_id = any ((select private.booking_ids_of_current_therapist())::uuid[]));
-create policy "operations, care and finance read booking items" on public.booking_items
-  for select to authenticated
-  using ((select private.has_permission('bookings', 'read')));
-
--- booking_notes: visibility customer = everyone on the booking, vendor = the vendor and
--- platform staff, internal = platform staff only.
-create policy "customers read customer notes of their bookings" on public.booking_notes
-  for select to authenticated
-  using (visibility = 'customer' and exists (
-    select 1 from public.bookings b where b.id = booking_notes.booking_id and b.customer_id = (select auth.uid())
-  ));
-create policy "vendors read vendor and customer notes of their bookings" on public.booking_notes
-  for select to authenticated
-  using (visibility in ('customer', 'vendor') and exists (
-    select 1 from public.bookings b
-     where b.id = booking_notes.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[])
-  ));
-create policy "therapists read customer notes of their assigned bookings" on public.booking_notes
-  for select to authenticated
-  using (visibility = 'customer' and booking_id = any ((select private.booking_ids_of_current_therapist())::uuid[]));
-create policy "operations, care and finance read all booking notes" on public.booking_notes
-  for select to authenticated
-  using ((select private.has_permission('bookings', 'read')));
-
-create policy "customers write notes on their bookings" on public.booking_notes
-  for insert to authenticated
-  with check (
-    author_id = (select auth.uid()) and visibility = 'customer'
-    and exists (select 1 from public.bookings b where b.id = booking_notes.booking_id and b.customer_id = (select auth.uid()))
-  );
-create policy "vendors write notes on their bookings" on public.booking_notes
-  for insert to authenticated
-  with check (
-    author_id = (select auth.uid()) and visibility in ('customer', 'vendor')
-    and exists (
+  using (
+    -- customers read items of their bookings
+    (exists (
+      select 1 from public.bookings b where b.id = booking_items.booking_id and b.customer_id = (select auth.uid())
+      ))
+    -- operations, care and finance read booking items
+    or ((select private.has_permission('bookings', 'read')))
+    -- therapists read items of their assigned bookings
+    or (booking_id = any ((select private.booking_ids_of_current_therapist())::uuid[]))
+    -- vendors read items of their bookings
+    or (exists (
       select 1 from public.bookings b
-       where b.id = booking_notes.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.manage'))::uuid[])
-    )
+      where b.id = booking_items.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[])
+      ))
   );
-create policy "care, front office and operations write booking notes" on public.booking_notes
+comment on policy "authenticated select" on public.booking_items is
+  'Merges: customers read items of their bookings; operations, care and finance read booking items; therapists read items of their assigned bookings; vendors read items of their bookings';
+
+-- public.booking_notes, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.booking_notes
+  for select to authenticated
+  using (
+    -- customers read customer notes of their bookings
+    (visibility = 'customer' and exists (
+      select 1 from public.bookings b where b.id = booking_notes.booking_id and b.customer_id = (select auth.uid())
+      ))
+    -- operations, care and finance read all booking notes
+    or ((select private.has_permission('bookings', 'read')))
+    -- therapists read customer notes of their assigned bookings
+    or (visibility = 'customer' and booking_id = any ((select private.booking_ids_of_current_therapist())::uuid[]))
+    -- vendors read vendor and customer notes of their bookings
+    or (visibility in ('customer', 'vendor') and exists (
+      select 1 from public.bookings b
+      where b.id = booking_notes.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[])
+      ))
+  );
+comment on policy "authenticated select" on public.booking_notes is
+  'Merges: customers read customer notes of their bookings; operations, care and finance read all booking notes; therapists read customer notes of their assigned bookings; vendors read vendor and customer notes of their bookings';
+
+-- public.booking_notes, authenticated, insert: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated insert" on public.booking_notes
   for insert to authenticated
   with check (
-    author_id = (select auth.uid())
-    and ((select private.has_permission('support_tickets', 'create'))
-         or (select private.has_permission('bookings', 'update')))
+    -- care, front office and operations write booking notes
+    (author_id = (select auth.uid())
+      and ((select private.has_permission('support_tickets', 'create'))
+      or (select private.has_permission('bookings', 'update'))))
+    -- customers write notes on their bookings
+    or (author_id = (select auth.uid()) and visibility = 'customer'
+      and exists (select 1 from public.bookings b where b.id = booking_notes.booking_id and b.customer_id = (select auth.uid())))
+    -- vendors write notes on their bookings
+    or (author_id = (select auth.uid()) and visibility in ('customer', 'vendor')
+      and exists (
+      select 1 from public.bookings b
+      where b.id = booking_notes.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.manage'))::uuid[])
+      ))
   );
+comment on policy "authenticated insert" on public.booking_notes is
+  'Merges: care, front office and operations write booking notes; customers write notes on their bookings; vendors write notes on their bookings';
 
--- Authors edit and delete their own notes, within what they could have written.
-create policy "customers edit their notes" on public.booking_notes
+-- public.booking_notes, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.booking_notes
   for update to authenticated
-  using (author_id = (select auth.uid()) and visibility = 'customer' and exists (
-    select 1 from public.bookings b where b.id = booking_notes.booking_id and b.customer_id = (select auth.uid())
-  ))
-  with check (author_id = (select auth.uid()) and visibility = 'customer' and exists (
-    select 1 from public.bookings b where b.id = booking_notes.booking_id and b.customer_id = (select auth.uid())
-  ));
-create policy "vendors edit their notes" on public.booking_notes
-  for update to authenticated
-  using (author_id = (select auth.uid()) and exists (
-    select 1 from public.bookings b
-     where b.id = booking_notes.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.manage'))::uuid[])
-  ))
-  with check (author_id = (select auth.uid()) and visibility in ('customer', 'vendor') and exists (
-    select 1 from public.bookings b
-     where b.id = booking_notes.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.manage'))::uuid[])
-  ));
-create policy "care, front office and operations edit their notes" on public.booking_notes
-  for update to authenticated
-  using (author_id = (select auth.uid())
-         and ((select private.has_permission('support_tickets', 'create'))
-              or (select private.has_permission('bookings', 'update'))))
-  with check (author_id = (select auth.uid())
-              and ((select private.has_permission('support_tickets', 'create'))
-                   or (select private.has_permission('bookings', 'update'))));
+  using (
+    -- care, front office and operations edit their notes
+    (author_id = (select auth.uid())
+      and ((select private.has_permission('support_tickets', 'create'))
+      or (select private.has_permission('bookings', 'update'))))
+    -- customers edit their notes
+    or (author_id = (select auth.uid()) and visibility = 'customer' and exists (
+      select 1 from public.bookings b where b.id = booking_notes.booking_id and b.customer_id = (select auth.uid())
+      ))
+    -- vendors edit their notes
+    or (author_id = (select auth.uid()) and exists (
+      select 1 from public.bookings b
+      where b.id = booking_notes.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.manage'))::uuid[])
+      ))
+  )
+  with check (
+    -- care, front office and operations edit their notes
+    (author_id = (select auth.uid())
+      and ((select private.has_permission('support_tickets', 'create'))
+      or (select private.has_permission('bookings', 'update'))))
+    -- customers edit their notes
+    or (author_id = (select auth.uid()) and visibility = 'customer' and exists (
+      select 1 from public.bookings b where b.id = booking_notes.booking_id and b.customer_id = (select auth.uid())
+      ))
+    -- vendors edit their notes
+    or (author_id = (select auth.uid()) and visibility in ('customer', 'vendor') and exists (
+      select 1 from public.bookings b
+      where b.id = booking_notes.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.manage'))::uuid[])
+      ))
+  );
+comment on policy "authenticated update" on public.booking_notes is
+  'Merges: care, front office and operations edit their notes; customers edit their notes; vendors edit their notes';
 create policy "authors delete their notes" on public.booking_notes
   for delete to authenticated
   using (author_id = (select auth.uid()));
 
--- booking_photos: before/after photos are personal data; parties see live ones, care sees them
--- when handling a complaint. Withdrawal is a soft delete; a job purges the object.
--- The customer and the uploader also see withdrawn rows: Postgres requires an updated row to
--- stay visible to its updater, and they are the ones who withdraw.
-create policy "customers read photos of their bookings" on public.booking_photos
+-- public.booking_photos, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.booking_photos
   for select to authenticated
-  using (exists (
-    select 1 from public.bookings b where b.id = booking_photos.booking_id and b.customer_id = (select auth.uid())
-  ));
-create policy "uploaders read their photos" on public.booking_photos
-  for select to authenticated
-  using (uploaded_by = (select auth.uid()));
-create policy "vendors read photos of their bookings" on public.booking_photos
-  for select to authenticated
-  using (deleted_at is null and exists (
-    select 1 from public.bookings b
-     where b.id = booking_photos.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[])
-  ));
-create policy "therapists read photos of their assigned bookings" on public.booking_photos
-  for select to authenticated
-  using (deleted_at is null and booking_id = any ((select private.booking_ids_of_current_therapist())::uuid[]));
-create policy "complaint handlers read booking photos" on public.booking_photos
-  for select to authenticated
-  using ((select private.has_permission('complaints', 'read')));
-
-create policy "customers add photos to their bookings" on public.booking_photos
-  for insert to authenticated
-  with check (uploaded_by = (select auth.uid()) and exists (
-    select 1 from public.bookings b where b.id = booking_photos.booking_id and b.customer_id = (select auth.uid())
-  ));
-create policy "vendors add photos to their bookings" on public.booking_photos
-  for insert to authenticated
-  with check (uploaded_by = (select auth.uid()) and exists (
-    select 1 from public.bookings b
-     where b.id = booking_photos.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.manage'))::uuid[])
-  ));
-create policy "therapists add photos to their assigned bookings" on public.booking_photos
-  for insert to authenticated
-  with check (uploaded_by = (select auth.uid()) and booking_id = any ((select private.booking_ids_of_current_therapist())::uuid[]));
-
-create policy "customers withdraw photos of their bookings" on public.booking_photos
-  for update to authenticated
-  using (exists (
-    select 1 from public.bookings b where b.id = booking_photos.booking_id and b.customer_id = (select auth.uid())
-  ))
-  with check (exists (
-    select 1 from public.bookings b where b.id = booking_photos.booking_id and b.customer_id = (select auth.uid())
-  ));
-create policy "uploaders edit or withdraw their photos" on public.booking_photos
-  for update to authenticated
-  using (uploaded_by = (select auth.uid()))
-  with check (uploaded_by = (select auth.uid()));
-
--- booking_reschedules
-create policy "customers read reschedules of their bookings" on public.booking_reschedules
-  for select to authenticated
-  using (exists (
-    select 1 from public.bookings b where b.id = booking_reschedules.booking_id and b.customer_id = (select auth.uid())
-  ));
-create policy "vendors read reschedules of their bookings" on public.booking_reschedules
-  for select to authenticated
-  using (exists (
-    select 1 from public.bookings b
-     where b.id = booking_reschedules.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[])
-  ));
-create policy "therapists read reschedules of their assigned bookings" on public.booking_reschedules
-  for select to authenticated
-  using (booking_id = any ((select private.booking_ids_of_current_therapist())::uuid[]));
-create policy "operations, care and finance read reschedules" on public.booking_reschedules
-  for select to authenticated
-  using ((select private.has_permission('bookings', 'read')));
-
-create policy "customers ask to move their bookings" on public.booking_reschedules
-  for insert to authenticated
-  with check (
-    requested_by = (select auth.uid()) and requested_by_role = 'customer' and status = 'requested'
-    and exists (select 1 from public.bookings b where b.id = booking_reschedules.booking_id and b.customer_id = (select auth.uid()))
-  );
-create policy "vendors ask to move their bookings" on public.booking_reschedules
-  for insert to authenticated
-  with check (
-    requested_by = (select auth.uid()) and requested_by_role = 'vendor' and status = 'requested'
-    and exists (
+  using (
+    -- complaint handlers read booking photos
+    ((select private.has_permission('complaints', 'read')))
+    -- customers read photos of their bookings
+    or (exists (
+      select 1 from public.bookings b where b.id = booking_photos.booking_id and b.customer_id = (select auth.uid())
+      ))
+    -- therapists read photos of their assigned bookings
+    or (deleted_at is null and booking_id = any ((select private.booking_ids_of_current_therapist())::uuid[]))
+    -- uploaders read their photos
+    or (uploaded_by = (select auth.uid()))
+    -- vendors read photos of their bookings
+    or (deleted_at is null and exists (
       select 1 from public.bookings b
-       where b.id = booking_reschedules.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.manage'))::uuid[])
-    )
+      where b.id = booking_photos.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[])
+      ))
   );
--- A customer may only withdraw an open request; deciding is the vendor's.
-create policy "customers withdraw their open reschedule requests" on public.booking_reschedules
-  for update to authenticated
-  using (requested_by = (select auth.uid()) and status = 'requested')
-  with check (requested_by = (select auth.uid()) and status in ('requested', 'cancelled') and decided_by is null);
-create policy "vendors decide reschedules of their bookings" on public.booking_reschedules
-  for update to authenticated
-  using (exists (
-    select 1 from public.bookings b
-     where b.id = booking_reschedules.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.manage'))::uuid[])
-  ))
+comment on policy "authenticated select" on public.booking_photos is
+  'Merges: complaint handlers read booking photos; customers read photos of their bookings; therapists read photos of their assigned bookings; uploaders read their photos; vendors read photos of their bookings';
+
+-- public.booking_photos, authenticated, insert: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated insert" on public.booking_photos
+  for insert to authenticated
   with check (
-    (decided_by is null or decided_by = (select auth.uid()))
-    and exists (
+    -- customers add photos to their bookings
+    (uploaded_by = (select auth.uid()) and exists (
+      select 1 from public.bookings b where b.id = booking_photos.booking_id and b.customer_id = (select auth.uid())
+      ))
+    -- therapists add photos to their assigned bookings
+    or (uploaded_by = (select auth.uid()) and booking_id = any ((select private.booking_ids_of_current_therapist())::uuid[]))
+    -- vendors add photos to their bookings
+    or (uploaded_by = (select auth.uid()) and exists (
       select 1 from public.bookings b
-       where b.id = booking_reschedules.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.manage'))::uuid[])
-    )
+      where b.id = booking_photos.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.manage'))::uuid[])
+      ))
   );
+comment on policy "authenticated insert" on public.booking_photos is
+  'Merges: customers add photos to their bookings; therapists add photos to their assigned bookings; vendors add photos to their bookings';
 
--- booking_cancellations: written by the booking service with the fee and refund it priced.
-create policy "customers read cancellations of their bookings" on public.booking_cancellations
-  for select to authenticated
-  using (exists (
-    select 1 from public.bookings b where b.id = booking_cancellations.booking_id and b.customer_id = (select auth.uid())
-  ));
-create policy "vendors read cancellations of their bookings" on public.booking_cancellations
-  for select to authenticated
-  using (exists (
-    select 1 from public.bookings b
-     where b.id = booking_cancellations.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[])
-  ));
-create policy "operations, care and finance read cancellations" on public.booking_cancellations
-  for select to authenticated
-  using ((select private.has_permission('bookings', 'read')));
+-- public.booking_photos, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.booking_photos
+  for update to authenticated
+  using (
+    -- customers withdraw photos of their bookings
+    (exists (
+      select 1 from public.bookings b where b.id = booking_photos.booking_id and b.customer_id = (select auth.uid())
+      ))
+    -- uploaders edit or withdraw their photos
+    or (uploaded_by = (select auth.uid()))
+  )
+  with check (
+    -- customers withdraw photos of their bookings
+    (exists (
+      select 1 from public.bookings b where b.id = booking_photos.booking_id and b.customer_id = (select auth.uid())
+      ))
+    -- uploaders edit or withdraw their photos
+    or (uploaded_by = (select auth.uid()))
+  );
+comment on policy "authenticated update" on public.booking_photos is
+  'Merges: customers withdraw photos of their bookings; uploaders edit or withdraw their photos';
 
--- booking_status_history: written by the bookings trigger only; append-only.
-create policy "customers read the history of their bookings" on public.booking_status_history
+-- public.booking_reschedules, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.booking_reschedules
   for select to authenticated
-  using (exists (
-    select 1 from public.bookings b where b.id = booking_status_history.booking_id and b.customer_id = (select auth.uid())
-  ));
-create policy "vendors read the history of their bookings" on public.booking_status_history
+  using (
+    -- customers read reschedules of their bookings
+    (exists (
+      select 1 from public.bookings b where b.id = booking_reschedules.booking_id and b.customer_id = (select auth.uid())
+      ))
+    -- operations, care and finance read reschedules
+    or ((select private.has_permission('bookings', 'read')))
+    -- therapists read reschedules of their assigned bookings
+    or (booking_id = any ((select private.booking_ids_of_current_therapist())::uuid[]))
+    -- vendors read reschedules of their bookings
+    or (exists (
+      select 1 from public.bookings b
+      where b.id = booking_reschedules.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[])
+      ))
+  );
+comment on policy "authenticated select" on public.booking_reschedules is
+  'Merges: customers read reschedules of their bookings; operations, care and finance read reschedules; therapists read reschedules of their assigned bookings; vendors read reschedules of their bookings';
+
+-- public.booking_reschedules, authenticated, insert: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated insert" on public.booking_reschedules
+  for insert to authenticated
+  with check (
+    -- customers ask to move their bookings
+    (requested_by = (select auth.uid()) and requested_by_role = 'customer' and status = 'requested'
+      and exists (select 1 from public.bookings b where b.id = booking_reschedules.booking_id and b.customer_id = (select auth.uid())))
+    -- vendors ask to move their bookings
+    or (requested_by = (select auth.uid()) and requested_by_role = 'vendor' and status = 'requested'
+      and exists (
+      select 1 from public.bookings b
+      where b.id = booking_reschedules.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.manage'))::uuid[])
+      ))
+  );
+comment on policy "authenticated insert" on public.booking_reschedules is
+  'Merges: customers ask to move their bookings; vendors ask to move their bookings';
+
+-- public.booking_reschedules, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.booking_reschedules
+  for update to authenticated
+  using (
+    -- customers withdraw their open reschedule requests
+    (requested_by = (select auth.uid()) and status = 'requested')
+    -- vendors decide reschedules of their bookings
+    or (exists (
+      select 1 from public.bookings b
+      where b.id = booking_reschedules.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.manage'))::uuid[])
+      ))
+  )
+  with check (
+    -- customers withdraw their open reschedule requests
+    (requested_by = (select auth.uid()) and status in ('requested', 'cancelled') and decided_by is null)
+    -- vendors decide reschedules of their bookings
+    or ((decided_by is null or decided_by = (select auth.uid()))
+      and exists (
+      select 1 from public.bookings b
+      where b.id = booking_reschedules.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.manage'))::uuid[])
+      ))
+  );
+comment on policy "authenticated update" on public.booking_reschedules is
+  'Merges: customers withdraw their open reschedule requests; vendors decide reschedules of their bookings';
+
+-- public.booking_cancellations, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.booking_cancellations
   for select to authenticated
-  using (exists (
-    select 1 from public.bookings b
-     where b.id = booking_status_history.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[])
-  ));
-create policy "therapists read the history of their assigned bookings" on public.booking_status_history
+  using (
+    -- customers read cancellations of their bookings
+    (exists (
+      select 1 from public.bookings b where b.id = booking_cancellations.booking_id and b.customer_id = (select auth.uid())
+      ))
+    -- operations, care and finance read cancellations
+    or ((select private.has_permission('bookings', 'read')))
+    -- vendors read cancellations of their bookings
+    or (exists (
+      select 1 from public.bookings b
+      where b.id = booking_cancellations.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[])
+      ))
+  );
+comment on policy "authenticated select" on public.booking_cancellations is
+  'Merges: customers read cancellations of their bookings; operations, care and finance read cancellations; vendors read cancellations of their bookings';
+
+-- public.booking_status_history, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.booking_status_history
   for select to authenticated
-  using (booking_id = any ((select private.booking_ids_of_current_therapist())::uuid[]));
-create policy "operations, care and finance read booking history" on public.booking_status_history
-  for select to authenticated
-  using ((select private.has_permission('bookings', 'read')));
+  using (
+    -- customers read the history of their bookings
+    (exists (
+      select 1 from public.bookings b where b.id = booking_status_history.booking_id and b.customer_id = (select auth.uid())
+      ))
+    -- operations, care and finance read booking history
+    or ((select private.has_permission('bookings', 'read')))
+    -- therapists read the history of their assigned bookings
+    or (booking_id = any ((select private.booking_ids_of_current_therapist())::uuid[]))
+    -- vendors read the history of their bookings
+    or (exists (
+      select 1 from public.bookings b
+      where b.id = booking_status_history.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[])
+      ))
+  );
+comment on policy "authenticated select" on public.booking_status_history is
+  'Merges: customers read the history of their bookings; operations, care and finance read booking history; therapists read the history of their assigned bookings; vendors read the history of their bookings';
 
 -- Service execution and reviews ----------------------------------------------------------------
 
@@ -556,50 +726,69 @@ grant insert (booking_id, booking_item_id, therapist_id, service_id, status, sta
   update (status, ended_at, pressure_level_used, body_areas, products_used, abort_reason, notes)
   on public.service_execution_log to authenticated;
 
-create policy "therapists read the execution log of their assignments" on public.service_execution_log
+-- public.service_execution_log, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.service_execution_log
   for select to authenticated
-  using (booking_id = any ((select private.booking_ids_of_current_therapist())::uuid[]));
-create policy "vendors read the execution log of their bookings" on public.service_execution_log
-  for select to authenticated
-  using (exists (
-    select 1 from public.bookings b
-     where b.id = service_execution_log.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[])
-  ));
-create policy "operations and care read execution logs" on public.service_execution_log
-  for select to authenticated
-  using ((select private.has_permission('bookings', 'read')));
-create policy "therapists record services they perform" on public.service_execution_log
-  for insert to authenticated
-  with check (
-    recorded_by = (select auth.uid())
-    and booking_id = any ((select private.booking_ids_of_current_therapist())::uuid[])
-    and therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[])
-  );
-create policy "vendor desks record services of their bookings" on public.service_execution_log
-  for insert to authenticated
-  with check (
-    recorded_by = (select auth.uid())
-    and exists (
+  using (
+    -- operations and care read execution logs
+    ((select private.has_permission('bookings', 'read')))
+    -- therapists read the execution log of their assignments
+    or (booking_id = any ((select private.booking_ids_of_current_therapist())::uuid[]))
+    -- vendors read the execution log of their bookings
+    or (exists (
       select 1 from public.bookings b
-       where b.id = service_execution_log.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.manage'))::uuid[])
-    )
+      where b.id = service_execution_log.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[])
+      ))
   );
-create policy "therapists update their execution entries" on public.service_execution_log
+comment on policy "authenticated select" on public.service_execution_log is
+  'Merges: operations and care read execution logs; therapists read the execution log of their assignments; vendors read the execution log of their bookings';
+
+-- public.service_execution_log, authenticated, insert: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated insert" on public.service_execution_log
+  for insert to authenticated
+  with check (
+    -- therapists record services they perform
+    (recorded_by = (select auth.uid())
+      and booking_id = any ((select private.booking_ids_of_current_therapist())::uuid[])
+      and therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[]))
+    -- vendor desks record services of their bookings
+    or (recorded_by = (select auth.uid())
+      and exists (
+      select 1 from public.bookings b
+      where b.id = service_execution_log.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.manage'))::uuid[])
+      ))
+  );
+comment on policy "authenticated insert" on public.service_execution_log is
+  'Merges: therapists record services they perform; vendor desks record services of their bookings';
+
+-- public.service_execution_log, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.service_execution_log
   for update to authenticated
-  using (therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[])
-         and booking_id = any ((select private.booking_ids_of_current_therapist())::uuid[]))
-  with check (therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[])
-              and booking_id = any ((select private.booking_ids_of_current_therapist())::uuid[]));
-create policy "vendor desks update execution entries of their bookings" on public.service_execution_log
-  for update to authenticated
-  using (exists (
-    select 1 from public.bookings b
-     where b.id = service_execution_log.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.manage'))::uuid[])
-  ))
-  with check (exists (
-    select 1 from public.bookings b
-     where b.id = service_execution_log.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.manage'))::uuid[])
-  ));
+  using (
+    -- therapists update their execution entries
+    (therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[])
+      and booking_id = any ((select private.booking_ids_of_current_therapist())::uuid[]))
+    -- vendor desks update execution entries of their bookings
+    or (exists (
+      select 1 from public.bookings b
+      where b.id = service_execution_log.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.manage'))::uuid[])
+      ))
+  )
+  with check (
+    -- therapists update their execution entries
+    (therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[])
+      and booking_id = any ((select private.booking_ids_of_current_therapist())::uuid[]))
+    -- vendor desks update execution entries of their bookings
+    or (exists (
+      select 1 from public.bookings b
+      where b.id = service_execution_log.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.manage'))::uuid[])
+      ))
+  );
+comment on policy "authenticated update" on public.service_execution_log is
+  'Merges: therapists update their execution entries; vendor desks update execution entries of their bookings';
 
 -- reviews: status, moderation and helpful_count are never the author's; vendor_responded_at,
 -- moderated_by and moderated_at are stamped by reviews_guard_api_update.
@@ -613,34 +802,53 @@ grant insert (review_id, service_id, booking_item_id, rating, comment),
   on public.service_reviews to authenticated;
 
 create policy "anyone reads approved reviews" on public.reviews
-  for select to anon, authenticated
+  for select to anon
   using (status = 'approved');
-create policy "customers read their own reviews" on public.reviews
+
+-- public.reviews, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.reviews
   for select to authenticated
-  using (customer_id = (select auth.uid()));
-create policy "vendors read reviews of their business" on public.reviews
-  for select to authenticated
-  using (vendor_id = any ((select private.vendor_ids_where_staff_can('reviews.view'))::uuid[]));
-create policy "moderators read all reviews" on public.reviews
-  for select to authenticated
-  using ((select private.has_permission('reviews', 'read')));
+  using (
+    -- anyone reads approved reviews
+    (status = 'approved')
+    -- customers read their own reviews
+    or (customer_id = (select auth.uid()))
+    -- moderators read all reviews
+    or ((select private.has_permission('reviews', 'read')))
+    -- vendors read reviews of their business
+    or (vendor_id = any ((select private.vendor_ids_where_staff_can('reviews.view'))::uuid[]))
+  );
+comment on policy "authenticated select" on public.reviews is
+  'Merges: anyone reads approved reviews; customers read their own reviews; moderators read all reviews; vendors read reviews of their business';
 
 -- reviews_check_booking (V11) already requires a completed booking of the same customer.
 create policy "customers review their completed bookings" on public.reviews
   for insert to authenticated
   with check (customer_id = (select auth.uid()) and status = 'pending');
-create policy "customers edit their pending reviews" on public.reviews
+
+-- public.reviews, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.reviews
   for update to authenticated
-  using (customer_id = (select auth.uid()) and status = 'pending')
-  with check (customer_id = (select auth.uid()) and status = 'pending');
-create policy "vendors reply to reviews of their business" on public.reviews
-  for update to authenticated
-  using (vendor_id = any ((select private.vendor_ids_where_staff_can('reviews.manage'))::uuid[]))
-  with check (vendor_id = any ((select private.vendor_ids_where_staff_can('reviews.manage'))::uuid[]));
-create policy "moderators moderate reviews" on public.reviews
-  for update to authenticated
-  using ((select private.has_permission('reviews', 'approve')))
-  with check ((select private.has_permission('reviews', 'approve')));
+  using (
+    -- customers edit their pending reviews
+    (customer_id = (select auth.uid()) and status = 'pending')
+    -- moderators moderate reviews
+    or ((select private.has_permission('reviews', 'approve')))
+    -- vendors reply to reviews of their business
+    or (vendor_id = any ((select private.vendor_ids_where_staff_can('reviews.manage'))::uuid[]))
+  )
+  with check (
+    -- customers edit their pending reviews
+    (customer_id = (select auth.uid()) and status = 'pending')
+    -- moderators moderate reviews
+    or ((select private.has_permission('reviews', 'approve')))
+    -- vendors reply to reviews of their business
+    or (vendor_id = any ((select private.vendor_ids_where_staff_can('reviews.manage'))::uuid[]))
+  );
+comment on policy "authenticated update" on public.reviews is
+  'Merges: customers edit their pending reviews; moderators moderate reviews; vendors reply to reviews of their business';
 
 create or replace function private.reviews_guard_api_update()
 returns trigger
@@ -704,15 +912,20 @@ create policy "customers edit service ratings of their pending reviews" on publi
 -- client can set an amount or a status.
 grant select on public.payments to authenticated;
 
-create policy "customers read their own payments" on public.payments
+-- public.payments, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.payments
   for select to authenticated
-  using (customer_id = (select auth.uid()));
-create policy "vendors read payments for their bookings" on public.payments
-  for select to authenticated
-  using (vendor_id = any ((select private.vendor_ids_where_staff_can('payments.view'))::uuid[]));
-create policy "finance reads all payments" on public.payments
-  for select to authenticated
-  using ((select private.has_permission('payments', 'read')));
+  using (
+    -- customers read their own payments
+    (customer_id = (select auth.uid()))
+    -- finance reads all payments
+    or ((select private.has_permission('payments', 'read')))
+    -- vendors read payments for their bookings
+    or (vendor_id = any ((select private.vendor_ids_where_staff_can('payments.view'))::uuid[]))
+  );
+comment on policy "authenticated select" on public.payments is
+  'Merges: customers read their own payments; finance reads all payments; vendors read payments for their bookings';
 
 -- payment_gateways: the ciphertext columns are granted to no API role; secrets are set
 -- through set_payment_gateway_secrets and read in clear by service_role only.
@@ -781,12 +994,18 @@ grant select (id, user_id, gateway_id, method_type, nickname, card_last4, card_n
   delete
   on public.payment_methods to authenticated;
 
-create policy "customers read their saved payment methods" on public.payment_methods
+-- public.payment_methods, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.payment_methods
   for select to authenticated
-  using (user_id = (select auth.uid()));
-create policy "finance reads saved payment methods" on public.payment_methods
-  for select to authenticated
-  using ((select private.has_permission('payments', 'read')));
+  using (
+    -- customers read their saved payment methods
+    (user_id = (select auth.uid()))
+    -- finance reads saved payment methods
+    or ((select private.has_permission('payments', 'read')))
+  );
+comment on policy "authenticated select" on public.payment_methods is
+  'Merges: customers read their saved payment methods; finance reads saved payment methods';
 create policy "customers save payment methods" on public.payment_methods
   for insert to authenticated
   with check (user_id = (select auth.uid()));
@@ -802,12 +1021,18 @@ create policy "customers remove their payment methods" on public.payment_methods
 -- approve, pay out or record completion.
 grant select, insert, update on public.payment_settlements to authenticated;
 
-create policy "vendors read their settlements" on public.payment_settlements
+-- public.payment_settlements, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.payment_settlements
   for select to authenticated
-  using (vendor_id = any ((select private.vendor_ids_where_staff_can('payouts.view'))::uuid[]));
-create policy "finance reads settlements" on public.payment_settlements
-  for select to authenticated
-  using ((select private.has_permission('settlements', 'read')));
+  using (
+    -- finance reads settlements
+    ((select private.has_permission('settlements', 'read')))
+    -- vendors read their settlements
+    or (vendor_id = any ((select private.vendor_ids_where_staff_can('payouts.view'))::uuid[]))
+  );
+comment on policy "authenticated select" on public.payment_settlements is
+  'Merges: finance reads settlements; vendors read their settlements';
 create policy "finance prepares settlements" on public.payment_settlements
   for insert to authenticated
   with check (
@@ -826,12 +1051,18 @@ create policy "finance updates settlements" on public.payment_settlements
 -- refunds: raised by the booking service or finance; approving needs refunds.approve.
 grant select, insert, update on public.refunds to authenticated;
 
-create policy "customers read their refunds" on public.refunds
+-- public.refunds, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.refunds
   for select to authenticated
-  using (customer_id = (select auth.uid()));
-create policy "finance reads refunds" on public.refunds
-  for select to authenticated
-  using ((select private.has_permission('refunds', 'read')));
+  using (
+    -- customers read their refunds
+    (customer_id = (select auth.uid()))
+    -- finance reads refunds
+    or ((select private.has_permission('refunds', 'read')))
+  );
+comment on policy "authenticated select" on public.refunds is
+  'Merges: customers read their refunds; finance reads refunds';
 create policy "finance raises refunds" on public.refunds
   for insert to authenticated
   with check (
@@ -850,15 +1081,20 @@ create policy "finance works refunds" on public.refunds
 -- invoices: parties see issued ones; invoices_guard (V12) freezes them once issued.
 grant select, insert, update, delete on public.invoices to authenticated;
 
-create policy "customers read their issued invoices" on public.invoices
+-- public.invoices, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.invoices
   for select to authenticated
-  using (customer_id = (select auth.uid()) and status <> 'draft');
-create policy "vendors read their issued invoices" on public.invoices
-  for select to authenticated
-  using (vendor_id = any ((select private.vendor_ids_where_staff_can('invoices.view'))::uuid[]) and status <> 'draft');
-create policy "finance reads invoices" on public.invoices
-  for select to authenticated
-  using ((select private.has_permission('invoices', 'read')));
+  using (
+    -- customers read their issued invoices
+    (customer_id = (select auth.uid()) and status <> 'draft')
+    -- finance reads invoices
+    or ((select private.has_permission('invoices', 'read')))
+    -- vendors read their issued invoices
+    or (vendor_id = any ((select private.vendor_ids_where_staff_can('invoices.view'))::uuid[]) and status <> 'draft')
+  );
+comment on policy "authenticated select" on public.invoices is
+  'Merges: customers read their issued invoices; finance reads invoices; vendors read their issued invoices';
 create policy "finance raises invoices" on public.invoices
   for insert to authenticated
   with check ((select private.has_permission('invoices', 'create')));
@@ -873,12 +1109,18 @@ create policy "finance deletes draft invoices" on public.invoices
 -- tax_records: vendors see the TDS and TCS withheld from them (for their own returns).
 grant select, insert, update, delete on public.tax_records to authenticated;
 
-create policy "vendors read tax withheld from them" on public.tax_records
+-- public.tax_records, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.tax_records
   for select to authenticated
-  using (vendor_id = any ((select private.vendor_ids_where_staff_can('payouts.view'))::uuid[]));
-create policy "finance and CA read tax records" on public.tax_records
-  for select to authenticated
-  using ((select private.has_permission('tax', 'read')));
+  using (
+    -- finance and CA read tax records
+    ((select private.has_permission('tax', 'read')))
+    -- vendors read tax withheld from them
+    or (vendor_id = any ((select private.vendor_ids_where_staff_can('payouts.view'))::uuid[]))
+  );
+comment on policy "authenticated select" on public.tax_records is
+  'Merges: finance and CA read tax records; vendors read tax withheld from them';
 create policy "finance and CA add tax records" on public.tax_records
   for insert to authenticated
   with check ((select private.has_permission('tax', 'create')));
@@ -893,12 +1135,18 @@ create policy "tax records are deleted with tax.delete" on public.tax_records
 -- commission_rules: a vendor sees the rules written for it (its contract terms).
 grant select, insert, update, delete on public.commission_rules to authenticated;
 
-create policy "vendors read their commission rules" on public.commission_rules
+-- public.commission_rules, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.commission_rules
   for select to authenticated
-  using (vendor_id = any ((select private.vendor_ids_where_staff_can('payouts.view'))::uuid[]));
-create policy "finance reads commission rules" on public.commission_rules
-  for select to authenticated
-  using ((select private.has_permission('commissions', 'read')));
+  using (
+    -- finance reads commission rules
+    ((select private.has_permission('commissions', 'read')))
+    -- vendors read their commission rules
+    or (vendor_id = any ((select private.vendor_ids_where_staff_can('payouts.view'))::uuid[]))
+  );
+comment on policy "authenticated select" on public.commission_rules is
+  'Merges: finance reads commission rules; vendors read their commission rules';
 create policy "finance adds commission rules" on public.commission_rules
   for insert to authenticated
   with check ((select private.has_permission('commissions', 'create')));
@@ -913,12 +1161,18 @@ create policy "commission rules are deleted with commissions.delete" on public.c
 -- commission_records: money lines, reversed rather than deleted.
 grant select, insert, update on public.commission_records to authenticated;
 
-create policy "vendors read their commission lines" on public.commission_records
+-- public.commission_records, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.commission_records
   for select to authenticated
-  using (vendor_id = any ((select private.vendor_ids_where_staff_can('payouts.view'))::uuid[]));
-create policy "finance reads commission lines" on public.commission_records
-  for select to authenticated
-  using ((select private.has_permission('commissions', 'read')));
+  using (
+    -- finance reads commission lines
+    ((select private.has_permission('commissions', 'read')))
+    -- vendors read their commission lines
+    or (vendor_id = any ((select private.vendor_ids_where_staff_can('payouts.view'))::uuid[]))
+  );
+comment on policy "authenticated select" on public.commission_records is
+  'Merges: finance reads commission lines; vendors read their commission lines';
 create policy "finance adds commission lines" on public.commission_records
   for insert to authenticated
   with check ((select private.has_permission('commissions', 'create')));
@@ -948,39 +1202,57 @@ create policy "expense categories are deleted with expenses.delete" on public.ex
   for delete to authenticated
   using ((select private.has_permission('expenses', 'delete')));
 
--- expenses: claimant, their reporting line, finance.
-create policy "employees read their own expenses" on public.expenses
+-- public.expenses, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.expenses
   for select to authenticated
-  using (employee_id = (select auth.uid()));
-create policy "managers read expenses of their reports" on public.expenses
-  for select to authenticated
-  using (employee_id = any ((select private.reports_of_current_user())::uuid[]));
-create policy "finance reads expenses" on public.expenses
-  for select to authenticated
-  using ((select private.has_permission('expenses', 'read')));
+  using (
+    -- employees read their own expenses
+    (employee_id = (select auth.uid()))
+    -- finance reads expenses
+    or ((select private.has_permission('expenses', 'read')))
+    -- managers read expenses of their reports
+    or (employee_id = any ((select private.reports_of_current_user())::uuid[]))
+  );
+comment on policy "authenticated select" on public.expenses is
+  'Merges: employees read their own expenses; finance reads expenses; managers read expenses of their reports';
 
-create policy "employees claim expenses" on public.expenses
+-- public.expenses, authenticated, insert: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated insert" on public.expenses
   for insert to authenticated
   with check (
-    employee_id = (select auth.uid()) and (select private.is_active_employee())
-    and status in ('draft', 'submitted') and approved_by is null and approved_at is null and reimbursed_at is null
+    -- employees claim expenses
+    (employee_id = (select auth.uid()) and (select private.is_active_employee())
+      and status in ('draft', 'submitted') and approved_by is null and approved_at is null and reimbursed_at is null)
+    -- finance records expenses
+    or ((select private.has_permission('expenses', 'create')))
   );
-create policy "finance records expenses" on public.expenses
-  for insert to authenticated
-  with check ((select private.has_permission('expenses', 'create')));
+comment on policy "authenticated insert" on public.expenses is
+  'Merges: employees claim expenses; finance records expenses';
 
-create policy "employees edit their open claims" on public.expenses
+-- public.expenses, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.expenses
   for update to authenticated
-  using (employee_id = (select auth.uid()) and status in ('draft', 'submitted', 'rejected'))
-  with check (employee_id = (select auth.uid()) and status in ('draft', 'submitted') and approved_by is null);
-create policy "managers decide claims of their reports" on public.expenses
-  for update to authenticated
-  using (employee_id = any ((select private.reports_of_current_user())::uuid[]) and status = 'submitted')
-  with check (employee_id = any ((select private.reports_of_current_user())::uuid[]) and status in ('submitted', 'approved', 'rejected'));
-create policy "finance processes expenses" on public.expenses
-  for update to authenticated
-  using ((select private.has_permission('expenses', 'update')))
-  with check ((select private.has_permission('expenses', 'update')));
+  using (
+    -- employees edit their open claims
+    (employee_id = (select auth.uid()) and status in ('draft', 'submitted', 'rejected'))
+    -- finance processes expenses
+    or ((select private.has_permission('expenses', 'update')))
+    -- managers decide claims of their reports
+    or (employee_id = any ((select private.reports_of_current_user())::uuid[]) and status = 'submitted')
+  )
+  with check (
+    -- employees edit their open claims
+    (employee_id = (select auth.uid()) and status in ('draft', 'submitted') and approved_by is null)
+    -- finance processes expenses
+    or ((select private.has_permission('expenses', 'update')))
+    -- managers decide claims of their reports
+    or (employee_id = any ((select private.reports_of_current_user())::uuid[]) and status in ('submitted', 'approved', 'rejected'))
+  );
+comment on policy "authenticated update" on public.expenses is
+  'Merges: employees edit their open claims; finance processes expenses; managers decide claims of their reports';
 
 create policy "employees delete their draft claims" on public.expenses
   for delete to authenticated
@@ -1069,9 +1341,15 @@ create policy "financial reports are deleted with financial_reports.delete" on p
 -- (V12) keeps even that append-only.
 grant select on public.wallet_transactions to authenticated;
 
-create policy "users read their own wallet" on public.wallet_transactions
+-- public.wallet_transactions, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.wallet_transactions
   for select to authenticated
-  using (user_id = (select auth.uid()));
-create policy "finance reads wallets" on public.wallet_transactions
-  for select to authenticated
-  using ((select private.has_permission('payments', 'read')));
+  using (
+    -- finance reads wallets
+    ((select private.has_permission('payments', 'read')))
+    -- users read their own wallet
+    or (user_id = (select auth.uid()))
+  );
+comment on policy "authenticated select" on public.wallet_transactions is
+  'Merges: finance reads wallets; users read their own wallet';

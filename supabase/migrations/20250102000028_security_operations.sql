@@ -39,11 +39,16 @@
 -- definer functions and maintenance sessions are trusted.
 create or replace function private.is_api_caller()
 returns boolean
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  select current_user in ('anon', 'authenticated')
+#variable_conflict use_column
+begin
+  return (
+    select current_user in ('anon', 'authenticated')
+  );
+end
 $$;
 
 -- Sets the column named by the trigger argument to the caller, so "created by" can not be
@@ -80,14 +85,19 @@ $$;
 -- ticket_messages policies need not go through the tickets' own policies.
 create or replace function private.ticket_ids_of_current_user()
 returns uuid[]
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select coalesce(array_agg(t.id), '{}')
-    from public.support_tickets t
-   where t.raised_by = (select auth.uid()) or t.customer_id = (select auth.uid())
+#variable_conflict use_column
+begin
+  return (
+    select coalesce(array_agg(t.id), '{}')
+      from public.support_tickets t
+     where t.raised_by = (select auth.uid()) or t.customer_id = (select auth.uid())
+  );
+end
 $$;
 
 revoke all on function private.changed_columns(jsonb, jsonb), private.is_api_caller(),
@@ -387,26 +397,50 @@ grant update (vendor_id, booking_id, category, priority, subject, description, s
   resolution_notes, satisfaction_rating, attachments)
   on public.support_tickets to authenticated;
 
-create policy "requesters read their tickets" on public.support_tickets
+-- public.support_tickets, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.support_tickets
   for select to authenticated
-  using (raised_by = (select auth.uid()) or customer_id = (select auth.uid()));
-create policy "customer care reads all tickets" on public.support_tickets
-  for select to authenticated
-  using ((select private.has_permission('support_tickets', 'read')));
-create policy "users raise tickets as themselves" on public.support_tickets
+  using (
+    -- customer care reads all tickets
+    ((select private.has_permission('support_tickets', 'read')))
+    -- requesters read their tickets
+    or (raised_by = (select auth.uid()) or customer_id = (select auth.uid()))
+  );
+comment on policy "authenticated select" on public.support_tickets is
+  'Merges: customer care reads all tickets; requesters read their tickets';
+
+-- public.support_tickets, authenticated, insert: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated insert" on public.support_tickets
   for insert to authenticated
-  with check (raised_by = (select auth.uid()) and (customer_id is null or customer_id = (select auth.uid())));
-create policy "customer care raises tickets for customers" on public.support_tickets
-  for insert to authenticated
-  with check ((select private.has_permission('support_tickets', 'create')));
-create policy "requesters rate and close their tickets" on public.support_tickets
+  with check (
+    -- customer care raises tickets for customers
+    ((select private.has_permission('support_tickets', 'create')))
+    -- users raise tickets as themselves
+    or (raised_by = (select auth.uid()) and (customer_id is null or customer_id = (select auth.uid())))
+  );
+comment on policy "authenticated insert" on public.support_tickets is
+  'Merges: customer care raises tickets for customers; users raise tickets as themselves';
+
+-- public.support_tickets, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.support_tickets
   for update to authenticated
-  using (raised_by = (select auth.uid()) or customer_id = (select auth.uid()))
-  with check (raised_by = (select auth.uid()) or customer_id = (select auth.uid()));
-create policy "customer care manages tickets" on public.support_tickets
-  for update to authenticated
-  using ((select private.has_permission('support_tickets', 'update')))
-  with check ((select private.has_permission('support_tickets', 'update')));
+  using (
+    -- customer care manages tickets
+    ((select private.has_permission('support_tickets', 'update')))
+    -- requesters rate and close their tickets
+    or (raised_by = (select auth.uid()) or customer_id = (select auth.uid()))
+  )
+  with check (
+    -- customer care manages tickets
+    ((select private.has_permission('support_tickets', 'update')))
+    -- requesters rate and close their tickets
+    or (raised_by = (select auth.uid()) or customer_id = (select auth.uid()))
+  );
+comment on policy "authenticated update" on public.support_tickets is
+  'Merges: customer care manages tickets; requesters rate and close their tickets';
 create policy "super admins delete spam tickets" on public.support_tickets
   for delete to authenticated
   using ((select private.has_permission('support_tickets', 'delete')));
@@ -419,27 +453,36 @@ grant select on public.ticket_messages to authenticated;
 grant insert (ticket_id, sender_id, sender_type, message, attachments, is_internal)
   on public.ticket_messages to authenticated;
 
-create policy "requesters read the public conversation" on public.ticket_messages
+-- public.ticket_messages, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.ticket_messages
   for select to authenticated
-  using (not is_internal and ticket_id = any ((select private.ticket_ids_of_current_user())::uuid[]));
-create policy "customer care reads all messages and notes" on public.ticket_messages
-  for select to authenticated
-  using ((select private.has_permission('support_tickets', 'read')));
-create policy "requesters reply on their tickets" on public.ticket_messages
+  using (
+    -- customer care reads all messages and notes
+    ((select private.has_permission('support_tickets', 'read')))
+    -- requesters read the public conversation
+    or (not is_internal and ticket_id = any ((select private.ticket_ids_of_current_user())::uuid[]))
+  );
+comment on policy "authenticated select" on public.ticket_messages is
+  'Merges: customer care reads all messages and notes; requesters read the public conversation';
+
+-- public.ticket_messages, authenticated, insert: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated insert" on public.ticket_messages
   for insert to authenticated
   with check (
-    sender_id = (select auth.uid())
-    and sender_type in ('customer', 'vendor')
-    and not is_internal
-    and ticket_id = any ((select private.ticket_ids_of_current_user())::uuid[])
+    -- customer care replies and notes
+    ((select private.has_permission('support_tickets', 'update'))
+      and sender_id = (select auth.uid())
+      and sender_type = 'employee')
+    -- requesters reply on their tickets
+    or (sender_id = (select auth.uid())
+      and sender_type in ('customer', 'vendor')
+      and not is_internal
+      and ticket_id = any ((select private.ticket_ids_of_current_user())::uuid[]))
   );
-create policy "customer care replies and notes" on public.ticket_messages
-  for insert to authenticated
-  with check (
-    (select private.has_permission('support_tickets', 'update'))
-    and sender_id = (select auth.uid())
-    and sender_type = 'employee'
-  );
+comment on policy "authenticated insert" on public.ticket_messages is
+  'Merges: customer care replies and notes; requesters reply on their tickets';
 
 -- Legal ------------------------------------------------------------------------------------
 
@@ -527,15 +570,19 @@ create policy "legal deletes retention policies" on public.data_retention_polici
 -- compliance_audits: the audited vendor (owner and managers) sees its findings.
 grant select, insert, update, delete on public.compliance_audits to authenticated;
 
-create policy "vendors read their audits" on public.compliance_audits
+-- public.compliance_audits, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.compliance_audits
   for select to authenticated
   using (
-    vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])
-    and (select private.vendor_staff_can(vendor_id, 'compliance.view'))
+    -- legal reads compliance audits
+    ((select private.has_permission('compliance', 'read')))
+    -- vendors read their audits
+    or (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])
+      and (select private.vendor_staff_can(vendor_id, 'compliance.view')))
   );
-create policy "legal reads compliance audits" on public.compliance_audits
-  for select to authenticated
-  using ((select private.has_permission('compliance', 'read')));
+comment on policy "authenticated select" on public.compliance_audits is
+  'Merges: legal reads compliance audits; vendors read their audits';
 create policy "legal schedules compliance audits" on public.compliance_audits
   for insert to authenticated
   with check ((select private.has_permission('compliance', 'create')));
@@ -552,15 +599,19 @@ create policy "super admins delete compliance audits" on public.compliance_audit
 -- warehouses: a vendor's owner and managers see their own store rooms.
 grant select, insert, update, delete on public.warehouses to authenticated;
 
-create policy "vendors read their warehouses" on public.warehouses
+-- public.warehouses, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.warehouses
   for select to authenticated
   using (
-    vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])
-    and (select private.vendor_staff_can(vendor_id, 'inventory.view'))
+    -- operations reads warehouses
+    ((select private.has_permission('inventory', 'read')))
+    -- vendors read their warehouses
+    or (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])
+      and (select private.vendor_staff_can(vendor_id, 'inventory.view')))
   );
-create policy "operations reads warehouses" on public.warehouses
-  for select to authenticated
-  using ((select private.has_permission('inventory', 'read')));
+comment on policy "authenticated select" on public.warehouses is
+  'Merges: operations reads warehouses; vendors read their warehouses';
 create policy "operations creates warehouses" on public.warehouses
   for insert to authenticated
   with check ((select private.has_permission('inventory', 'create')));
@@ -595,15 +646,19 @@ grant update (sku, name, category, unit, warehouse_id, vendor_id, preferred_supp
   reorder_quantity, unit_cost, hsn_code, gst_rate, expiry_tracked, is_active)
   on public.inventory_items to authenticated;
 
-create policy "vendors read their stock" on public.inventory_items
+-- public.inventory_items, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.inventory_items
   for select to authenticated
   using (
-    vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])
-    and (select private.vendor_staff_can(vendor_id, 'inventory.view'))
+    -- operations reads stock
+    ((select private.has_permission('inventory', 'read')))
+    -- vendors read their stock
+    or (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])
+      and (select private.vendor_staff_can(vendor_id, 'inventory.view')))
   );
-create policy "operations reads stock" on public.inventory_items
-  for select to authenticated
-  using ((select private.has_permission('inventory', 'read')));
+comment on policy "authenticated select" on public.inventory_items is
+  'Merges: operations reads stock; vendors read their stock';
 create policy "operations creates stock items" on public.inventory_items
   for insert to authenticated
   with check ((select private.has_permission('inventory', 'create')));
@@ -678,14 +733,25 @@ create policy "operations raises purchase orders" on public.purchase_orders
     and approved_by is null
     and approved_at is null
   );
-create policy "operations edits purchase orders" on public.purchase_orders
+
+-- public.purchase_orders, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.purchase_orders
   for update to authenticated
-  using ((select private.has_permission('inventory', 'update')))
-  with check ((select private.has_permission('inventory', 'update')));
-create policy "finance approves purchase orders" on public.purchase_orders
-  for update to authenticated
-  using ((select private.has_permission('inventory', 'approve')))
-  with check ((select private.has_permission('inventory', 'approve')));
+  using (
+    -- finance approves purchase orders
+    ((select private.has_permission('inventory', 'approve')))
+    -- operations edits purchase orders
+    or ((select private.has_permission('inventory', 'update')))
+  )
+  with check (
+    -- finance approves purchase orders
+    ((select private.has_permission('inventory', 'approve')))
+    -- operations edits purchase orders
+    or ((select private.has_permission('inventory', 'update')))
+  );
+comment on policy "authenticated update" on public.purchase_orders is
+  'Merges: finance approves purchase orders; operations edits purchase orders';
 create policy "operations deletes draft purchase orders" on public.purchase_orders
   for delete to authenticated
   using ((select private.has_permission('inventory', 'delete')) and status = 'draft');
@@ -693,17 +759,21 @@ create policy "operations deletes draft purchase orders" on public.purchase_orde
 -- asset_tracking: custodians see what they hold.
 grant select, insert, update, delete on public.asset_tracking to authenticated;
 
-create policy "custodians read their assets" on public.asset_tracking
+-- public.asset_tracking, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.asset_tracking
   for select to authenticated
   using (
-    (assigned_vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])
+    -- custodians read their assets
+    ((assigned_vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])
       and (select private.vendor_staff_can(assigned_vendor_id, 'inventory.view')))
-    or assigned_therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[])
-    or assigned_employee_id = (select auth.uid())
+      or assigned_therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[])
+      or assigned_employee_id = (select auth.uid()))
+    -- operations reads assets
+    or ((select private.has_permission('inventory', 'read')))
   );
-create policy "operations reads assets" on public.asset_tracking
-  for select to authenticated
-  using ((select private.has_permission('inventory', 'read')));
+comment on policy "authenticated select" on public.asset_tracking is
+  'Merges: custodians read their assets; operations reads assets';
 create policy "operations registers assets" on public.asset_tracking
   for insert to authenticated
   with check ((select private.has_permission('inventory', 'create')));
@@ -759,16 +829,20 @@ create policy "analysts and finance read conversions" on public.conversion_track
 create policy "analysts and finance read funnels" on public.funnel_analytics
   for select to authenticated
   using ((select private.has_permission('analytics', 'read')) or (select private.has_permission('financial_reports', 'read')));
-create policy "analysts and finance read revenue" on public.revenue_analytics
-  for select to authenticated
-  using ((select private.has_permission('analytics', 'read')) or (select private.has_permission('financial_reports', 'read')));
--- A vendor's owner and managers see the rows about their own business.
-create policy "vendors read their revenue" on public.revenue_analytics
+
+-- public.revenue_analytics, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.revenue_analytics
   for select to authenticated
   using (
-    vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])
-    and (select private.vendor_staff_can(vendor_id, 'reports.view'))
+    -- analysts and finance read revenue
+    ((select private.has_permission('analytics', 'read')) or (select private.has_permission('financial_reports', 'read')))
+    -- vendors read their revenue
+    or (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])
+      and (select private.vendor_staff_can(vendor_id, 'reports.view')))
   );
+comment on policy "authenticated select" on public.revenue_analytics is
+  'Merges: analysts and finance read revenue; vendors read their revenue';
 
 -- System -----------------------------------------------------------------------------------
 
@@ -826,32 +900,43 @@ grant select (id, name, owner_user_id, owner_vendor_id, environment, key_prefix,
 grant update (name, scopes, expires_at, revoked_at, revoked_by) on public.api_keys to authenticated;
 grant delete on public.api_keys to authenticated;
 
-create policy "owners read their api keys" on public.api_keys
+-- public.api_keys, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.api_keys
   for select to authenticated
   using (
-    owner_user_id = (select auth.uid())
-    or (owner_vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])
-        and (select private.vendor_staff_can(owner_vendor_id, 'api_keys.manage')))
+    -- it reads api keys
+    ((select private.has_permission('api_keys', 'read')))
+    -- owners read their api keys
+    or (owner_user_id = (select auth.uid())
+      or (owner_vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])
+      and (select private.vendor_staff_can(owner_vendor_id, 'api_keys.manage'))))
   );
-create policy "it reads api keys" on public.api_keys
-  for select to authenticated
-  using ((select private.has_permission('api_keys', 'read')));
-create policy "owners rename and revoke their api keys" on public.api_keys
+comment on policy "authenticated select" on public.api_keys is
+  'Merges: it reads api keys; owners read their api keys';
+
+-- public.api_keys, authenticated, update: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated update" on public.api_keys
   for update to authenticated
   using (
-    owner_user_id = (select auth.uid())
-    or (owner_vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])
-        and (select private.vendor_staff_can(owner_vendor_id, 'api_keys.manage')))
+    -- it manages api keys
+    ((select private.has_permission('api_keys', 'update')))
+    -- owners rename and revoke their api keys
+    or (owner_user_id = (select auth.uid())
+      or (owner_vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])
+      and (select private.vendor_staff_can(owner_vendor_id, 'api_keys.manage'))))
   )
   with check (
-    owner_user_id = (select auth.uid())
-    or (owner_vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])
-        and (select private.vendor_staff_can(owner_vendor_id, 'api_keys.manage')))
+    -- it manages api keys
+    ((select private.has_permission('api_keys', 'update')))
+    -- owners rename and revoke their api keys
+    or (owner_user_id = (select auth.uid())
+      or (owner_vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])
+      and (select private.vendor_staff_can(owner_vendor_id, 'api_keys.manage'))))
   );
-create policy "it manages api keys" on public.api_keys
-  for update to authenticated
-  using ((select private.has_permission('api_keys', 'update')))
-  with check ((select private.has_permission('api_keys', 'update')));
+comment on policy "authenticated update" on public.api_keys is
+  'Merges: it manages api keys; owners rename and revoke their api keys';
 create policy "it deletes api keys" on public.api_keys
   for delete to authenticated
   using ((select private.has_permission('api_keys', 'delete')));
@@ -965,15 +1050,21 @@ grant select, insert, update, delete on public.system_settings to authenticated;
 create policy "anyone reads public settings" on public.system_settings
   for select to anon
   using (is_public);
-create policy "users read public settings" on public.system_settings
+
+-- public.system_settings, authenticated, select: one policy serving every audience below (permissive policies
+-- combine with OR, so this is exactly their union).
+create policy "authenticated select" on public.system_settings
   for select to authenticated
-  using (is_public);
-create policy "finance reads tax settings" on public.system_settings
-  for select to authenticated
-  using (key ~ '^(gst|tds|tax)[_.]' and (select private.has_permission('tax', 'read')));
-create policy "it reads settings" on public.system_settings
-  for select to authenticated
-  using ((select private.has_permission('system_settings', 'read')));
+  using (
+    -- finance reads tax settings
+    (key ~ '^(gst|tds|tax)[_.]' and (select private.has_permission('tax', 'read')))
+    -- it reads settings
+    or ((select private.has_permission('system_settings', 'read')))
+    -- users read public settings
+    or (is_public)
+  );
+comment on policy "authenticated select" on public.system_settings is
+  'Merges: finance reads tax settings; it reads settings; users read public settings';
 create policy "it creates settings" on public.system_settings
   for insert to authenticated
   with check ((select private.has_permission('system_settings', 'create')));

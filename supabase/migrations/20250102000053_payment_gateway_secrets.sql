@@ -18,6 +18,10 @@ comment on column public.payment_gateways.webhook_secret_previous_encrypted is
   'The webhook secret before the last rotation, still accepted for 24 hours after webhook_secret_rotated_at.';
 comment on column public.payment_gateways.webhook_secret_rotated_at is 'When the webhook secret was last replaced.';
 
+-- Finance and IT may see when the secret last rotated; the previous ciphertext, like the
+-- current one, is granted to no API role.
+grant select (webhook_secret_rotated_at) on public.payment_gateways to authenticated;
+
 create or replace function public.set_payment_gateway_secrets(gateway_id uuid, secret text default null, webhook_secret text default null)
 returns void
 language plpgsql

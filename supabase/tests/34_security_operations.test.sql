@@ -314,6 +314,8 @@ immutable
 as $$
   select (lpad(n::text, 2, '0') || '000000-0000-4000-8000-' || lpad(k::text, 12, '0'))::uuid
 $$;
+-- New functions are executable by nobody until granted (V31); the personas call this one.
+grant execute on function pg_temp.u(integer, integer) to public;
 
 -- Runs one statement as a persona and says what happened: 'rows <n>' or the SQLSTATE.
 create function pg_temp.exec_as(persona text, stmt text)

@@ -183,6 +183,8 @@ pub async fn load(client: &mut Client, plan: &DemoPlan, progress: Progress) -> a
         loaded.push((table.name, rows, t0.elapsed()));
     }
     overall.finish_and_clear();
+    status.set_message("encrypting tax ids");
+    encrypt_tax_ids(&tx, &world).await?;
     status.set_message("committing");
     tx.commit().await.context("committing the demo data")?;
     let load = load_started.elapsed();
@@ -211,6 +213,26 @@ pub async fn load(client: &mut Client, plan: &DemoPlan, progress: Progress) -> a
         analyze,
         total: started.elapsed(),
     })
+}
+
+/// Fills the vendors' encrypted GSTIN and PAN columns: COPY writes only the masked tails, and
+/// the key is the database's, so the clear values go through `private.encrypt_text` there, in
+/// one statement per vendor batch.
+async fn encrypt_tax_ids(tx: &tokio_postgres::Transaction<'_>, world: &World) -> anyhow::Result<()> {
+    let ids: Vec<Uuid> = world.vendors.iter().map(|v| world.users[v.user].id).collect();
+    let gst: Vec<&str> = world.vendors.iter().map(|v| v.gst_number.as_str()).collect();
+    let pan: Vec<&str> = world.vendors.iter().map(|v| v.pan_number.as_str()).collect();
+    tx.execute(
+        "update public.vendors v
+            set gst_number_encrypted = private.encrypt_text(t.gst),
+                pan_number_encrypted = private.encrypt_text(t.pan)
+           from unnest($1::uuid[], $2::text[], $3::text[]) as t (id, gst, pan)
+          where v.id = t.id",
+        &[&ids, &gst, &pan],
+    )
+    .await
+    .context("encrypting the vendors' tax ids (needs the encryption key: `ombaro db start` writes it)")?;
+    Ok(())
 }
 
 /// Refreshes the dashboard views when the schema has them; the dashboards otherwise catch

@@ -705,8 +705,8 @@ fn vendors(w: &World, range: Range<usize>, out: &mut RowBuf) {
             .str(&v.name)
             .str(v.kind)
             .str(description)
-            // Tax ids are stored encrypted with a key the demo load does not hold; the
-            // masked tails are what listings show.
+            // The masked tails; the encrypted columns are filled after the load
+            // (`encrypt_tax_ids`), through the database's key.
             .str(&v.gst_number[v.gst_number.len() - 4..])
             .str(&v.pan_number[v.pan_number.len() - 4..])
             .json(&json!({

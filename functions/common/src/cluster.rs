@@ -27,6 +27,7 @@ pub struct Cluster {
     run_as: Option<&'static str>,
     durable: bool,
     preferred_port: Option<u16>,
+    superuser: &'static str,
 }
 
 /// A running cluster.
@@ -57,7 +58,16 @@ impl Cluster {
             run_as: is_root().then_some(CLUSTER_USER),
             durable: true,
             preferred_port: Some(PREFERRED_PORT),
+            superuser: "postgres",
         })
+    }
+
+    /// The name `initdb` gives the bootstrap superuser (default `postgres`). The Supabase-like
+    /// test cluster names it `supabase_admin`, as Supabase's image does, so that `postgres`
+    /// can be an ordinary role.
+    pub fn superuser(mut self, name: &'static str) -> Self {
+        self.superuser = name;
+        self
     }
 
     /// Trades crash safety for speed (fsync off): for throwaway test clusters.
@@ -232,7 +242,7 @@ impl Cluster {
                 "-D",
                 &self.data_dir().display().to_string(),
                 "-U",
-                "postgres",
+                self.superuser,
                 "--auth=trust",
                 "--encoding=UTF8",
                 "--locale=C.UTF-8",

@@ -37,8 +37,56 @@ pub async fn migrate(client: &mut Client) -> anyhow::Result<Vec<String>> {
     run_migrations(client, &migrations()).await
 }
 
+/// Migrations of the history before V1-V33 were squashed (unreleased, so never kept): a
+/// database that recorded any of them was built by the old chain and must be rebuilt.
+pub const PRE_SQUASH_ONLY: &[(i32, &str)] = &[
+    (30, "merge_permissive_policies"),
+    (31, "booking_rules"),
+    (32, "booking_hot_path"),
+    (33, "helpers_in_plpgsql"),
+];
+
+/// What to do about a database migrated before the squash.
+pub const RESET_ADVICE: &str = "this database was migrated with the migration history from before V1-V33 were \
+     squashed; it cannot be migrated in place: rebuild it with `ombaro db reset` (local cluster), \
+     `supabase db reset` (Supabase CLI), or for a linked project mark the old versions reverted with \
+     `supabase migration repair --status reverted <versions>` and reset it (see README, \"Migration history\")";
+
+/// Fails with [`RESET_ADVICE`] when the database records a pre-squash migration.
+pub async fn refuse_pre_squash_history(client: &Client) -> anyhow::Result<()> {
+    let exists: bool = client
+        .query_one("select to_regclass($1) is not null", &[&MIGRATION_TABLE])
+        .await?
+        .get(0);
+    if !exists {
+        return Ok(());
+    }
+    let rows = client
+        .query(
+            &format!("select version::int4, name::text from {MIGRATION_TABLE} order by version"),
+            &[],
+        )
+        .await?;
+    let old: Vec<String> = rows
+        .iter()
+        .map(|r| (r.get::<_, i32>(0), r.get::<_, String>(1)))
+        .filter(|(v, n)| PRE_SQUASH_ONLY.iter().any(|(pv, pn)| pv == v && pn == n))
+        .map(|(v, n)| format!("V{v}__{n}"))
+        .collect();
+    if !old.is_empty() {
+        bail!("{RESET_ADVICE} (found {})", old.join(", "));
+    }
+    Ok(())
+}
+
 /// [`migrate`] with an explicit set of migrations (tests use it to simulate an edit).
 pub async fn run_migrations(client: &mut Client, migrations: &[Migration]) -> anyhow::Result<Vec<String>> {
+    refuse_pre_squash_history(client).await?;
+    run_migrations_unchecked(client, migrations).await
+}
+
+/// [`run_migrations`] without the pre-squash check (the equivalence test applies the old chain).
+pub async fn run_migrations_unchecked(client: &mut Client, migrations: &[Migration]) -> anyhow::Result<Vec<String>> {
     // The history table lives in `private`, which must exist before the first migration.
     client
         .batch_execute("create schema if not exists private; select pg_advisory_lock(hashtext('ombaro.migrate'))")
