@@ -194,14 +194,22 @@ enum SupabaseCommand {
 
 #[derive(Subcommand)]
 enum BenchCommand {
-    /// What row-level security costs: a customer's bookings page, a vendor's bookings page and
-    /// finance's payments page, each run as the persona under RLS and as postgres with the
-    /// equivalent explicit filter, alternately; prints the ratios (goal <= 1.2) and the plans
-    /// of any page above 2x.
+    /// What row-level security costs on the pages people open first: a customer's bookings and
+    /// notifications, a vendor's last 30 days and upcoming day, a therapist's assignments,
+    /// finance's payments and the support queue, each run as the persona under RLS and as
+    /// postgres with the equivalent explicit filter, alternately.
+    ///
+    /// Prints the RLS/explicit ratio of each page (goal <= 1.2; finance's payments page also
+    /// <= 5 ms) and, with several scales, each page's growth under RLS from the first scale to
+    /// the last (goal <= 1.5); the plans of a page that misses a goal follow the table.
     Rls {
         /// Load demo data at this scale first (deterministic; about 10 000 bookings per unit).
-        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000), conflicts_with = "scales")]
         scale: Option<u32>,
+        /// Load each of these scales in turn and measure at each, e.g. `--scales 10,100`
+        /// (100 000 and 1 000 000 bookings); prints the growth from the first to the last.
+        #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u32).range(1..=1000))]
+        scales: Vec<u32>,
         /// Measured runs of each query on each side.
         #[arg(long, default_value_t = 200)]
         iterations: usize,
@@ -385,30 +393,32 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             println!("wrote {} pages to docs/schema/", pages.len());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Bench(BenchCommand::Rls { scale, iterations }) => {
+        Command::Bench(BenchCommand::Rls {
+            scale,
+            scales,
+            iterations,
+        }) => {
             let url = stack.ensure_db()?;
             stack.prepare(&url, true).await?;
-            if let Some(scale) = scale {
-                let mut client = db::connect(&url).await?;
-                let plan = demo::DemoPlan::for_scale(scale, 42, chrono::Utc::now());
-                let summary = demo::load(&mut client, &plan, demo::Progress::Terminal).await?;
-                print!("{}", summary.render());
+            // Without a scale, the data already loaded is measured as it is.
+            let runs: Vec<Option<u32>> = match (scale, scales.is_empty()) {
+                (Some(scale), _) => vec![Some(scale)],
+                (None, false) => scales.into_iter().map(Some).collect(),
+                (None, true) => vec![None],
+            };
+            let mut measured = Vec::new();
+            for scale in runs {
+                if let Some(scale) = scale {
+                    let mut client = db::connect(&url).await?;
+                    let plan = demo::DemoPlan::for_scale(scale, 42, chrono::Utc::now());
+                    let summary = demo::load(&mut client, &plan, demo::Progress::Terminal).await?;
+                    print!("{}", summary.render());
+                }
+                let outcomes = ombaro::bench::rls::run(&url, iterations).await?;
+                print_rls_table(scale, &outcomes);
+                measured.push((scale, outcomes));
             }
-            let outcomes = ombaro::bench::rls::run(&url, iterations).await?;
-            println!(
-                "\n{:<24} {:>10} {:>12} {:>8} {:>6}",
-                "page", "RLS p50 ms", "plain p50 ms", "ratio", "rows"
-            );
-            for o in &outcomes {
-                println!(
-                    "{:<24} {:>10.3} {:>12.3} {:>8.2} {:>6}",
-                    o.name,
-                    ombaro::bench::millis(o.rls.p50),
-                    ombaro::bench::millis(o.plain.p50),
-                    o.ratio(),
-                    o.rows
-                );
-            }
+            print_rls_growth_and_plans(&measured);
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(BenchCommand::Booking {
@@ -723,4 +733,85 @@ async fn wait_for_exit(pid: u32, limit: Duration) -> bool {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     !process_alive(pid)
+}
+
+fn print_rls_table(scale: Option<u32>, outcomes: &[ombaro::bench::rls::Outcome]) {
+    let label = scale.map_or_else(|| "data as loaded".to_owned(), |s| format!("scale {s}"));
+    println!(
+        "\n{label}\n{:<24} {:>10} {:>12} {:>8} {:>6}  goals",
+        "page", "RLS p50 ms", "plain p50 ms", "ratio", "rows"
+    );
+    for o in outcomes {
+        let misses = o.misses();
+        println!(
+            "{:<24} {:>10.3} {:>12.3} {:>8.2} {:>6}  {}",
+            o.name,
+            ombaro::bench::millis(o.rls.p50),
+            ombaro::bench::millis(o.plain.p50),
+            o.ratio(),
+            o.rows,
+            if misses.is_empty() {
+                "met".to_owned()
+            } else {
+                misses.join(", ")
+            }
+        );
+    }
+}
+
+/// Growth from the first measured scale to the last, then the plans (at the last scale) of
+/// every page that misses a goal there.
+fn print_rls_growth_and_plans(measured: &[(Option<u32>, Vec<ombaro::bench::rls::Outcome>)]) {
+    use ombaro::bench::{millis, rls::GROWTH_GOAL};
+    let (Some((first_scale, first)), Some((last_scale, last))) = (measured.first(), measured.last()) else {
+        return;
+    };
+    let mut growth_misses = std::collections::HashSet::new();
+    if measured.len() > 1 {
+        println!(
+            "\ngrowth from scale {} to scale {} (RLS p50; goal <= {GROWTH_GOAL})\n{:<24} {:>10} {:>10} {:>8} {:>10} {:>10} {:>8}",
+            first_scale.unwrap_or_default(),
+            last_scale.unwrap_or_default(),
+            "page",
+            "RLS before",
+            "RLS after",
+            "growth",
+            "plain bef.",
+            "plain aft.",
+            "growth"
+        );
+        for o in last {
+            let Some(f) = first.iter().find(|f| f.name == o.name) else {
+                continue;
+            };
+            let growth = millis(o.rls.p50) / millis(f.rls.p50).max(1e-6);
+            let plain_growth = millis(o.plain.p50) / millis(f.plain.p50).max(1e-6);
+            if growth > GROWTH_GOAL {
+                growth_misses.insert(o.name);
+            }
+            println!(
+                "{:<24} {:>10.3} {:>10.3} {:>8.2} {:>10.3} {:>10.3} {:>8.2}{}",
+                o.name,
+                millis(f.rls.p50),
+                millis(o.rls.p50),
+                growth,
+                millis(f.plain.p50),
+                millis(o.plain.p50),
+                plain_growth,
+                if growth > GROWTH_GOAL { "  missed" } else { "" }
+            );
+        }
+    }
+    for o in last {
+        let mut misses = o.misses();
+        if growth_misses.contains(o.name) {
+            misses.push(format!("growth above {GROWTH_GOAL}"));
+        }
+        if misses.is_empty() {
+            continue;
+        }
+        println!("\n{}: {} — plans follow", o.name, misses.join(", "));
+        println!("-- under RLS:\n{}", o.rls_plan);
+        println!("-- explicit filter:\n{}", o.plain_plan);
+    }
 }
