@@ -183,7 +183,8 @@ begin
   values (issuer, fy, 1)
   on conflict (issuer_id, financial_year) do update set last_number = s.last_number + 1
   returning s.last_number into serial;
-  return code || '/' || substr(fy, 3, 2) || substr(fy, 8, 2) || '/' || lpad(serial::text, 5, '0');
+  -- 'FY2025-26' -> '2526'.
+  return code || '/' || substr(fy, 5, 2) || substr(fy, 8, 2) || '/' || lpad(serial::text, 5, '0');
 end
 $$;
 

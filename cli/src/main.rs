@@ -88,6 +88,27 @@ enum Command {
         completes it)."
     )]
     Pay(PayArgs),
+    /// Settle every vendor for a period on the running stack: commission, GST on it, TDS
+    /// (s.194-O), TCS (s.52), refunds, net payable and the payout to make.
+    #[command(
+        long_about = "Settle every vendor for a period on the running stack: for each vendor, its completed \
+        and paid bookings of the period (by IST service date) and refunds processed in it give the gross, \
+        commission at the vendor's rate, 18 % GST on the commission, TDS under section 194-O and GST TCS \
+        under section 52 at the rates in force (effective-dated settings), refunds as adjustments and the \
+        net payable; written to payment_settlements, commission_records, tax_records and vendor_payouts. \
+        Running a settled period again changes nothing; a period overlapping a settled one is refused."
+    )]
+    Settle(SettleArgs),
+}
+
+#[derive(Args)]
+struct SettleArgs {
+    /// First day of the period (IST date, YYYY-MM-DD).
+    #[arg(long)]
+    from: chrono::NaiveDate,
+    /// Last day of the period, inclusive.
+    #[arg(long)]
+    to: chrono::NaiveDate,
 }
 
 #[derive(Args)]
@@ -458,6 +479,15 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             let outcome =
                 ombaro::pay::run(&client, &record.api_url, &stack.keys()?, &args.booking_number, action).await?;
             for line in outcome.lines {
+                println!("{line}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Settle(args) => {
+            let Some(record) = stack.server_record() else {
+                bail!("the function server is not running: start the stack with `ombaro up`");
+            };
+            for line in ombaro::pay::settle(&record.api_url, &stack.keys()?, args.from, args.to).await? {
                 println!("{line}");
             }
             Ok(ExitCode::SUCCESS)

@@ -165,3 +165,46 @@ pub async fn run(
         lines,
     })
 }
+
+/// `ombaro settle --from --to`: runs the period's vendor settlements on the running stack as
+/// the service (the same endpoint finance calls), one line per vendor.
+pub async fn settle(
+    api_url: &str,
+    keys: &JwtKeys,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> anyhow::Result<Vec<String>> {
+    let http = reqwest::Client::new();
+    let (status, run) = post(
+        &http,
+        format!("{api_url}/functions/v1/payment-service/settlements/run"),
+        &keys.api_key("service_role"),
+        json!({ "period_start": from, "period_end": to }),
+    )
+    .await?;
+    if status >= 300 {
+        return Err(refusal("the settlement run", status, &run));
+    }
+    let settlements = run["settlements"].as_array().cloned().unwrap_or_default();
+    if settlements.is_empty() {
+        return Ok(vec![format!("nothing to settle from {from} to {to}")]);
+    }
+    Ok(settlements
+        .iter()
+        .map(|s| match s["outcome"].as_str() {
+            Some("existing") => format!("vendor {}: already settled for this period", s["vendor_id"].as_str().unwrap_or("?")),
+            _ => format!(
+                "vendor {}: {} bookings, gross {} - commission {} - GST on it {} - TDS {} - TCS {} + adjustments {} = net {} paise",
+                s["vendor_id"].as_str().unwrap_or("?"),
+                s["total_bookings"],
+                s["gross_amount"],
+                s["commission_amount"],
+                s["commission_gst_amount"],
+                s["tds_amount"],
+                s["tcs_amount"],
+                s["adjustment_amount"],
+                s["net_settlement_amount"]
+            ),
+        })
+        .collect())
+}

@@ -190,6 +190,7 @@ async fn checkout_then_the_sandbox_pays_and_the_booking_is_confirmed_with_an_inv
         q(
             "select count(*) from public.invoices where booking_id = $1::text::uuid and status = 'issued'
              and invoice_number ~ '^V[0-9A-Z]{4}/[0-9]{4}/[0-9]{5}$' and length(invoice_number) <= 16
+             and split_part(invoice_number, '/', 2) = substr(financial_year, 5, 2) || substr(financial_year, 8, 2)
              and cgst_amount = sgst_amount and igst_amount = 0"
         )
         .await,
@@ -788,4 +789,172 @@ async fn no_app_user_can_call_the_payment_effects_directly() {
             );
         }
     }
+}
+
+/// Moves a confirmed booking through its visit to completed, one legal step at a time.
+async fn complete(db: &tokio_postgres::Client, id: &str) {
+    for status in ["assigned", "in_progress", "completed"] {
+        db.execute(
+            "update public.bookings set status = $2 where id = $1::text::uuid",
+            &[&id, &status],
+        )
+        .await
+        .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_period_is_settled_once_with_commission_gst_tds_and_tcs() {
+    let app = TestApp::spawn().await;
+    let w = World::new(&app).await;
+    let booking = pending_booking(&app, &w, 9).await;
+    let order = checkout(&app, &w, &booking).await;
+    let id = booking["id"].as_str().unwrap().to_owned();
+    app.pay_post(
+        "/sandbox/pay",
+        &app.user_token(w.customer),
+        &json!({ "order_id": order["order_id"], "outcome": "captured" }),
+    )
+    .await;
+    // The visit happened (a trusted forward move, as the service records it).
+    let db = app.db.client().await;
+    complete(&db, &id).await;
+    let row = db
+        .query_one(
+            "select booking_date, subtotal - discount_amount, vendor_id,
+                    (select pan_number_encrypted is not null from public.vendors v where v.id = b.vendor_id)
+               from public.bookings b where id = $1::text::uuid",
+            &[&id],
+        )
+        .await
+        .unwrap();
+    let (date, taxable, vendor, has_pan): (chrono::NaiveDate, i64, Uuid, bool) =
+        (row.get(0), row.get(1), row.get(2), row.get(3));
+    let period =
+        json!({ "period_start": date - chrono::Duration::days(3), "period_end": date + chrono::Duration::days(3) });
+
+    let (status, body) = app
+        .pay_post("/settlements/run", &app.user_token(w.customer), &period)
+        .await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("not_finance")), "{body}");
+
+    let (status, run) = app.pay_post("/settlements/run", &app.service_key(), &period).await;
+    assert_eq!(status, 200, "{run}");
+    let ours: Vec<&Value> = run["settlements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["vendor_id"] == json!(vendor))
+        .collect();
+    assert_eq!(ours.len(), 1, "{run}");
+    let s = ours[0];
+    assert_eq!(s["outcome"], "created", "{s}");
+    assert_eq!(s["total_bookings"], 1);
+    // Half up to the paisa: commission at the vendor's 15 %, 18 % GST on it, TDS 194-O
+    // (0.1 %, or 5 % without a PAN) and TCS 52 (0.5 %) on the value before GST.
+    let pct = |base: i64, bps: i64| (base * bps + 5_000) / 10_000;
+    let commission = pct(taxable, 1_500);
+    assert_eq!(s["commission_amount"], commission, "{s}");
+    assert_eq!(s["commission_gst_amount"], pct(commission, 1_800), "{s}");
+    assert_eq!(s["tds_amount"], pct(taxable, if has_pan { 10 } else { 500 }), "{s}");
+    assert_eq!(s["tcs_amount"], pct(taxable, 50), "{s}");
+
+    let count = |sql: &'static str| {
+        let db = &db;
+        async move { db.query_one(sql, &[&vendor]).await.unwrap().get::<_, i64>(0) }
+    };
+    assert_eq!(
+        count("select count(*) from public.payment_settlements where vendor_id = $1
+                and net_settlement_amount = gross_amount - commission_amount - commission_gst_amount - tds_amount - tcs_amount + adjustment_amount")
+            .await,
+        1
+    );
+    assert_eq!(
+        count("select count(*) from public.commission_records where vendor_id = $1 and status = 'settled' and settlement_id is not null")
+            .await,
+        1
+    );
+    assert_eq!(
+        count("select count(*) from public.tax_records where vendor_id = $1 and tax_type in ('tds', 'gst_tcs')").await,
+        2
+    );
+    assert_eq!(
+        count("select count(*) from public.vendor_payouts where vendor_id = $1 and status = 'pending'").await,
+        1
+    );
+
+    // Again: nothing changes.
+    let (status, again) = app.pay_post("/settlements/run", &app.service_key(), &period).await;
+    assert_eq!(status, 200, "{again}");
+    assert!(
+        again["settlements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["vendor_id"] != json!(vendor) || s["outcome"] == "existing"),
+        "{again}"
+    );
+    assert_eq!(
+        count("select count(*) from public.payment_settlements where vendor_id = $1").await,
+        1
+    );
+    assert_eq!(
+        count("select count(*) from public.tax_records where vendor_id = $1").await,
+        2
+    );
+
+    // A period overlapping the settled one, with something new to settle, is refused.
+    let second = pending_booking(&app, &w, 13).await;
+    let order = checkout(&app, &w, &second).await;
+    app.pay_post(
+        "/sandbox/pay",
+        &app.user_token(w.customer),
+        &json!({ "order_id": order["order_id"], "outcome": "captured" }),
+    )
+    .await;
+    complete(&db, second["id"].as_str().unwrap()).await;
+    let overlapping = json!({ "period_start": date, "period_end": date + chrono::Duration::days(10) });
+    let (status, body) = app.pay_post("/settlements/run", &app.service_key(), &overlapping).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("period_overlaps_settled")),
+        "{body}"
+    );
+    assert_eq!(
+        count("select count(*) from public.payment_settlements where vendor_id = $1").await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn ombaro_settle_reports_each_vendor_once() {
+    let app = TestApp::spawn().await;
+    let w = World::new(&app).await;
+    let booking = pending_booking(&app, &w, 11).await;
+    let number = booking["booking_number"].as_str().unwrap().to_owned();
+    let db = app.db.client().await;
+    ombaro::pay::run(&db, &app.base, &app.keys, &number, ombaro::pay::PayAction::Capture)
+        .await
+        .unwrap();
+    complete(&db, booking["id"].as_str().unwrap()).await;
+    let date: chrono::NaiveDate = db
+        .query_one(
+            "select booking_date from public.bookings where booking_number = $1",
+            &[&number],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let lines = ombaro::pay::settle(&app.base, &app.keys, date, date).await.unwrap();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].contains("1 bookings") && lines[0].contains("= net"),
+        "{lines:?}"
+    );
+    let again = ombaro::pay::settle(&app.base, &app.keys, date, date).await.unwrap();
+    assert!(again[0].contains("already settled"), "{again:?}");
+    let err = ombaro::pay::settle(&app.base, &app.keys, date, date - chrono::Duration::days(1))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("invalid_period"), "{err}");
 }

@@ -532,3 +532,71 @@ pub async fn sandbox_pay(
         .await?;
     Ok(Json(answer))
 }
+
+// ---------------------------------------------------------------------------------------
+// Settlements
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettlementRunBody {
+    pub period_start: chrono::NaiveDate,
+    pub period_end: chrono::NaiveDate,
+}
+
+/// `POST /settlements/run {period_start, period_end}` (finance, or the service): settles every
+/// vendor with completed, paid bookings or processed refunds in the period. The core computes
+/// each settlement; one SQL function writes it. A period already settled is answered with the
+/// existing settlement and nothing changes; one that overlaps a settled period is refused.
+pub async fn run_settlements(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ApiJson(body): ApiJson<SettlementRunBody>,
+) -> Result<Json<Value>> {
+    let period = crate::settlement::Period::new(body.period_start, body.period_end)
+        .map_err(|err| ApiError::unprocessable(err.code(), err.to_string()))?;
+    let mut client = state.db.get().await?;
+    let tx = state.db.begin_as(&mut client, &caller).await?;
+    if !caller.is_service() && !store::can_settle(&tx).await? {
+        return Err(ApiError::forbidden("not_finance", "only finance may run settlements"));
+    }
+    as_service(&tx).await?;
+    let inputs = store::settlement_inputs(&tx, period.start(), period.end()).await?;
+    let mut results = Vec::new();
+    for raw in inputs.as_array().into_iter().flatten() {
+        let input: crate::settlement::SettlementInput = serde_json::from_value(raw.clone())
+            .map_err(|err| ApiError::internal(format!("settlement input: {err}")))?;
+        match crate::settlement::settle(&input) {
+            Ok(settlement) => {
+                let json = serde_json::to_value(&settlement).map_err(ApiError::internal)?;
+                let recorded = store::record_settlement(&tx, &json, caller.user_id).await?;
+                results.push(json!({
+                    "vendor_id": settlement.vendor_id,
+                    "outcome": recorded["outcome"],
+                    "settlement_id": recorded["settlement_id"],
+                    "total_bookings": settlement.total_bookings,
+                    "gross_amount": settlement.gross_amount,
+                    "commission_amount": settlement.commission_amount,
+                    "commission_gst_amount": settlement.commission_gst_amount,
+                    "tds_amount": settlement.tds_amount,
+                    "tcs_amount": settlement.tcs_amount,
+                    "adjustment_amount": settlement.adjustment_amount,
+                    "net_settlement_amount": settlement.net_settlement_amount,
+                }));
+            }
+            Err(crate::settlement::SettlementError::PeriodAlreadySettled) => {
+                results.push(json!({ "vendor_id": input.vendor_id, "outcome": "existing" }));
+            }
+            Err(err @ crate::settlement::SettlementError::PeriodOverlapsSettled { .. }) => {
+                return Err(ApiError::conflict(err.code(), err.to_string())
+                    .with_details(json!({ "vendor_id": input.vendor_id })));
+            }
+            Err(err) => return Err(ApiError::unprocessable(err.code(), err.to_string())),
+        }
+    }
+    tx.commit().await?;
+    Ok(Json(json!({
+        "period_start": period.start(),
+        "period_end": period.end(),
+        "settlements": results,
+    })))
+}

@@ -12,6 +12,7 @@
 //! | `POST /refunds` | finance, service | refund a captured payment, partly or fully |
 //! | `POST /cancellations/{id}/refund` | the customer, finance | pay out what a cancellation owes (wallet or original method) |
 //! | `POST /sandbox/pay` | the customer, service | the local sandbox gateway "pays": a signed webhook to ourselves |
+//! | `POST /settlements/run` | finance, service | settle every vendor for a period: commission, its GST, TDS, TCS, refunds, payout |
 
 pub mod config;
 pub mod gateway;
@@ -41,6 +42,7 @@ pub fn router(settings: Arc<PaymentSettings>) -> Router<AppState> {
         .route("/refunds", post(handlers::create_refund))
         .route("/cancellations/{id}/refund", post(handlers::refund_cancellation))
         .route("/sandbox/pay", post(handlers::sandbox_pay))
+        .route("/settlements/run", post(handlers::run_settlements))
         .layer(Extension(settings))
 }
 

@@ -313,3 +313,34 @@ pub async fn visible_order(tx: &Transaction<'_>, order_id: &str) -> Result<Optio
         .await?
         .map(|row| (row.get(0), row.get(1))))
 }
+
+/// `private.settlement_inputs`: one core input per vendor with something to settle.
+pub async fn settlement_inputs(
+    tx: &Transaction<'_>,
+    start: chrono::NaiveDate,
+    end: chrono::NaiveDate,
+) -> Result<Value, ApiError> {
+    one_json(tx, "select private.settlement_inputs($1, $2)", &[&start, &end]).await
+}
+
+/// `private.record_settlement`: writes one vendor's settlement as the core computed it.
+pub async fn record_settlement(
+    tx: &Transaction<'_>,
+    settlement: &Value,
+    approved_by: Option<Uuid>,
+) -> Result<Value, ApiError> {
+    one_json(
+        tx,
+        "select private.record_settlement($1, $2)",
+        &[settlement, &approved_by],
+    )
+    .await
+}
+
+/// Whether the signed-in user may run settlements (finance: `settlements.create`).
+pub async fn can_settle(tx: &Transaction<'_>) -> Result<bool, ApiError> {
+    let statement = tx
+        .prepare_cached("select private.has_permission('settlements', 'create')")
+        .await?;
+    Ok(tx.query_one(&statement, &[]).await?.get(0))
+}
