@@ -958,3 +958,114 @@ async fn ombaro_settle_reports_each_vendor_once() {
         .unwrap_err();
     assert!(err.to_string().contains("invalid_period"), "{err}");
 }
+
+#[tokio::test]
+async fn the_checkout_signature_fast_path_and_the_webhook_converge_on_one_payment() {
+    let app = TestApp::spawn().await;
+    let w = World::new(&app).await;
+    let booking = pending_booking(&app, &w, 15).await;
+    let order = checkout(&app, &w, &booking).await;
+    let order_id = order["order_id"].as_str().unwrap().to_owned();
+    let id = booking["id"].as_str().unwrap().to_owned();
+    let payment_id = "pay_Checkout00001";
+    // Without Razorpay keys the sandbox's secret signs checkouts, as Razorpay's key secret would.
+    let secret = app.sandbox_secret();
+    let path = format!("/orders/{order_id}/verify");
+
+    let forged = json!({ "razorpay_payment_id": payment_id, "razorpay_signature": "0".repeat(64) });
+    let (status, body) = app.pay_post(&path, &app.user_token(w.customer), &forged).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("signature_mismatch")),
+        "{body}"
+    );
+    let signature = signature::razorpay_checkout_signature(&order_id, payment_id, &secret);
+    let good = json!({ "razorpay_payment_id": payment_id, "razorpay_signature": signature });
+    let (status, body) = app.pay_post(&path, &app.user_token(w.other_customer), &good).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (404, Some("order_not_found")),
+        "another customer: {body}"
+    );
+    assert_eq!(app.count("select count(*) from private.webhook_events").await, 0);
+
+    let (status, body) = app.pay_post(&path, &app.user_token(w.customer), &good).await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("processed")), "{body}");
+    let (status, payment_status, _) = booking_state(&app, &id).await;
+    assert_eq!((status.as_str(), payment_status.as_str()), ("confirmed", "paid"));
+
+    // The gateway's webhook for the same payment arrives later: nothing more happens.
+    let event = razorpay_payment_event(
+        "payment.captured",
+        payment_id,
+        Some(&order_id),
+        &id,
+        booking["total_amount"].as_i64().unwrap(),
+    );
+    let (status, answer) = app
+        .razorpay_webhook("evt_after_checkout", &serde_json::to_vec(&event).unwrap(), &secret)
+        .await;
+    assert_eq!(
+        (status, answer["status"].as_str()),
+        (200, Some("duplicate")),
+        "{answer}"
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            "select count(*) from public.payments where booking_id = $1::text::uuid",
+            &id
+        )
+        .await,
+        1
+    );
+    assert_eq!(app.count("select count(*) from public.invoices").await, 1);
+}
+
+#[tokio::test]
+async fn keys_installed_in_payment_gateways_are_used_without_a_restart() {
+    let app = TestApp::spawn().await;
+    let w = World::new(&app).await;
+    let booking = pending_booking(&app, &w, 16).await;
+    let id = booking["id"].as_str().unwrap().to_owned();
+    // An order made while the stack was on the sandbox ...
+    let order = checkout(&app, &w, &booking).await;
+    let order_id = order["order_id"].as_str().unwrap().to_owned();
+    // ... and then IT installs real Razorpay keys (stored encrypted).
+    app.db
+        .client()
+        .await
+        .batch_execute(
+            "update public.payment_gateways
+                set key_id = 'rzp_test_installed', secret_encrypted = private.encrypt_text('installed_key_secret'),
+                    is_active = true
+              where code = 'razorpay'",
+        )
+        .await
+        .unwrap();
+    let path = format!("/orders/{order_id}/verify");
+    let sandbox_signed = signature::razorpay_checkout_signature(&order_id, "pay_Installed0001", &app.sandbox_secret());
+    let (status, body) = app
+        .pay_post(
+            &path,
+            &app.user_token(w.customer),
+            &json!({ "razorpay_payment_id": "pay_Installed0001", "razorpay_signature": sandbox_signed }),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("signature_mismatch")),
+        "{body}"
+    );
+    let key_signed = signature::razorpay_checkout_signature(&order_id, "pay_Installed0001", "installed_key_secret");
+    let (status, body) = app
+        .pay_post(
+            &path,
+            &app.user_token(w.customer),
+            &json!({ "razorpay_payment_id": "pay_Installed0001", "razorpay_signature": key_signed }),
+        )
+        .await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("processed")), "{body}");
+    let (status, payment_status, _) = booking_state(&app, &id).await;
+    assert_eq!((status.as_str(), payment_status.as_str()), ("confirmed", "paid"));
+}

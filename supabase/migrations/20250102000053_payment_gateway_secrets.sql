@@ -111,3 +111,23 @@ revoke execute on function private.gateway_webhook_secrets(text), private.record
   from public, anon, authenticated;
 grant execute on function private.gateway_webhook_secrets(text), private.record_event_only(text, text, text, jsonb, text, text)
   to service_role;
+
+-- The API credentials of an active gateway, decrypted inside the caller's transaction (the
+-- payment service's, when no keys are set in its environment).
+create or replace function private.gateway_credentials(provider text)
+returns table (key_id text, secret text)
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  return query
+  select g.key_id, private.decrypt_text(g.secret_encrypted)
+    from public.payment_gateways g
+   where g.code = provider and g.is_active and g.key_id is not null and g.secret_encrypted is not null;
+end
+$$;
+
+revoke execute on function private.gateway_credentials(text) from public, anon, authenticated;
+grant execute on function private.gateway_credentials(text) to service_role;

@@ -9,7 +9,10 @@
 //! | `STRIPE_BASE_URL` | default `https://api.stripe.com` |
 //! | `STRIPE_WEBHOOK_SECRET` | overrides the secret installed in `payment_gateways` |
 //!
-//! Webhook secrets are otherwise read from `payment_gateways` on every webhook, so a secret
+//! Without keys in the environment, a gateway's API keys are read from `payment_gateways`
+//! (an active row's `key_id` and its encrypted secret, decrypted inside the request's
+//! transaction) when a request needs them; without either, Razorpay is the local sandbox.
+//! Webhook secrets are likewise read from `payment_gateways` on every webhook, so a secret
 //! installed with `public.set_payment_gateway_secrets` applies to the next request.
 
 use serde_json::{json, Value};
@@ -70,6 +73,7 @@ impl Gateway for AnyGateway {
 /// The service's gateways and secrets.
 #[derive(Clone)]
 pub struct PaymentSettings {
+    /// Razorpay as the environment configures it: the real API, or the sandbox without keys.
     pub razorpay: AnyGateway,
     pub stripe: Option<Stripe>,
     pub razorpay_webhook_secret: Option<String>,
@@ -129,7 +133,42 @@ impl PaymentSettings {
         }
     }
 
-    /// The gateway a checkout asked for (Razorpay when none).
+    /// The gateway a request asked for (Razorpay when none), with keys from the environment,
+    /// else from `payment_gateways` read in `tx`, else (Razorpay only) the sandbox.
+    pub async fn gateway_in(
+        &self,
+        tx: &super::store::Transaction<'_>,
+        code: Option<&str>,
+    ) -> Result<AnyGateway, ApiError> {
+        let configured = self.gateway(code);
+        let from_env = match &configured {
+            Ok(AnyGateway::Sandbox(_)) => false,
+            Ok(_) => true,
+            Err(err) if err.code == "gateway_unavailable" => false,
+            Err(_) => return configured,
+        };
+        if from_env {
+            return configured;
+        }
+        let provider = code.unwrap_or("razorpay");
+        match super::store::gateway_credentials(tx, provider).await? {
+            Some((key_id, secret)) if provider == "razorpay" => Ok(AnyGateway::Razorpay(Razorpay {
+                base_url: env_nonempty("RAZORPAY_BASE_URL").unwrap_or_else(|| Razorpay::BASE_URL.to_owned()),
+                key_id,
+                key_secret: secret,
+                http: self.http.clone(),
+            })),
+            Some((publishable_key, secret_key)) => Ok(AnyGateway::Stripe(Stripe {
+                base_url: env_nonempty("STRIPE_BASE_URL").unwrap_or_else(|| Stripe::BASE_URL.to_owned()),
+                publishable_key,
+                secret_key,
+                http: self.http.clone(),
+            })),
+            None => configured,
+        }
+    }
+
+    /// The gateway the environment configures for `code` (Razorpay when none).
     pub fn gateway(&self, code: Option<&str>) -> Result<AnyGateway, ApiError> {
         match code.unwrap_or("razorpay") {
             "razorpay" => Ok(self.razorpay.clone()),
@@ -143,14 +182,16 @@ impl PaymentSettings {
         }
     }
 
+    /// Whether the environment leaves Razorpay to the sandbox (keys installed in
+    /// `payment_gateways` still take precedence per request: see [`Self::gateway_in`]).
     pub fn is_sandbox(&self, code: &str) -> bool {
         code == "razorpay" && matches!(self.razorpay, AnyGateway::Sandbox(_))
     }
 
-    /// Razorpay's key secret, which signs checkout callbacks (the sandbox's own secret when
-    /// the sandbox stands in).
-    pub fn razorpay_key_secret(&self) -> String {
-        match &self.razorpay {
+    /// The key secret that signs Razorpay Checkout callbacks: the resolved gateway's, or the
+    /// sandbox's own secret when the sandbox stands in.
+    pub fn checkout_secret(&self, gateway: &AnyGateway) -> String {
+        match gateway {
             AnyGateway::Razorpay(g) => g.key_secret.clone(),
             _ => self.sandbox_secret.clone(),
         }

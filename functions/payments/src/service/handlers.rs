@@ -69,15 +69,19 @@ pub async fn create_order(
 ) -> Result<Response> {
     let customer = caller.require_user()?;
     let booking = parse_id(&body.booking_id, "booking_id")?;
-    let gateway = settings.gateway(body.gateway.as_deref())?;
+    if !matches!(body.gateway.as_deref(), None | Some("razorpay" | "stripe")) {
+        settings.gateway(body.gateway.as_deref())?;
+    }
 
     let mut client = state.db.get().await?;
-    let checkout = {
+    let (checkout, gateway) = {
         let tx = state.db.begin_as(&mut client, &caller).await?;
         as_service(&tx).await?;
+        // Keys from the environment, else installed in payment_gateways (decrypted here).
+        let gateway = settings.gateway_in(&tx, body.gateway.as_deref()).await?;
         let checkout = store::open_checkout(&tx, booking, customer, gateway.code()).await?;
         tx.commit().await?;
-        checkout
+        (checkout, gateway)
     };
     match checkout["outcome"].as_str() {
         Some("created" | "existing") => {}
@@ -152,7 +156,7 @@ pub async fn create_order(
             "amount": amount,
             "currency": "INR",
             "client_secret": client_secret,
-            "sandbox": settings.is_sandbox(gateway.code()),
+            "sandbox": matches!(gateway, super::config::AnyGateway::Sandbox(_)),
         })),
     )
         .into_response())
@@ -176,7 +180,10 @@ pub async fn verify_order(
     ApiJson(body): ApiJson<VerifyBody>,
 ) -> Result<Json<Value>> {
     let customer = caller.require_user()?;
-    let key_secret = settings.razorpay_key_secret();
+    let mut client = state.db.get().await?;
+    let tx = state.db.begin_as(&mut client, &caller).await?;
+    as_service(&tx).await?;
+    let key_secret = settings.checkout_secret(&settings.gateway_in(&tx, Some("razorpay")).await?);
     signature::verify_razorpay_checkout(
         &order_id,
         &body.razorpay_payment_id,
@@ -184,10 +191,6 @@ pub async fn verify_order(
         &key_secret,
     )
     .map_err(|err| ApiError::bad_request(err.code(), err.to_string()))?;
-
-    let mut client = state.db.get().await?;
-    let tx = state.db.begin_as(&mut client, &caller).await?;
-    as_service(&tx).await?;
     let Some((_, booking, amount, currency)) = store::payment_of_booking_for_verify(&tx, &order_id, customer).await?
     else {
         return Err(ApiError::not_found("order_not_found", "no such order of yours"));
@@ -399,7 +402,10 @@ async fn send_to_gateway(
         return Ok((refund, created));
     }
     let id = parse_id(refund["refund_id"].as_str().unwrap_or_default(), "refund_id")?;
-    let gateway = settings.gateway(refund["gateway"].as_str())?;
+    let gateway = {
+        let tx = state.db.begin_as_service(client).await?;
+        settings.gateway_in(&tx, refund["gateway"].as_str()).await?
+    };
     let payment_ref = refund["gateway_payment_id"].as_str().unwrap_or_default().to_owned();
     let asked = gateway
         .refund(RefundRequest {
@@ -413,7 +419,7 @@ async fn send_to_gateway(
         Ok(created_at_gateway) => {
             store::attach_gateway_refund(&tx, id, Some(&created_at_gateway.id), true).await?;
             tx.commit().await?;
-            if settings.is_sandbox(gateway.code()) {
+            if matches!(gateway, super::config::AnyGateway::Sandbox(_)) {
                 settings
                     .sandbox_refund_webhook(
                         &payment_ref,

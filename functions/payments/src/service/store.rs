@@ -344,3 +344,15 @@ pub async fn can_settle(tx: &Transaction<'_>) -> Result<bool, ApiError> {
         .await?;
     Ok(tx.query_one(&statement, &[]).await?.get(0))
 }
+
+/// An active gateway's `(key_id, secret)` from `payment_gateways`, decrypted in this
+/// transaction, if one is installed.
+pub async fn gateway_credentials(tx: &Transaction<'_>, provider: &str) -> Result<Option<(String, String)>, ApiError> {
+    let statement = tx
+        .prepare_cached("select key_id, secret from private.gateway_credentials($1)")
+        .await?;
+    Ok(tx
+        .query_opt(&statement, &[&provider])
+        .await?
+        .map(|row| (row.get(0), row.get(1))))
+}
