@@ -167,30 +167,8 @@ create index if not exists idx_therapists_user_id_live on public.therapists (use
 
 -- vendors ----------------------------------------------------------------------------------------
 
--- GSTIN and PAN leave the clear: ciphertext for the owner, legal and finance (via RPC), last
--- four characters for display.
-alter table public.vendors
-  add column gst_number_encrypted bytea,
-  add column gst_number_last4 text,
-  add column pan_number_encrypted bytea,
-  add column pan_number_last4 text;
-
-update public.vendors
-   set gst_number_encrypted = private.encrypt_text(upper(gst_number)),
-       gst_number_last4 = right(upper(gst_number), 4)
- where gst_number is not null;
-update public.vendors
-   set pan_number_encrypted = private.encrypt_text(upper(pan_number)),
-       pan_number_last4 = right(upper(pan_number), 4)
- where pan_number is not null;
-
-alter table public.vendors drop column gst_number, drop column pan_number;
-
-comment on column public.vendors.gst_number_encrypted is 'GSTIN, encrypted (private.encrypt_text); read through public.reveal_vendor_tax_ids, written through public.save_vendor_tax_ids. Never granted to API roles.';
-comment on column public.vendors.gst_number_last4 is 'Last four characters of the GSTIN, for display.';
-comment on column public.vendors.pan_number_encrypted is 'PAN of the legal entity, encrypted (private.encrypt_text); read and written only through RPCs.';
-comment on column public.vendors.pan_number_last4 is 'Last four characters of the PAN, for display.';
-
+-- GSTIN and PAN are stored only encrypted (V7): ciphertext for the owner, legal and finance
+-- (via RPC), last four characters for display; the ciphertext is granted to no API role.
 grant select (
   id, business_name, business_type, description, business_address, city_id, zone_id, pincode, location, timezone,
   logo_url, services_offered, operating_hours, service_radius_km, min_notice_minutes, booking_horizon_days,

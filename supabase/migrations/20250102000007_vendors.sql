@@ -26,8 +26,10 @@ create table public.vendors (
   business_name text not null,
   business_type text check (business_type in ('spa', 'salon', 'home_service', 'hotel_spa', 'wellness_center')),
   description text,
-  gst_number text,
-  pan_number text,
+  gst_number_encrypted bytea,
+  gst_number_last4 text,
+  pan_number_encrypted bytea,
+  pan_number_last4 text,
   business_address jsonb not null,
   city_id uuid references public.cities (id) on delete restrict,
   zone_id uuid references public.zones (id) on delete set null,
@@ -85,8 +87,10 @@ alter table public.vendors enable row level security;
 
 comment on table public.vendors is 'A business selling on OMBARO (spa, salon, home-service provider). The id is the owner''s auth user id; soft-deleted through deleted_at so bookings and payouts keep their vendor.';
 comment on column public.vendors.id is 'The owner''s auth.users id: one vendor listing per owning account.';
-comment on column public.vendors.gst_number is 'GSTIN as supplied; format validation is added when onboarding data is cleaned (branches may legitimately share one GSTIN, so it is not unique).';
-comment on column public.vendors.pan_number is 'PAN of the legal entity, as supplied.';
+comment on column public.vendors.gst_number_encrypted is 'GSTIN, encrypted (private.encrypt_text); read through public.reveal_vendor_tax_ids, written through public.save_vendor_tax_ids. Never granted to API roles. Branches may legitimately share one GSTIN, so it is not unique.';
+comment on column public.vendors.gst_number_last4 is 'Last four characters of the GSTIN, for display.';
+comment on column public.vendors.pan_number_encrypted is 'PAN of the legal entity, encrypted (private.encrypt_text); read and written only through RPCs.';
+comment on column public.vendors.pan_number_last4 is 'Last four characters of the PAN, for display.';
 comment on column public.vendors.business_address is 'Postal address as entered { line1, line2, landmark, city, state, pincode }; city_id, pincode and location are the queryable copies.';
 comment on column public.vendors.pincode is 'Six-digit Indian PIN code of the premises.';
 comment on column public.vendors.location is 'Premises position (WGS 84); home-service radius and distance sorting are measured from here.';
