@@ -477,6 +477,24 @@ mod tests {
     use super::*;
     use Actor::*;
 
+    /// The names the SQL compares against are the names serde reads from rows and JSON, and
+    /// what messages print: one spelling of each status.
+    #[test]
+    fn a_status_has_one_name_in_sql_json_and_messages() {
+        for status in BookingStatus::ALL {
+            let json = serde_json::to_value(status).unwrap();
+            assert_eq!(json.as_str(), Some(status.as_str()), "{status:?}");
+            assert_eq!(status.to_string(), status.as_str());
+            assert_eq!(serde_json::from_value::<BookingStatus>(json).unwrap(), status);
+        }
+        for status in AssignmentStatus::ALL {
+            let json = serde_json::to_value(status).unwrap();
+            assert_eq!(json.as_str(), Some(status.as_str()), "{status:?}");
+            assert_eq!(status.to_string(), status.as_str());
+            assert_eq!(serde_json::from_value::<AssignmentStatus>(json).unwrap(), status);
+        }
+    }
+
     #[test]
     fn booking_moves_match_the_database_trigger() {
         // The allowed (from -> to) pairs of the lifecycle trigger, written out once more.
