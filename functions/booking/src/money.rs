@@ -167,6 +167,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn labels_show_rupees_and_a_sign_only_below_zero() {
+        assert_eq!(Paise::new(0).to_string(), "₹0.00");
+        assert_eq!(Paise::new(249_900).to_string(), "₹2499.00");
+        assert_eq!(Paise::new(-5).to_string(), "-₹0.05");
+    }
+
+    #[test]
+    fn percentages_parse_to_exact_basis_points_or_not_at_all() {
+        assert_eq!(Bps::parse_percent("18.00").map(Bps::get), Some(1_800));
+        assert_eq!(Bps::parse_percent(" 5 ").map(Bps::get), Some(500));
+        assert_eq!(Bps::parse_percent("0.5").map(Bps::get), Some(50));
+        for bad in ["", ".5", "1.234", "a.50", "1a", "18.0x", "-1"] {
+            assert_eq!(Bps::parse_percent(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
     fn percent_rounds_half_up() {
         // 18 % of 2.50 = 0.45 exactly; 18 % of 0.25 = 0.045 -> 0; 5 % of 0.10 = 0.005 -> 0.01.
         assert_eq!(Paise::new(250).percent_of(Bps::new(1800)).unwrap(), Paise::new(45));
