@@ -477,6 +477,13 @@ mod tests {
     use super::*;
     use Actor::*;
 
+    #[test]
+    fn no_status_moves_to_itself() {
+        for status in AssignmentStatus::ALL {
+            assert_eq!(assignment_actors(status, status), None, "{status:?}");
+        }
+    }
+
     /// The names the SQL compares against are the names serde reads from rows and JSON, and
     /// what messages print: one spelling of each status.
     #[test]
