@@ -1069,3 +1069,60 @@ async fn keys_installed_in_payment_gateways_are_used_without_a_restart() {
     let (status, payment_status, _) = booking_state(&app, &id).await;
     assert_eq!((status.as_str(), payment_status.as_str()), ("confirmed", "paid"));
 }
+
+#[tokio::test]
+async fn a_service_performed_in_another_state_is_invoiced_with_igst() {
+    let app = TestApp::spawn().await;
+    let w = World::new(&app).await;
+    let booking = pending_booking(&app, &w, 12).await;
+    let id = booking["id"].as_str().unwrap().to_owned();
+    // The visit moves to the customer's address across the state border (Hosur, Tamil
+    // Nadu, from a Bengaluru spa): the place of supply is now another state.
+    let db = app.db.client().await;
+    db.execute(
+        "with address as (
+           insert into public.customer_addresses (customer_id, address_type, label, address_line1, city, state, pincode,
+                                                  latitude, longitude)
+           values ($2, 'home', 'Hosur', '4 Bagalur Road', 'Hosur', 'Tamil Nadu', '635109', 12.74, 77.83)
+           returning id)
+         update public.bookings set booking_type = 'home_service', address_id = (select id from address)
+          where id = $1::text::uuid",
+        &[&id, &w.customer],
+    )
+    .await
+    .unwrap();
+    let order = checkout(&app, &w, &booking).await;
+    let (status, _) = app
+        .pay_post(
+            "/sandbox/pay",
+            &app.user_token(w.customer),
+            &json!({ "order_id": order["order_id"], "outcome": "captured" }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let row = db
+        .query_one(
+            "select i.igst_amount, i.cgst_amount, i.sgst_amount, i.place_of_supply_code, b.tax_amount,
+                    i.total_amount, b.subtotal - b.discount_amount + b.tax_amount
+               from public.invoices i join public.bookings b on b.id = i.booking_id
+              where i.booking_id = $1::text::uuid",
+            &[&id],
+        )
+        .await
+        .unwrap();
+    let (igst, cgst, sgst, code, tax, total, paid_for_service): (i64, i64, i64, String, i64, i64, i64) = (
+        row.get(0),
+        row.get(1),
+        row.get(2),
+        row.get(3),
+        row.get(4),
+        row.get(5),
+        row.get(6),
+    );
+    assert_eq!((igst, cgst, sgst), (tax, 0, 0), "inter-state supply: IGST only");
+    assert_eq!(code, "33", "Tamil Nadu's GST state code");
+    assert_eq!(
+        total, paid_for_service,
+        "the invoice is what the customer paid for the service"
+    );
+}
