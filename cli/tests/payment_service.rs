@@ -191,7 +191,9 @@ async fn checkout_then_the_sandbox_pays_and_the_booking_is_confirmed_with_an_inv
             "select count(*) from public.invoices where booking_id = $1::text::uuid and status = 'issued'
              and invoice_number ~ '^V[0-9A-Z]{4}/[0-9]{4}/[0-9]{5}$' and length(invoice_number) <= 16
              and split_part(invoice_number, '/', 2) = substr(financial_year, 5, 2) || substr(financial_year, 8, 2)
-             and cgst_amount = sgst_amount and igst_amount = 0"
+             and cgst_amount = sgst_amount and igst_amount = 0
+             and total_amount = (select subtotal - discount_amount + tax_amount from public.bookings b
+                                  where b.id = booking_id)"
         )
         .await,
         1,
