@@ -1,0 +1,177 @@
+//! What follows a failed delivery: another attempt after an exponential backoff with jitter,
+//! or dead. The jitter comes from a value the caller passes (a random number in production,
+//! a fixed one in tests), so the schedule is deterministic.
+//!
+//! Attempt `n` (1-based, `notification_queue.attempts` after the claim) that fails
+//! transiently is retried after a delay drawn from `[d/2, d]`, where
+//! `d = min(max_delay, base × 2^(n-1))` ("equal jitter": never sooner than half the backoff,
+//! so a burst of failures spreads out without anyone retrying at once). A provider's
+//! `Retry-After` is honoured when longer. A permanent failure (a 4xx other than 429: bad
+//! number, invalid token, rejected template) is dead at once, and so is the last attempt.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A policy or attempt count that cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RetryError {
+    #[error("invalid retry policy: {0}")]
+    InvalidPolicy(&'static str),
+    #[error("attempt {attempt} is not within 1..={max_attempts}")]
+    InvalidAttempt { attempt: u32, max_attempts: u32 },
+}
+
+impl RetryError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            RetryError::InvalidPolicy(_) => "invalid_policy",
+            RetryError::InvalidAttempt { .. } => "invalid_attempt",
+        }
+    }
+}
+
+/// Longest wait a provider's `Retry-After` can impose.
+pub const MAX_RETRY_AFTER_SECS: u32 = 24 * 3600;
+
+/// The backoff, as configured.
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetryPolicyRow {
+    pub base_secs: u32,
+    pub max_delay_secs: u32,
+    pub max_attempts: u32,
+}
+
+/// A parsed backoff policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RetryPolicyRow")]
+pub struct RetryPolicy {
+    base_secs: u32,
+    max_delay_secs: u32,
+    max_attempts: u32,
+}
+
+impl TryFrom<RetryPolicyRow> for RetryPolicy {
+    type Error = RetryError;
+
+    fn try_from(row: RetryPolicyRow) -> Result<Self, Self::Error> {
+        RetryPolicy::new(row.base_secs, row.max_delay_secs, row.max_attempts)
+    }
+}
+
+impl Default for RetryPolicy {
+    /// 30 s doubling up to an hour, 5 attempts (`notification_queue.max_attempts`' default).
+    fn default() -> Self {
+        RetryPolicy {
+            base_secs: 30,
+            max_delay_secs: 3600,
+            max_attempts: 5,
+        }
+    }
+}
+
+impl RetryPolicy {
+    pub fn new(base_secs: u32, max_delay_secs: u32, max_attempts: u32) -> Result<Self, RetryError> {
+        if base_secs == 0 {
+            return Err(RetryError::InvalidPolicy("base_secs must be positive"));
+        }
+        if max_delay_secs < base_secs {
+            return Err(RetryError::InvalidPolicy("max_delay_secs must be at least base_secs"));
+        }
+        if max_attempts == 0 {
+            return Err(RetryError::InvalidPolicy("max_attempts must be at least 1"));
+        }
+        Ok(RetryPolicy {
+            base_secs,
+            max_delay_secs,
+            max_attempts,
+        })
+    }
+
+    pub fn max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// The backoff before jitter after attempt `attempt` fails, in seconds.
+    pub fn backoff_secs(&self, attempt: u32) -> u32 {
+        let doublings = attempt.saturating_sub(1).min(31);
+        let d = u64::from(self.base_secs) << doublings;
+        d.min(u64::from(self.max_delay_secs)) as u32
+    }
+}
+
+/// How a delivery failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Failure {
+    /// Worth trying again: a timeout, a 5xx, a 429; `retry_after_secs` from the provider.
+    Transient { retry_after_secs: Option<u32> },
+    /// Never going to work.
+    Permanent,
+}
+
+/// Why a message is dead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadReason {
+    Permanent,
+    Exhausted,
+}
+
+/// The queue row's next state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// `failed`, with `next_attempt_at = at`.
+    Retry { at: DateTime<Utc>, delay_ms: u64 },
+    /// `dead`.
+    Dead { reason: DeadReason },
+}
+
+/// SplitMix64's finaliser: spreads consecutive seeds over all of `u64`.
+fn mix(seed: u64) -> u64 {
+    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// What follows the failure of attempt `attempt` (1-based) at `now`, with `jitter` any
+/// random value.
+pub fn after_failure(
+    policy: &RetryPolicy,
+    attempt: u32,
+    failure: Failure,
+    now: DateTime<Utc>,
+    jitter: u64,
+) -> Result<Outcome, RetryError> {
+    if attempt == 0 || attempt > policy.max_attempts {
+        return Err(RetryError::InvalidAttempt {
+            attempt,
+            max_attempts: policy.max_attempts,
+        });
+    }
+    let retry_after = match failure {
+        Failure::Permanent => {
+            return Ok(Outcome::Dead {
+                reason: DeadReason::Permanent,
+            })
+        }
+        Failure::Transient { retry_after_secs } => retry_after_secs,
+    };
+    if attempt == policy.max_attempts {
+        return Ok(Outcome::Dead {
+            reason: DeadReason::Exhausted,
+        });
+    }
+    let full_ms = u64::from(policy.backoff_secs(attempt)) * 1000;
+    let half_ms = full_ms / 2;
+    let mut delay_ms = half_ms + mix(jitter) % (full_ms - half_ms + 1);
+    if let Some(secs) = retry_after {
+        delay_ms = delay_ms.max(u64::from(secs.min(MAX_RETRY_AFTER_SECS)) * 1000);
+    }
+    Ok(Outcome::Retry {
+        at: now + Duration::milliseconds(delay_ms as i64),
+        delay_ms,
+    })
+}
