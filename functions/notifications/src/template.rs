@@ -795,3 +795,421 @@ impl PushTemplate {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// The `email_templates` rows of seeds/70_communications.sql, read from the SQL.
+    fn seeded_email_templates() -> Vec<EmailTemplateRow> {
+        let sql = include_str!("../../../seeds/70_communications.sql");
+        let quoted = |s: &str| -> (String, usize) {
+            let start = s.find('\'').unwrap() + 1;
+            let len = s[start..].find('\'').unwrap();
+            (s[start..start + len].to_owned(), start + len + 1)
+        };
+        let dollar = |s: &str, tag: &str| -> (String, usize) {
+            let start = s.find(tag).unwrap() + tag.len();
+            let len = s[start..].find(tag).unwrap();
+            (s[start..start + len].to_owned(), start + len + tag.len())
+        };
+        let values = &sql[sql.find("values").unwrap()..];
+        let mut rows = Vec::new();
+        for tuple in values.split("\n  (\n").skip(1) {
+            let mut rest = tuple;
+            let mut fields = Vec::new();
+            for _ in 0..5 {
+                let (f, n) = quoted(rest);
+                fields.push(f);
+                rest = &rest[n..];
+            }
+            let (html, n) = dollar(rest, "$html$");
+            rest = &rest[n..];
+            let (text, n) = dollar(rest, "$txt$");
+            rest = &rest[n..];
+            let array = &rest[rest.find("array[").unwrap() + 6..rest.find(']').unwrap()];
+            let variables = array
+                .split(',')
+                .map(|v| v.trim().trim_matches('\'').to_owned())
+                .collect();
+            rows.push(EmailTemplateRow {
+                code: fields[0].clone(),
+                locale: fields[1].clone(),
+                category: serde_json::from_value(json!(fields[3])).unwrap(),
+                subject: fields[4].clone(),
+                html_body: html,
+                text_body: Some(text),
+                variables,
+                version: 1,
+            });
+        }
+        rows
+    }
+
+    fn seeded_email(code: &str) -> EmailTemplate {
+        let row = seeded_email_templates().into_iter().find(|r| r.code == code).unwrap();
+        EmailTemplate::try_from(row).unwrap()
+    }
+
+    /// The `sms_templates` setting of seeds/80_system.sql, with the variable names the
+    /// setting does not carry yet.
+    fn seeded_sms_setting() -> Value {
+        let sql = include_str!("../../../seeds/80_system.sql");
+        let at = sql.find("'sms_templates',").unwrap();
+        let start = at + sql[at..].find("'{").unwrap() + 1;
+        let end = start + sql[start..].find("}'").unwrap() + 1;
+        let mut setting: Value = serde_json::from_str(&sql[start..end]).unwrap();
+        let names: &[(&str, &[&str])] = &[
+            ("booking_confirmed", &["booking_number", "service_name", "booking_date"]),
+            (
+                "therapist_assigned",
+                &["therapist_name", "booking_number", "booking_time"],
+            ),
+            ("therapist_arriving", &["minutes_away", "booking_number"]),
+            ("booking_cancelled", &["booking_number", "refund_amount"]),
+            ("otp_login", &["otp"]),
+            ("payment_received", &["amount_paid", "booking_number"]),
+        ];
+        for (code, vars) in names {
+            setting[code]["variables"] = json!(vars);
+        }
+        setting
+    }
+
+    fn seeded_sms(code: &str) -> SmsTemplate {
+        SmsTemplate::from_setting(&seeded_sms_setting())
+            .unwrap()
+            .remove(code)
+            .unwrap()
+    }
+
+    fn confirmation_vars() -> Vars {
+        Vars::new()
+            .with("customer_name", "Asha <b>Rao</b>")
+            .with("booking_number", "OBO-20251015-0001")
+            .with("vendor_name", "Tattva Spa & Wellness")
+            .with("service_name", "Balinese massage")
+            .with("booking_date", "15 Oct 2025")
+            .with("booking_time", "18:30")
+            .with("service_address", "12, MG Road, Bengaluru")
+            .with("total_amount", "₹2,499.00")
+            .with("cancellation_policy_url", "https://ombaro.com/cancellation")
+    }
+
+    #[test]
+    fn every_seeded_email_template_parses_and_uses_what_it_declares() {
+        let rows = seeded_email_templates();
+        assert_eq!(rows.len(), 8);
+        for row in rows {
+            let code = row.code.clone();
+            let declared = row.variables.clone();
+            let t = EmailTemplate::try_from(row).unwrap_or_else(|e| panic!("{code}: {e}"));
+            // Each declared variable appears somewhere: a value for each renders fully.
+            let vars = declared
+                .iter()
+                .fold(Vars::new(), |v, n| v.with(n, format!("https://x/{n}")));
+            let email = t.render(&vars).unwrap();
+            for n in &declared {
+                let shown = email.subject.contains(n) || email.html.contains(n);
+                assert!(shown, "{code} declares {n} but never shows it");
+            }
+            assert!(!email.html.contains("{{") && !email.subject.contains("{{"));
+        }
+    }
+
+    #[test]
+    fn email_renders_with_html_escaped_only_in_html() {
+        let email = seeded_email("booking_confirmation")
+            .render(&confirmation_vars())
+            .unwrap();
+        assert_eq!(email.subject, "Your booking OBO-20251015-0001 is confirmed");
+        assert!(email.html.contains("Hi Asha &lt;b&gt;Rao&lt;/b&gt;,"), "{}", email.html);
+        assert!(email.html.contains("<strong>Tattva Spa &amp; Wellness</strong>"));
+        assert!(email.html.contains(r#"<a href="https://ombaro.com/cancellation">"#));
+        let text = email.text.unwrap();
+        assert!(text.starts_with("Hi Asha <b>Rao</b>,"));
+        assert!(text.contains("Amount: ₹2,499.00"));
+        assert_eq!(email.template_version, 1);
+        assert_eq!(email.category, EmailCategory::Transactional);
+    }
+
+    #[test]
+    fn a_missing_or_blank_variable_is_an_error_naming_all_of_them() {
+        let t = seeded_email("booking_confirmation");
+        let vars = Vars::from_payload(
+            json!({"customer_name": "Asha", "booking_number": "  ", "booking_id": "x"})
+                .as_object()
+                .unwrap(),
+        );
+        let err = t.render(&vars).unwrap_err();
+        assert_eq!(err.code(), "missing_variable");
+        let RenderError::MissingVariables { names, .. } = err else {
+            panic!()
+        };
+        assert_eq!(names.len(), 8);
+        assert!(names.contains(&"booking_number".to_owned()));
+        assert!(!names.contains(&"customer_name".to_owned()));
+    }
+
+    #[test]
+    fn payload_values_are_text_or_numbers() {
+        let vars: Vars = serde_json::from_value(json!({"a": "x", "n": 1499.5, "i": 7})).unwrap();
+        assert_eq!((vars.get("n"), vars.get("i")), (Some("1499.5"), Some("7")));
+        let err = Vars::try_from(json!({"a": null}).as_object().unwrap().clone()).unwrap_err();
+        assert_eq!(err.code(), "variable_not_text");
+        let lenient = Vars::from_payload(json!({"a": true, "b": "y"}).as_object().unwrap());
+        assert_eq!((lenient.get("a"), lenient.get("b")), (None, Some("y")));
+    }
+
+    #[test]
+    fn links_must_be_web_or_mail_urls_and_subjects_single_lines() {
+        let t = seeded_email("booking_confirmation");
+        let err = t
+            .render(&confirmation_vars().with("cancellation_policy_url", "javascript:alert(1)"))
+            .unwrap_err();
+        assert_eq!(err.code(), "unsafe_value");
+        let err = t
+            .render(&confirmation_vars().with("booking_number", "X\r\nBcc: all@example.com"))
+            .unwrap_err();
+        assert_eq!(err.code(), "unsafe_value");
+        assert_eq!(
+            escape_html(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+
+    #[test]
+    fn templates_using_undeclared_or_broken_placeholders_do_not_parse() {
+        let row = |subject: &str, vars: &[&str]| EmailTemplateRow {
+            code: "t".into(),
+            locale: "en-IN".into(),
+            category: EmailCategory::Transactional,
+            subject: subject.into(),
+            html_body: "<p>x</p>".into(),
+            text_body: None,
+            variables: vars.iter().map(|s| s.to_string()).collect(),
+            version: 1,
+        };
+        let code = |r: EmailTemplateRow| EmailTemplate::try_from(r).unwrap_err().code();
+        assert_eq!(code(row("Hi {{name}}", &[])), "undeclared_placeholder");
+        assert_eq!(code(row("Hi {{name", &["name"])), "invalid_template");
+        assert_eq!(code(row("Hi name}}", &["name"])), "invalid_template");
+        assert_eq!(code(row("Hi {{Name!}}", &["name"])), "invalid_template");
+        assert_eq!(code(row("Hi", &["a", "a"])), "invalid_template");
+        assert_eq!(code(row(" ", &[])), "invalid_template");
+        assert!(EmailTemplate::try_from(row("Hi {{ name }}", &["name"])).is_ok());
+    }
+
+    #[test]
+    fn every_seeded_sms_template_parses_once_its_variables_are_named() {
+        let all = SmsTemplate::from_setting(&seeded_sms_setting()).unwrap();
+        assert_eq!(all.len(), 6);
+        // As seeded, without names, the count check refuses them.
+        let sql = include_str!("../../../seeds/80_system.sql");
+        assert!(sql.contains("{#var#}"));
+        let mut bare = seeded_sms_setting();
+        bare["otp_login"].as_object_mut().unwrap().remove("variables");
+        let err = SmsTemplate::from_setting(&bare).unwrap_err();
+        assert_eq!(err.code(), "invalid_template");
+    }
+
+    #[test]
+    fn sms_fills_dlt_placeholders_in_order_and_knows_its_cost() {
+        let sms = seeded_sms("booking_confirmed")
+            .render(
+                &Vars::new()
+                    .with("booking_number", "OBO-20251015-0001")
+                    .with("service_name", "Balinese massage")
+                    .with("booking_date", "15 Oct 18:30"),
+            )
+            .unwrap();
+        assert_eq!(
+            sms.body,
+            "Your OMBARO booking OBO-20251015-0001 for Balinese massage on 15 Oct 18:30 is confirmed. Track it in the app. -OMBARO"
+        );
+        assert_eq!(sms.dlt_template_id, "1107170000000000101");
+        assert_eq!(sms.sender_id, "OMBARO");
+        assert_eq!(sms.cost.encoding, crate::sms::Encoding::Gsm7);
+        assert_eq!(sms.cost.segments, 1);
+        // A rupee sign in a value turns the whole SMS into UCS-2: 2 segments instead of 1.
+        let sms = seeded_sms("booking_cancelled")
+            .render(
+                &Vars::new()
+                    .with("booking_number", "OBO-20251015-0001")
+                    .with("refund_amount", "₹1,499"),
+            )
+            .unwrap();
+        assert_eq!(sms.cost.encoding, crate::sms::Encoding::Ucs2);
+        assert_eq!(sms.cost.segments, 2);
+    }
+
+    #[test]
+    fn a_dlt_value_is_at_most_30_characters() {
+        let t = seeded_sms("otp_login");
+        assert!(t.render(&Vars::new().with("otp", "x".repeat(30))).is_ok());
+        let err = t.render(&Vars::new().with("otp", "x".repeat(31))).unwrap_err();
+        assert_eq!(err.code(), "variable_too_long");
+        let err = t.render(&Vars::new().with("otp", "12\n34")).unwrap_err();
+        assert_eq!(err.code(), "unsafe_value");
+        assert_eq!(t.render(&Vars::new()).unwrap_err().code(), "missing_variable");
+    }
+
+    #[test]
+    fn dlt_match_accepts_only_the_registered_text() {
+        let template = "{#var#} is your OMBARO login code. It expires in 10 minutes. Do not share it. -OMBARO";
+        let ok = "483920 is your OMBARO login code. It expires in 10 minutes. Do not share it. -OMBARO";
+        assert_eq!(dlt_match(template, ok).unwrap(), vec!["483920"]);
+        for bad in [
+            "483920 is your OMBARO login code. It expires in 20 minutes. Do not share it. -OMBARO",
+            "483920 is your OMBARO login code. It expires in 10 minutes. Do not share it.",
+            "483920 is your OMBARO login code.  It expires in 10 minutes. Do not share it. -OMBARO",
+            &format!(
+                "{} is your OMBARO login code. It expires in 10 minutes. Do not share it. -OMBARO",
+                "9".repeat(31)
+            ),
+        ] {
+            assert_eq!(dlt_match(template, bad).unwrap_err().code(), "dlt_mismatch", "{bad}");
+        }
+        // Adjacent placeholders carry a long value split in two.
+        let two = dlt_match(
+            "Track: {#var#}{#var#} -OMBARO",
+            "Track: https://ombaro.com/t/ABCDEFGHIJKLMNOPQRS -OMBARO",
+        );
+        assert_eq!(two.unwrap().concat(), "https://ombaro.com/t/ABCDEFGHIJKLMNOPQRS");
+        assert!(dlt_match("Hi {#var#}, bye {#var#}.", "Hi a, bye , bye b.").is_ok());
+    }
+
+    #[test]
+    fn sms_templates_check_their_dlt_registration() {
+        let row = |id: &str, sender: &str, body: &str, vars: &[&str]| SmsTemplateRow {
+            dlt_template_id: id.into(),
+            sender_id: sender.into(),
+            body: body.into(),
+            variables: vars.iter().map(|s| s.to_string()).collect(),
+            category: None,
+        };
+        let code = |r: SmsTemplateRow| SmsTemplate::parse("t", r).unwrap_err().code();
+        assert_eq!(code(row("12345", "OMBARO", "x", &[])), "invalid_template");
+        assert_eq!(code(row("1107170000000000101", "OMB", "x", &[])), "invalid_template");
+        assert_eq!(
+            code(row("1107170000000000101", "OMBARO", "{#var#}", &[])),
+            "invalid_template"
+        );
+        assert!(SmsTemplate::parse("t", row("1107170000000000101", "OMBARO", "{#var#}", &["a"])).is_ok());
+    }
+
+    fn whatsapp() -> WhatsappTemplate {
+        serde_json::from_value(json!({
+            "name": "booking_confirmed", "language": "en_US", "category": "utility",
+            "body": "Hi {{1}}, your booking {{2}} on {{3}} is confirmed.",
+            "variables": ["customer_name", "booking_number", "booking_date"]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn whatsapp_gives_parameters_in_order() {
+        let vars = confirmation_vars();
+        let w = whatsapp().render(&vars).unwrap();
+        assert_eq!(
+            w.parameters,
+            vec!["Asha <b>Rao</b>", "OBO-20251015-0001", "15 Oct 2025"]
+        );
+        assert_eq!(
+            w.preview,
+            "Hi Asha <b>Rao</b>, your booking OBO-20251015-0001 on 15 Oct 2025 is confirmed."
+        );
+        assert_eq!(w.category, WhatsappCategory::Utility);
+        for bad in ["a\nb", "a\tb", "a     b"] {
+            let err = whatsapp().render(&vars.clone().with("customer_name", bad)).unwrap_err();
+            assert_eq!(err.code(), "unsafe_value");
+        }
+        let long = "x".repeat(1000);
+        let err = whatsapp()
+            .render(&vars.clone().with("customer_name", long))
+            .unwrap_err();
+        assert_eq!(err.code(), "message_too_long");
+    }
+
+    #[test]
+    fn whatsapp_parameters_must_be_numbered_one_to_n() {
+        for body in ["Hi {{1}} {{3}}", "Hi {{name}} {{2}}", "Hi {{1}}", "Hi {{1"] {
+            let err = serde_json::from_value::<WhatsappTemplate>(json!({
+                "name": "t", "category": "utility", "body": body, "variables": ["a", "b"]
+            }));
+            assert!(err.is_err(), "{body}");
+        }
+        let row = WhatsappTemplateRow {
+            name: "t".into(),
+            language: "en".into(),
+            category: WhatsappCategory::Marketing,
+            body: "{{2}} {{1}} {{1}}".into(),
+            variables: vec!["a".into(), "b".into()],
+        };
+        let t = WhatsappTemplate::try_from(row).unwrap();
+        assert_eq!(
+            t.render(&Vars::new().with("a", "A").with("b", "B")).unwrap().preview,
+            "B A A"
+        );
+    }
+
+    #[test]
+    fn push_renders_plain_text_within_fcm_size() {
+        let t: PushTemplate = serde_json::from_value(json!({
+            "code": "booking_confirmed", "title": "Booking {{booking_number}} confirmed",
+            "body": "{{vendor_name}} expects you on {{booking_date}}.",
+            "variables": ["booking_number", "vendor_name", "booking_date"]
+        }))
+        .unwrap();
+        let data = BTreeMap::from([("route".to_owned(), "/bookings/1".to_owned())]);
+        let p = t.render(&confirmation_vars(), data.clone()).unwrap();
+        assert_eq!(p.title, "Booking OBO-20251015-0001 confirmed");
+        assert_eq!(p.body, "Tattva Spa & Wellness expects you on 15 Oct 2025.");
+        assert_eq!(p.data, data);
+        let big = BTreeMap::from([("blob".to_owned(), "x".repeat(4096))]);
+        assert_eq!(
+            t.render(&confirmation_vars(), big).unwrap_err().code(),
+            "message_too_long"
+        );
+        let err = t
+            .render(&confirmation_vars().with("booking_number", "a\nb"), BTreeMap::new())
+            .unwrap_err();
+        assert_eq!(err.code(), "unsafe_value");
+    }
+
+    #[test]
+    fn every_error_has_a_distinct_code() {
+        let errors = [
+            invalid("t", "r"),
+            RenderError::UndeclaredPlaceholder {
+                template: "t".into(),
+                name: "n".into(),
+            },
+            RenderError::MissingVariables {
+                template: "t".into(),
+                names: vec![],
+            },
+            RenderError::NotText { name: "n".into() },
+            RenderError::TooLong {
+                name: "n".into(),
+                chars: 31,
+                max: 30,
+            },
+            RenderError::UnsafeValue {
+                name: "n".into(),
+                reason: "r".into(),
+            },
+            RenderError::DltMismatch("r".into()),
+            RenderError::MessageTooLong {
+                size: 2,
+                max: 1,
+                unit: "bytes",
+            },
+        ];
+        let codes: std::collections::BTreeSet<_> = errors.iter().map(RenderError::code).collect();
+        assert_eq!(codes.len(), errors.len());
+        assert!(errors.iter().all(|e| !e.to_string().is_empty()));
+    }
+}
