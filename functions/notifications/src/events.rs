@@ -65,3 +65,38 @@ pub const KNOWN_EVENTS: [&str; 16] = [
     "auth.password_reset",
     "campaign.promotion",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_known_event_has_a_route_and_in_app_comes_first_where_present() {
+        for e in KNOWN_EVENTS {
+            let r = route(e).unwrap_or_else(|| panic!("{e}"));
+            assert!(!r.channels.is_empty());
+            if let Some(i) = r.channels.iter().position(|&c| c == InApp) {
+                assert_eq!(i, 0, "{e}");
+            }
+        }
+        assert_eq!(route("booking.unknown"), None);
+    }
+
+    #[test]
+    fn the_events_the_services_queue_are_known() {
+        let booking = include_str!("../../booking/src/service/handlers.rs");
+        let payments = include_str!("../../../migrations/V51__payment_capture.sql");
+        for e in KNOWN_EVENTS {
+            if e.starts_with("auth.") || e.starts_with("campaign.") || e == "refund.processed" {
+                continue;
+            }
+            let quoted = (format!("\"{e}\""), format!("'{e}'"));
+            assert!(
+                booking.contains(&quoted.0) || payments.contains(&quoted.1),
+                "{e} is queued by neither service"
+            );
+        }
+        assert_eq!(route("auth.otp").unwrap().category, Category::Transactional);
+        assert_eq!(route("campaign.promotion").unwrap().category, Category::Promotional);
+    }
+}

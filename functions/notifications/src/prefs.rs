@@ -313,15 +313,17 @@ fn verdict(
     if channel == Channel::Whatsapp && !(prefs.notify_whatsapp || channel_consent) {
         return Some(SkipReason::NotOptedIn);
     }
+    // WhatsApp's toggle is its opt-in, which the customer's WhatsApp consent also gives.
+    let on = prefs.toggle(channel) || channel == Channel::Whatsapp;
     match category {
         Category::Transactional => None,
-        Category::ServiceImplicit if !prefs.toggle(channel) => Some(SkipReason::ChannelOff),
+        Category::ServiceImplicit if !on => Some(SkipReason::ChannelOff),
         Category::ServiceImplicit => None,
-        Category::ServiceExplicit if !prefs.toggle(channel) => Some(SkipReason::ChannelOff),
+        Category::ServiceExplicit if !on => Some(SkipReason::ChannelOff),
         Category::ServiceExplicit if !channel_consent => Some(SkipReason::NoConsent),
         Category::ServiceExplicit => None,
         Category::Promotional => {
-            if !prefs.toggle(channel) {
+            if !on {
                 return Some(SkipReason::ChannelOff);
             }
             let marketing = prefs
@@ -335,5 +337,179 @@ fn verdict(
                 None
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use Channel::{Email, InApp, Push, Sms, Whatsapp};
+
+    const EVERYTHING: Reach = Reach {
+        account: true,
+        email: true,
+        mobile: true,
+        push_token: true,
+    };
+    const ALL: [Channel; 5] = [InApp, Push, Email, Sms, Whatsapp];
+
+    fn prefs(v: serde_json::Value) -> UserPreferences {
+        serde_json::from_value(v).unwrap()
+    }
+
+    fn consent(v: serde_json::Value) -> CustomerConsent {
+        serde_json::from_value(v).unwrap()
+    }
+
+    fn skipped(choice: &Choice, channel: Channel) -> Option<SkipReason> {
+        choice.skipped.iter().find(|s| s.channel == channel).map(|s| s.reason)
+    }
+
+    #[test]
+    fn without_a_row_service_messages_use_the_table_defaults() {
+        let c = choose(&ALL, Category::ServiceImplicit, None, None, &EVERYTHING);
+        assert_eq!(c.send, vec![InApp, Push, Email, Sms]);
+        assert_eq!(skipped(&c, Whatsapp), Some(SkipReason::NotOptedIn));
+    }
+
+    #[test]
+    fn service_messages_respect_the_toggles_and_whatsapp_opt_in() {
+        let p = prefs(json!({"notify_sms": false, "notify_push": false, "notify_whatsapp": true}));
+        let c = choose(&ALL, Category::ServiceImplicit, Some(&p), None, &EVERYTHING);
+        assert_eq!(c.send, vec![InApp, Email, Whatsapp]);
+        assert_eq!(skipped(&c, Sms), Some(SkipReason::ChannelOff));
+        // The customer's recorded WhatsApp consent is an opt-in too.
+        let k = consent(json!({"whatsapp_opt_in": true, "whatsapp_consent_at": "2025-01-01T00:00:00Z"}));
+        let c = choose(&[Whatsapp], Category::ServiceImplicit, None, Some(&k), &EVERYTHING);
+        assert_eq!(c.send, vec![Whatsapp]);
+    }
+
+    #[test]
+    fn transactional_messages_ignore_the_toggles_but_not_whatsapp_opt_in() {
+        let p = prefs(json!({"notify_sms": false, "notify_email": false, "notify_push": false}));
+        let c = choose(&ALL, Category::Transactional, Some(&p), None, &EVERYTHING);
+        assert_eq!(c.send, vec![InApp, Push, Email, Sms]);
+        assert_eq!(skipped(&c, Whatsapp), Some(SkipReason::NotOptedIn));
+    }
+
+    #[test]
+    fn nothing_goes_where_there_is_no_address() {
+        let reach = Reach {
+            account: false,
+            email: true,
+            mobile: false,
+            push_token: false,
+        };
+        let c = choose(&ALL, Category::Transactional, None, None, &reach);
+        assert_eq!(c.send, vec![Email]);
+        assert_eq!(skipped(&c, InApp), Some(SkipReason::NoAddress));
+        assert_eq!(skipped(&c, Sms), Some(SkipReason::NoAddress));
+        assert_eq!(c.skipped.len(), 4);
+    }
+
+    #[test]
+    fn promotions_need_marketing_consent_and_the_channels_consent() {
+        let none = choose(&ALL, Category::Promotional, None, None, &EVERYTHING);
+        assert_eq!(none.send, vec![InApp]);
+        assert_eq!(skipped(&none, Email), Some(SkipReason::NoMarketingConsent));
+        let p = prefs(json!({"marketing_opt_in": true, "marketing_consent_at": "2025-03-01T10:00:00Z"}));
+        // A user without a customer row: marketing consent is enough.
+        let c = choose(&ALL, Category::Promotional, Some(&p), None, &EVERYTHING);
+        assert_eq!(c.send, vec![InApp, Push, Email, Sms]);
+        // A customer: each channel needs its own standing consent.
+        let k = consent(json!({"email_opt_in": true, "email_consent_at": "2025-03-01T10:00:00Z"}));
+        let c = choose(&ALL, Category::Promotional, Some(&p), Some(&k), &EVERYTHING);
+        assert_eq!(c.send, vec![InApp, Email]);
+        assert_eq!(skipped(&c, Sms), Some(SkipReason::NoConsent));
+    }
+
+    #[test]
+    fn a_withdrawal_after_consent_revokes_it_a_later_consent_stands() {
+        let p = prefs(json!({"marketing_opt_in": true, "marketing_consent_at": "2025-03-01T10:00:00Z"}));
+        let withdrawn = consent(json!({
+            "email_opt_in": true, "email_consent_at": "2025-03-01T10:00:00Z",
+            "consent_withdrawn_at": "2025-04-01T10:00:00Z"
+        }));
+        assert!(!withdrawn.stands(Email));
+        let c = choose(&[Email], Category::Promotional, Some(&p), Some(&withdrawn), &EVERYTHING);
+        assert_eq!(skipped(&c, Email), Some(SkipReason::NoMarketingConsent));
+        let again = consent(json!({
+            "email_opt_in": true, "email_consent_at": "2025-05-01T10:00:00Z",
+            "consent_withdrawn_at": "2025-04-01T10:00:00Z"
+        }));
+        assert!(again.stands(Email));
+        let p2 = prefs(json!({"marketing_opt_in": true, "marketing_consent_at": "2025-05-01T10:00:00Z"}));
+        let c = choose(&[Email], Category::Promotional, Some(&p2), Some(&again), &EVERYTHING);
+        assert_eq!(c.send, vec![Email]);
+    }
+
+    #[test]
+    fn service_explicit_needs_the_channels_consent() {
+        let k = consent(json!({"sms_opt_in": true, "sms_consent_at": "2025-01-01T00:00:00Z"}));
+        let c = choose(
+            &[Sms, Email, Sms],
+            Category::ServiceExplicit,
+            None,
+            Some(&k),
+            &EVERYTHING,
+        );
+        assert_eq!(c.send, vec![Sms]);
+        assert_eq!(
+            c.skipped,
+            vec![Skipped {
+                channel: Email,
+                reason: SkipReason::NoConsent
+            }]
+        );
+    }
+
+    #[test]
+    fn rows_that_break_the_tables_rules_do_not_parse() {
+        let e =
+            |v: serde_json::Value| UserPreferences::try_from(serde_json::from_value::<UserPreferencesRow>(v).unwrap());
+        assert_eq!(
+            e(json!({"timezone": "Mars/Olympus"})).unwrap_err().code(),
+            "invalid_timezone"
+        );
+        assert_eq!(
+            e(json!({"quiet_hours_start": "22:00:00"})).unwrap_err().code(),
+            "invalid_quiet_hours"
+        );
+        assert_eq!(
+            e(json!({"marketing_opt_in": true})).unwrap_err().code(),
+            "consent_without_time"
+        );
+        let k = CustomerConsent::try_from(CustomerConsentRow {
+            push_opt_in: true,
+            ..Default::default()
+        });
+        assert_eq!(k.unwrap_err().code(), "consent_without_time");
+        let p = e(json!({"timezone": "Asia/Dubai", "quiet_hours_start": "22:00:00", "quiet_hours_end": "07:00:00"}))
+            .unwrap();
+        assert_eq!(p.timezone, chrono_tz::Asia::Dubai);
+        assert!(p.quiet_hours.is_some());
+    }
+
+    #[test]
+    fn quiet_hours_may_cross_midnight() {
+        let t = |s: &str| NaiveTime::parse_from_str(s, "%H:%M").unwrap();
+        let night = QuietHours {
+            start: t("22:00"),
+            end: t("07:00"),
+        };
+        assert!(night.contains(t("22:00")) && night.contains(t("23:59")) && night.contains(t("06:59")));
+        assert!(!night.contains(t("07:00")) && !night.contains(t("21:59")));
+        let nap = QuietHours {
+            start: t("13:00"),
+            end: t("15:00"),
+        };
+        assert!(nap.contains(t("13:00")) && !nap.contains(t("15:00")) && !nap.contains(t("12:59")));
+        let none = QuietHours {
+            start: t("09:00"),
+            end: t("09:00"),
+        };
+        assert!(!none.contains(t("09:00")) && !none.contains(t("03:00")));
     }
 }

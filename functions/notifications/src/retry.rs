@@ -175,3 +175,136 @@ pub fn after_failure(
         delay_ms,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        "2025-10-15T09:00:00Z".parse().unwrap()
+    }
+
+    const TRANSIENT: Failure = Failure::Transient { retry_after_secs: None };
+
+    #[test]
+    fn the_backoff_doubles_up_to_the_cap() {
+        let p = RetryPolicy::default();
+        let b: Vec<u32> = (1..=9).map(|a| p.backoff_secs(a)).collect();
+        assert_eq!(b, vec![30, 60, 120, 240, 480, 960, 1920, 3600, 3600]);
+        assert_eq!(p.backoff_secs(u32::MAX), 3600);
+    }
+
+    #[test]
+    fn the_jittered_delay_is_between_half_and_all_of_the_backoff() {
+        let p = RetryPolicy::default();
+        for attempt in 1..5 {
+            let full = u64::from(p.backoff_secs(attempt)) * 1000;
+            let delays: Vec<u64> = (0..200)
+                .map(
+                    |seed| match after_failure(&p, attempt, TRANSIENT, now(), seed).unwrap() {
+                        Outcome::Retry { at, delay_ms } => {
+                            assert_eq!(at, now() + Duration::milliseconds(delay_ms as i64));
+                            delay_ms
+                        }
+                        other => panic!("{other:?}"),
+                    },
+                )
+                .collect();
+            assert!(delays.iter().all(|&d| full / 2 <= d && d <= full), "{attempt}");
+            // Spread, not one value.
+            let distinct: std::collections::BTreeSet<_> = delays.iter().collect();
+            assert!(distinct.len() > 150);
+        }
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_schedule() {
+        let p = RetryPolicy::default();
+        let a = after_failure(&p, 2, TRANSIENT, now(), 42).unwrap();
+        assert_eq!(a, after_failure(&p, 2, TRANSIENT, now(), 42).unwrap());
+        assert_ne!(a, after_failure(&p, 2, TRANSIENT, now(), 43).unwrap());
+    }
+
+    #[test]
+    fn the_last_attempt_and_permanent_failures_are_dead() {
+        let p = RetryPolicy::new(10, 100, 3).unwrap();
+        assert!(matches!(
+            after_failure(&p, 2, TRANSIENT, now(), 1),
+            Ok(Outcome::Retry { .. })
+        ));
+        assert_eq!(
+            after_failure(&p, 3, TRANSIENT, now(), 1),
+            Ok(Outcome::Dead {
+                reason: DeadReason::Exhausted
+            })
+        );
+        assert_eq!(
+            after_failure(&p, 1, Failure::Permanent, now(), 1),
+            Ok(Outcome::Dead {
+                reason: DeadReason::Permanent
+            })
+        );
+    }
+
+    #[test]
+    fn a_providers_retry_after_is_honoured_when_longer() {
+        let p = RetryPolicy::default();
+        let Ok(Outcome::Retry { delay_ms, .. }) = after_failure(
+            &p,
+            1,
+            Failure::Transient {
+                retry_after_secs: Some(600),
+            },
+            now(),
+            7,
+        ) else {
+            panic!()
+        };
+        assert_eq!(delay_ms, 600_000);
+        let Ok(Outcome::Retry { delay_ms, .. }) = after_failure(
+            &p,
+            1,
+            Failure::Transient {
+                retry_after_secs: Some(1),
+            },
+            now(),
+            7,
+        ) else {
+            panic!()
+        };
+        assert!((15_000..=30_000).contains(&delay_ms));
+        let Ok(Outcome::Retry { delay_ms, .. }) = after_failure(
+            &p,
+            1,
+            Failure::Transient {
+                retry_after_secs: Some(u32::MAX),
+            },
+            now(),
+            7,
+        ) else {
+            panic!()
+        };
+        assert_eq!(delay_ms, u64::from(MAX_RETRY_AFTER_SECS) * 1000);
+    }
+
+    #[test]
+    fn bad_policies_and_attempts_are_refused_with_codes() {
+        assert_eq!(RetryPolicy::new(0, 10, 1).unwrap_err().code(), "invalid_policy");
+        assert_eq!(RetryPolicy::new(10, 5, 1).unwrap_err().code(), "invalid_policy");
+        assert_eq!(RetryPolicy::new(10, 50, 0).unwrap_err().code(), "invalid_policy");
+        let p = RetryPolicy::default();
+        assert_eq!(
+            after_failure(&p, 0, TRANSIENT, now(), 1).unwrap_err().code(),
+            "invalid_attempt"
+        );
+        assert_eq!(
+            after_failure(&p, 6, TRANSIENT, now(), 1).unwrap_err().code(),
+            "invalid_attempt"
+        );
+        let parsed: Result<RetryPolicy, _> =
+            serde_json::from_value(serde_json::json!({"base_secs": 0, "max_delay_secs": 1, "max_attempts": 1}));
+        assert!(parsed.is_err());
+        let failure: Failure = serde_json::from_value(serde_json::json!({"kind": "transient"})).unwrap();
+        assert_eq!(failure, TRANSIENT);
+    }
+}
