@@ -28,4 +28,7 @@ pub mod schedule;
 pub mod sms;
 pub mod template;
 
+#[cfg(feature = "wasm")]
+pub mod wasm;
+
 pub use channel::{Category, Channel};
