@@ -153,6 +153,54 @@ revoke execute on function private.next_booking_number(), private.format_booking
   from public, anon, authenticated;
 grant execute on function private.next_booking_number(), private.format_booking_number(bigint, timestamptz) to service_role;
 
+-- Booking status moves as data: every legal (from_status, to_status) move of
+-- bookings.status with the actors who may ask for it (customer, vendor, therapist, admin =
+-- operations, system = the platform: payment webhooks, hold expiry, the booking service
+-- following an assignment). bookings_before_write checks a status change against it; the
+-- booking core's lifecycle::booking_actors is the same table in Rust, and an integration test
+-- compares the two pair by pair. Who may make a move through the API is V27's
+-- bookings_guard_api_update.
+create or replace function private.booking_status_moves()
+returns table (from_status text, to_status text, actors text[])
+language plpgsql
+immutable
+parallel safe
+set search_path = ''
+as $$
+begin
+  return query
+  select m.from_status, m.to_status, m.actors
+    from (values
+      -- Payment captured (system) or accepted by the vendor.
+      ('pending', 'confirmed', array['vendor', 'admin', 'system']),
+      -- Customer backs out, vendor declines, unpaid hold expires.
+      ('pending', 'cancelled', array['customer', 'vendor', 'admin', 'system']),
+      ('confirmed', 'assigned', array['vendor', 'admin', 'system']),
+      -- Started without a formal assignment (walk-in at the spa), or following the assignment.
+      ('confirmed', 'in_progress', array['vendor', 'admin', 'system']),
+      ('assigned', 'in_progress', array['vendor', 'admin', 'system']),
+      ('confirmed', 'rescheduled', array['customer', 'vendor', 'admin']),
+      ('assigned', 'rescheduled', array['customer', 'vendor', 'admin']),
+      ('confirmed', 'cancelled', array['customer', 'vendor', 'admin', 'system']),
+      ('assigned', 'cancelled', array['customer', 'vendor', 'admin', 'system']),
+      ('rescheduled', 'cancelled', array['customer', 'vendor', 'admin', 'system']),
+      -- The therapist was taken off; the booking waits for another.
+      ('assigned', 'confirmed', array['vendor', 'admin', 'system']),
+      ('rescheduled', 'confirmed', array['vendor', 'admin', 'system']),
+      ('rescheduled', 'assigned', array['vendor', 'admin', 'system']),
+      ('in_progress', 'completed', array['vendor', 'admin', 'system']),
+      -- Once started, only the business can abort (customer taken ill, safety).
+      ('in_progress', 'cancelled', array['vendor', 'admin', 'system'])
+    ) as m(from_status, to_status, actors);
+end
+$$;
+
+comment on function private.booking_status_moves() is
+  'Every legal move of bookings.status (completed and cancelled are final) with the actors who may ask for it: customer, vendor, therapist, admin, system. Read by bookings_before_write; mirrored by the booking core''s lifecycle::booking_actors.';
+
+revoke execute on function private.booking_status_moves() from public, anon, authenticated;
+grant execute on function private.booking_status_moves() to service_role;
+
 -- Assigns the booking number, keeps local and UTC schedule in step, and enforces the
 -- lifecycle. Runs before the row is checked, so the not-null columns it fills may be
 -- omitted by the app.
@@ -182,14 +230,10 @@ begin
     end if;
   else
     if new.status is distinct from old.status then
-      allowed := case old.status
-        when 'pending' then new.status in ('confirmed', 'cancelled')
-        when 'confirmed' then new.status in ('assigned', 'in_progress', 'rescheduled', 'cancelled')
-        when 'assigned' then new.status in ('confirmed', 'in_progress', 'rescheduled', 'cancelled')
-        when 'rescheduled' then new.status in ('confirmed', 'assigned', 'cancelled')
-        when 'in_progress' then new.status in ('completed', 'cancelled')
-        else false
-      end;
+      allowed := exists (
+        select 1 from private.booking_status_moves() m
+         where m.from_status = old.status and m.to_status = new.status
+      );
       if not allowed then
         raise exception 'booking %: status cannot change from % to %', old.booking_number, old.status, new.status
           using errcode = '23514', hint = 'completed and cancelled are final';

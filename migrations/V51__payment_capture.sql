@@ -221,6 +221,22 @@ begin
 end
 $$;
 
+-- Serialises the events of one gateway payment. Without it a refund could be parked by a
+-- transaction that cannot yet see its payment's capture (still uncommitted) while the capture
+-- looks for parked refunds before the refund is committed: each misses the other and the
+-- refund is never applied. Under this lock the second to come sees the first's commit.
+create or replace function private.payment_event_lock(provider text, payment_reference text)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  perform pg_catalog.pg_advisory_xact_lock(
+    pg_catalog.hashtextextended('payment-event/' || provider || '/' || coalesce(payment_reference, ''), 0));
+end
+$$;
+
 -- "Money arrived" for a booking. Returns the event's outcome: 'processed', 'duplicate'
 -- (this event, or this gateway payment, was already applied), 'unmatched' (no booking or
 -- order of ours) or 'flagged' (amount, currency or booking state does not allow marking it
@@ -248,6 +264,8 @@ begin
   if not private.record_webhook_event(provider, event_id, event_type, payload, 'processed') then
     return 'duplicate';
   end if;
+  -- One gateway payment's events apply one at a time (see private.payment_event_lock).
+  perform private.payment_event_lock(provider, payment_reference);
   select g.id, g.code into gateway_row from public.payment_gateways g where g.code = apply_payment_capture.provider;
 
   -- The booking: named in the event, else the one our order belongs to.
@@ -427,6 +445,7 @@ end
 $$;
 
 revoke execute on function
+  private.payment_event_lock(text, text),
   private.setting_now(text),
   private.enqueue_payment_notification(text, uuid, text, text, text, jsonb, text),
   private.issue_booking_invoice(uuid, uuid),

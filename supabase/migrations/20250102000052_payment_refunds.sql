@@ -121,6 +121,7 @@ begin
   if not private.record_webhook_event(provider, event_id, event_type, payload, 'processed') then
     return 'duplicate';
   end if;
+  perform private.payment_event_lock(provider, payment_reference);
   select x.id, x.booking_id into p
     from public.payments x
    where x.payment_gateway = apply_refund_event.provider and x.gateway_transaction_id = payment_reference
