@@ -2,7 +2,12 @@
 //! run on the same cluster, because absolute timings on a shared machine mean little.
 
 pub mod booking;
+mod http;
+pub mod payments;
+mod people;
+pub mod pgbench;
 pub mod rls;
+pub mod scratch;
 
 use std::time::Duration;
 
@@ -12,6 +17,7 @@ pub struct Summary {
     pub runs: usize,
     pub p50: Duration,
     pub p99: Duration,
+    pub max: Duration,
     pub mean: Duration,
 }
 
@@ -25,6 +31,7 @@ impl Summary {
             runs: samples.len(),
             p50: at(0.50),
             p99: at(0.99),
+            max: at(1.0),
             mean: total / runs as u32,
         }
     }

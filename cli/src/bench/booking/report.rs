@@ -87,7 +87,12 @@ impl BookingBenchReport {
             );
         }
         if errors > 0 {
-            row(&mut out, "a: not booked", format!("{errors}: {}", counts(&a.tally)), "");
+            row(
+                &mut out,
+                "a: not booked",
+                format!("{errors}: {}", a.tally.describe()),
+                "",
+            );
         }
         if a.exhausted > 0 {
             row(
@@ -105,7 +110,7 @@ impl BookingBenchReport {
                     format!(
                         "{:.1} tps (scale {}, {} clients, {} s)",
                         baseline.tps,
-                        super::pgbench::SCALE,
+                        crate::bench::pgbench::SCALE,
                         baseline.clients,
                         baseline.duration.as_secs()
                     ),
@@ -126,7 +131,7 @@ impl BookingBenchReport {
         row(
             &mut out,
             "b: race for overlapping slots",
-            format!("{} racers: {}", race.racers, counts(&race.tally)),
+            format!("{} racers: {}", race.racers, race.tally.describe()),
             if race.tally.with_status(201) != 1 {
                 "FAIL (expected exactly one 201)"
             } else if one_winner {
@@ -150,7 +155,7 @@ impl BookingBenchReport {
             ),
             "",
         );
-        row(&mut out, "c: replies", counts(&c.tally), "");
+        row(&mut out, "c: replies", c.tally.describe(), "");
         row(
             &mut out,
             "c: overlapping assignments",
@@ -176,21 +181,4 @@ impl BookingBenchReport {
         );
         out
     }
-}
-
-/// `1 × 201, 49 × 409 slot_unavailable`.
-fn counts(tally: &Tally) -> String {
-    tally
-        .counts
-        .iter()
-        .map(|((status, code), n)| {
-            let status = if *status == 0 {
-                "no answer".to_owned()
-            } else {
-                status.to_string()
-            };
-            format!("{n} × {status}{}{code}", if code.is_empty() { "" } else { " " })
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }

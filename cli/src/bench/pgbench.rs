@@ -1,6 +1,6 @@
 //! The baseline: pgbench's tpcb-like transaction (a few updates, an insert, a select) on the
-//! same cluster in the same run, so the booking figure reads as "how many of Postgres's own
-//! simple transactions one booking costs" rather than as a number that depends on the machine.
+//! same cluster in the same run, so a service's figure reads as "how many of Postgres's own
+//! simple transactions one request costs" rather than as a number that depends on the machine.
 
 use std::{path::PathBuf, process::Output, time::Duration};
 
@@ -49,7 +49,7 @@ pub async fn run(url: &str, clients: usize, seconds: u64) -> anyhow::Result<Base
     })
 }
 
-/// The TPS pgbench reports, preferring the figure without connection setup: the booking
+/// The TPS pgbench reports, preferring the figure without connection setup: the benches'
 /// clients' connections are pooled, so setup is not part of their figure either. PG 14+
 /// prints only "without initial connection time"; older versions print "excluding
 /// connections establishing" beside "including ...".
