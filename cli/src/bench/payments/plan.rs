@@ -371,7 +371,7 @@ mod tests {
         let payment = signer.payment(0, b);
         let [captured, paid] = signer.payment_events(b, &payment);
         for e in [&captured, &paid] {
-            let secrets = signature::Secrets::new(vec!["whsec".into()]).unwrap();
+            let secrets = signature::Secrets::new(["whsec"]).unwrap();
             signature::verify_razorpay_webhook(&e.body, Some(&e.signature), &secrets).unwrap();
             let parsed = ombaro_payments::events::parse_razorpay(&e.body, Some(&e.id)).unwrap();
             assert_eq!(parsed.event_type, e.kind.as_str());
