@@ -472,12 +472,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 ..Default::default()
             };
             let report = ombaro::bench::booking::run(&url, stack.keys()?, options).await?;
-            print!("{}", report.render());
-            let failures = report.failures();
-            if !failures.is_empty() {
-                bail!("booking benchmark failed: {}", failures.join("; "));
-            }
-            Ok(ExitCode::SUCCESS)
+            judge_bench("booking", report.render(), report.failures())
         }
         Command::Bench(BenchCommand::Payments {
             seconds,
@@ -501,12 +496,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 ..Default::default()
             };
             let report = ombaro::bench::payments::run(&url, stack.keys()?, options).await?;
-            print!("{}", report.render());
-            let failures = report.failures();
-            if !failures.is_empty() {
-                bail!("payment benchmark failed: {}", failures.join("; "));
-            }
-            Ok(ExitCode::SUCCESS)
+            judge_bench("payment", report.render(), report.failures())
         }
         Command::Pay(args) => {
             let Some(record) = stack.server_record() else {
@@ -798,6 +788,15 @@ async fn wait_for_exit(pid: u32, limit: Duration) -> bool {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     !process_alive(pid)
+}
+
+/// Prints a bench's report; the command fails when the bench found something wrong.
+fn judge_bench(what: &str, report: String, failures: Vec<String>) -> anyhow::Result<ExitCode> {
+    print!("{report}");
+    if !failures.is_empty() {
+        bail!("{what} benchmark failed: {}", failures.join("; "));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print_rls_table(scale: Option<u32>, outcomes: &[ombaro::bench::rls::Outcome]) {

@@ -104,14 +104,7 @@ async fn measure(
     scratch::prepare(&bench_url).await?;
     let world = fixture::build(&bench_url, options.clients, options.racers).await?;
 
-    let baseline_url = if options.baseline {
-        eprintln!("loading: pgbench -i -s {} into {pgbench_db}…", pgbench::SCALE);
-        let baseline_url = scratch::create_database(url, pgbench_db).await?;
-        pgbench::init(&baseline_url).await?;
-        Some(baseline_url)
-    } else {
-        None
-    };
+    let baseline_url = pgbench::prepare(url, pgbench_db, options.baseline).await?;
 
     let server = Server::start(&bench_url, keys.clone(), options.clients + 4).await?;
     let target = load::Target::new(&server.base, &keys, &world)?;
@@ -121,16 +114,7 @@ async fn measure(
             options.clients, options.seconds
         );
         let throughput = load::throughput(&target, &world, options.seconds).await;
-        let baseline = match &baseline_url {
-            Some(baseline_url) => {
-                eprintln!(
-                    "baseline: pgbench tpcb-like, {} clients for {} s…",
-                    options.clients, options.seconds
-                );
-                Some(pgbench::run(baseline_url, options.clients, options.seconds).await?)
-            }
-            None => None,
-        };
+        let baseline = pgbench::measure(baseline_url.as_deref(), options.clients, options.seconds).await?;
         eprintln!(
             "phase b: {} racers for one therapist, one slot and overlapping ones…",
             options.racers

@@ -8,6 +8,7 @@ mod people;
 pub mod pgbench;
 pub mod rls;
 pub mod scratch;
+mod table;
 
 use std::time::Duration;
 
@@ -34,6 +35,19 @@ impl Summary {
             max: at(1.0),
             mean: total / runs as u32,
         }
+    }
+}
+
+impl Summary {
+    /// `p50 1.0 ms, p99 2.0 ms, max 3.0 ms, mean 1.1 ms`.
+    pub fn describe(&self) -> String {
+        format!(
+            "p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms, mean {:.1} ms",
+            millis(self.p50),
+            millis(self.p99),
+            millis(self.max),
+            millis(self.mean)
+        )
     }
 }
 

@@ -163,14 +163,7 @@ async fn measure(
     )?;
     let fixture_time = fixture_started.elapsed();
 
-    let baseline_url = if options.baseline {
-        eprintln!("loading: pgbench -i -s {} into {pgbench_db}…", pgbench::SCALE);
-        let baseline_url = scratch::create_database(url, pgbench_db).await?;
-        pgbench::init(&baseline_url).await?;
-        Some(baseline_url)
-    } else {
-        None
-    };
+    let baseline_url = pgbench::prepare(url, pgbench_db, options.baseline).await?;
 
     let server = Server::start(&bench_url, keys, options.clients + 4).await?;
     let measured = async {
@@ -187,16 +180,7 @@ async fn measure(
             options.seconds,
         )
         .await;
-        let baseline = match &baseline_url {
-            Some(baseline_url) => {
-                eprintln!(
-                    "baseline: pgbench tpcb-like, {} clients for {} s…",
-                    options.clients, options.seconds
-                );
-                Some(pgbench::run(baseline_url, options.clients, options.seconds).await?)
-            }
-            None => None,
-        };
+        let baseline = pgbench::measure(baseline_url.as_deref(), options.clients, options.seconds).await?;
         eprintln!(
             "phase b: storm of {} requests ({} distinct events, {} duplicates) for {} bookings, {} senders…",
             storm_plan.requests,

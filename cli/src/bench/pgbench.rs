@@ -17,6 +17,27 @@ pub struct Baseline {
     pub duration: Duration,
 }
 
+/// Creates the baseline's database `name` on the cluster `url` (a superuser URL) points at
+/// and fills it, when the baseline is `wanted`; returns its URL.
+pub async fn prepare(url: &str, name: &str, wanted: bool) -> anyhow::Result<Option<String>> {
+    if !wanted {
+        return Ok(None);
+    }
+    eprintln!("loading: pgbench -i -s {SCALE} into {name}…");
+    let baseline_url = super::scratch::create_database(url, name).await?;
+    init(&baseline_url).await?;
+    Ok(Some(baseline_url))
+}
+
+/// Measures the baseline in the database [`prepare`] made, if it made one.
+pub async fn measure(url: Option<&str>, clients: usize, seconds: u64) -> anyhow::Result<Option<Baseline>> {
+    let Some(url) = url else {
+        return Ok(None);
+    };
+    eprintln!("baseline: pgbench tpcb-like, {clients} clients for {seconds} s…");
+    run(url, clients, seconds).await.map(Some)
+}
+
 /// `pgbench -i`: creates and fills the pgbench tables in the database `url` names.
 pub async fn init(url: &str) -> anyhow::Result<()> {
     pgbench(url, &["-i", "-q", "-s", &SCALE.to_string()]).await?;

@@ -3,10 +3,10 @@
 //! command; speed is reported against its goals but never fails it, because it depends on
 //! the machine the bench runs on.
 
-use std::{fmt::Write, time::Duration};
+use std::time::Duration;
 
 use super::{Answers, Kind, PaymentBenchReport, Reconciliation};
-use crate::bench::{millis, Summary};
+use crate::bench::{millis, table::Table, Summary};
 
 /// Webhooks per second over pgbench tpcb-like TPS that the service should reach. A capture
 /// is a few dozen statements with triggers (payment, booking, history, invoice from a locked
@@ -83,15 +83,10 @@ impl PaymentBenchReport {
     }
 
     pub fn render(&self) -> String {
-        let mut out = String::new();
-        let row = |out: &mut String, what: &str, figure: String, verdict: &str| {
-            let _ = writeln!(out, "{what:<30} {figure:<72} {verdict}");
-        };
-        let _ = writeln!(out, "\n{:<30} {:<72} verdict", "payment benchmark", "figure");
+        let mut t = Table::new("payment benchmark", 72);
 
         let a = &self.steady;
-        row(
-            &mut out,
+        t.row(
             "a: webhooks",
             format!(
                 "{:.1} events/s ({} in {:.1} s, {} senders, {} bookings)",
@@ -103,36 +98,13 @@ impl PaymentBenchReport {
             ),
             if a.exhausted { "senders ran out of bookings" } else { "" },
         );
-        latency_row(&mut out, "a: latency", a.answers.latency(), &row);
-        answer_rows(&mut out, "a", &a.answers, &row);
-        books_rows(&mut out, "a", &self.steady_books, &row);
-        match (&self.baseline, self.ratio()) {
-            (Some(baseline), Some(ratio)) => {
-                row(
-                    &mut out,
-                    "baseline: pgbench tpcb-like",
-                    format!(
-                        "{:.1} tps (scale {}, {} clients, {} s)",
-                        baseline.tps,
-                        crate::bench::pgbench::SCALE,
-                        baseline.clients,
-                        baseline.duration.as_secs()
-                    ),
-                    "",
-                );
-                row(
-                    &mut out,
-                    "ratio events/s ÷ tps",
-                    format!("{ratio:.3} (goal >= {RATIO_GOAL})"),
-                    if ratio >= RATIO_GOAL { "met" } else { "not met" },
-                );
-            }
-            _ => row(&mut out, "baseline: pgbench tpcb-like", "skipped".into(), ""),
-        }
+        latency_row(&mut t, "a: latency", a.answers.latency());
+        answer_rows(&mut t, "a", &a.answers);
+        books_rows(&mut t, "a", &self.steady_books);
+        t.baseline(self.baseline.as_ref(), "ratio events/s ÷ tps", self.ratio(), RATIO_GOAL);
 
         let p = &self.planned;
-        row(
-            &mut out,
+        t.row(
             "b: storm sent",
             format!(
                 "{} requests: {} distinct events + {} duplicates ({} at once with another copy), seed {}",
@@ -140,8 +112,7 @@ impl PaymentBenchReport {
             ),
             "",
         );
-        row(
-            &mut out,
+        t.row(
             "b: storm events",
             format!(
                 "{} bookings × (payment.captured + order.paid), {} refund.processed ({} before their payment)",
@@ -150,8 +121,7 @@ impl PaymentBenchReport {
             "",
         );
         let b = &self.storm;
-        row(
-            &mut out,
+        t.row(
             "b: storm speed",
             format!(
                 "{:.1} events/s ({} in {:.1} s, {} senders)",
@@ -162,12 +132,11 @@ impl PaymentBenchReport {
             ),
             "",
         );
-        latency_row(&mut out, "b: latency", b.answers.latency(), &row);
-        answer_rows(&mut out, "b", &b.answers, &row);
+        latency_row(&mut t, "b: latency", b.answers.latency());
+        answer_rows(&mut t, "b", &b.answers);
         let (payments, refunds, duplicates) = self.storm_outcomes();
         let expected = (p.bookings, p.refunds, p.requests - p.bookings - p.refunds);
-        row(
-            &mut out,
+        t.row(
             "b: answers add up",
             format!(
                 "{payments} payments processed once, {refunds} refunds taken once ({} parked), {duplicates} duplicates",
@@ -179,10 +148,9 @@ impl PaymentBenchReport {
                 "FAIL"
             },
         );
-        books_rows(&mut out, "b", &self.storm_books, &row);
+        books_rows(&mut t, "b", &self.storm_books);
         let s = &self.storm_books;
-        row(
-            &mut out,
+        t.row(
             "b: storm",
             format!("{} lost, {} doubled", s.lost(), s.doubled()),
             if s.lost() == 0 && s.doubled() == 0 && s.problems().is_empty() {
@@ -192,8 +160,7 @@ impl PaymentBenchReport {
             },
         );
         let max = self.max_latency();
-        row(
-            &mut out,
+        t.row(
             "slowest answer",
             format!(
                 "{:.1} ms (goal < {} s, Razorpay's timeout)",
@@ -202,8 +169,7 @@ impl PaymentBenchReport {
             ),
             if max < LATENCY_GOAL { "met" } else { "not met" },
         );
-        row(
-            &mut out,
+        t.row(
             "wall time",
             format!(
                 "{:.1} s (fixture {:.1} s)",
@@ -214,53 +180,27 @@ impl PaymentBenchReport {
         );
 
         for (phase, answers) in [("phase a", &self.steady.answers), ("phase b", &self.storm.answers)] {
-            for line in answers.unexpected() {
-                let _ = writeln!(out, "\n{phase}, unexpected reply: {line}");
-            }
+            t.unexpected(phase, answers.unexpected());
         }
-        let failures = self.failures();
-        let _ = writeln!(
-            out,
-            "\n{}",
-            if failures.is_empty() {
-                "result: PASS".to_owned()
-            } else {
-                format!("result: FAIL\n  {}", failures.join("\n  "))
-            }
-        );
-        out
+        t.finish(&self.failures())
     }
 }
 
-type Row<'a> = dyn Fn(&mut String, &str, String, &str) + 'a;
-
-fn latency_row(out: &mut String, what: &str, latency: Option<Summary>, row: &Row<'_>) {
+fn latency_row(t: &mut Table, what: &str, latency: Option<Summary>) {
     if let Some(l) = latency {
-        row(
-            out,
-            what,
-            format!(
-                "p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms, mean {:.1} ms",
-                millis(l.p50),
-                millis(l.p99),
-                millis(l.max),
-                millis(l.mean)
-            ),
-            if l.max < LATENCY_GOAL { "" } else { "over 5 s" },
-        );
+        t.row(what, l.describe(), if l.max < LATENCY_GOAL { "" } else { "over 5 s" });
     }
 }
 
-fn answer_rows(out: &mut String, phase: &str, answers: &Answers, row: &Row<'_>) {
+fn answer_rows(t: &mut Table, phase: &str, answers: &Answers) {
     for (kind, tally) in &answers.kinds {
-        row(out, &format!("{phase}: {}", kind.as_str()), tally.describe(), "");
+        t.row(&format!("{phase}: {}", kind.as_str()), tally.describe(), "");
     }
 }
 
-fn books_rows(out: &mut String, phase: &str, r: &Reconciliation, row: &Row<'_>) {
+fn books_rows(t: &mut Table, phase: &str, r: &Reconciliation) {
     let verdict = |ok: bool| if ok { "ok" } else { "FAIL" };
-    row(
-        out,
+    t.row(
         &format!("{phase}: books, payments"),
         format!(
             "{} of {} bookings paid once ({} unpaid, {} twice, {} wrong, {} not confirmed/paid)",
@@ -268,8 +208,7 @@ fn books_rows(out: &mut String, phase: &str, r: &Reconciliation, row: &Row<'_>) 
         ),
         verdict(r.paid_once == r.bookings && r.booking_wrong == 0),
     );
-    row(
-        out,
+    t.row(
         &format!("{phase}: books, history, invoices"),
         format!(
             "confirmed: {} missing, {} twice; invoices: {} missing, {} twice",
@@ -277,8 +216,7 @@ fn books_rows(out: &mut String, phase: &str, r: &Reconciliation, row: &Row<'_>) 
         ),
         verdict(r.unconfirmed + r.confirmed_twice + r.uninvoiced + r.invoiced_twice == 0),
     );
-    row(
-        out,
+    t.row(
         &format!("{phase}: books, refunds"),
         format!(
             "{} of {} applied once ({} lost, {} extra, {} wrong); {} paise sent, {} booked",
@@ -298,8 +236,7 @@ fn books_rows(out: &mut String, phase: &str, r: &Reconciliation, row: &Row<'_>) 
         .map(|(status, n)| format!("{n} {status}"))
         .collect::<Vec<_>>()
         .join(", ");
-    row(
-        out,
+    t.row(
         &format!("{phase}: books, inbox"),
         format!(
             "{} of {} distinct events recorded, {} unsent, {} pending ({statuses})",
