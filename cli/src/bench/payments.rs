@@ -112,12 +112,13 @@ pub struct PaymentBenchReport {
 
 /// Runs both phases (and the baseline) against scratch databases on the cluster that `url`
 /// (a superuser URL) points at; the scratch databases are dropped afterwards, whatever
-/// happened (the bench's own one is kept with `keep_database`).
+/// happened (the bench's own one is kept with `keep_database` when the run succeeds).
 pub async fn run(url: &str, keys: JwtKeys, options: PaymentBenchOptions) -> anyhow::Result<PaymentBenchReport> {
     let started = Instant::now();
     let pgbench_db = format!("{}_pgbench", options.database);
     let outcome = measure(url, keys, &options, &pgbench_db).await;
-    if options.keep_database {
+    // A failed run leaves nothing behind: its caller has no report to find the database by.
+    if options.keep_database && outcome.is_ok() {
         scratch::drop_databases(url, &[&pgbench_db]).await;
     } else {
         scratch::drop_databases(url, &[&options.database, &pgbench_db]).await;
