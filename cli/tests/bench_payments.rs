@@ -233,3 +233,37 @@ async fn a_refund_racing_its_payment_is_not_lost() {
         "the refund answered {refunded:?} and was left {inbox} with {refunds} refund rows"
     );
 }
+
+/// The bookings trigger numbers a booking `OBO-<IST date>-<serial>`, and V11 promises the
+/// serial is never truncated. V34 re-created the trigger with `lpad(serial, 4, '0')`, which
+/// Postgres truncates to four characters: from serial 10 000 on, serials 12 340 to 12 349 all
+/// become `…-1234`, so after the 10 000th booking ever made, most bookings of a busy day fail
+/// on `bookings_booking_number_key`. The payment bench's fixture gives numbers itself (with
+/// V11's `private.format_booking_number`) to make its 10 000 bookings at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "fails until the bookings trigger (V34) stops truncating serials past 9 999"]
+async fn booking_numbers_past_9999_do_not_collide() {
+    let (_report, server, url) = bench("numbers").await;
+    let client = db::connect(&url).await.unwrap();
+    client
+        .batch_execute("select setval('private.booking_number_seq', 12340)")
+        .await
+        .unwrap();
+    // Two new bookings like an existing one, numbered by the trigger: serials 12 341 and 12 342.
+    let copy = "insert into public.bookings (customer_id, vendor_id, booking_type, service_location, scheduled_start,
+                                             scheduled_end, hold_expires_at, subtotal, tax_amount, total_amount)
+                select customer_id, vendor_id, booking_type, service_location, scheduled_start, scheduled_end,
+                       now() + interval '1 hour', subtotal, tax_amount, total_amount
+                  from public.bookings order by booking_number limit 1
+                returning booking_number";
+    let first: String = client.query_one(copy, &[]).await.unwrap().get(0);
+    let second = client.query_one(copy, &[]).await.map(|row| row.get::<_, String>(0));
+    scratch::drop_database(&server, url.rsplit('/').next().unwrap())
+        .await
+        .unwrap();
+    let second = second.expect("a second booking gets a number of its own");
+    assert!(
+        first.ends_with("-12341") && second.ends_with("-12342"),
+        "{first} {second}"
+    );
+}

@@ -41,17 +41,21 @@ pub async fn build(url: &str, count: usize) -> anyhow::Result<Vec<Booking>> {
         .context("creating the bench's vendors and customers")?;
 
     let count = i64::try_from(count)?;
-    // One statement: the bookings (their numbers, local times and first status history row
-    // come from the bookings triggers), then their items. Starts are an hour apart from
-    // tomorrow on, inside the vendors' horizon; the hold outlasts the longest run.
+    // One statement: the bookings (local times and first status history row come from the
+    // bookings triggers), then their items. Starts are an hour apart from tomorrow on, inside
+    // the vendors' horizon; the hold outlasts the longest run. Numbers are given, as V11's
+    // `private.format_booking_number` makes them: the trigger's own (V34) cuts serials past
+    // 9 999 to four digits, so the 10 000th booking would take the 1 000th's number.
     let bookings = client
         .query(
             "with swd as (select id, name, base_price_60min as price from public.services where code = 'SWD'),
                   made as (
-                    insert into public.bookings (customer_id, vendor_id, booking_type, source, service_location, location,
-                                                 scheduled_start, scheduled_end, timezone, hold_expires_at,
+                    insert into public.bookings (booking_number, customer_id, vendor_id, booking_type, source,
+                                                 service_location, location, scheduled_start, scheduled_end, timezone, hold_expires_at,
                                                  subtotal, discount_amount, tax_rate, tax_amount, convenience_fee, total_amount)
-                    select ($2::uuid[])[(1 + g % cardinality($2::uuid[]))::int], ($1::uuid[])[(1 + g % cardinality($1::uuid[]))::int],
+                    select private.format_booking_number(nextval('private.booking_number_seq'), now()),
+                           ($2::uuid[])[(1 + g % cardinality($2::uuid[]))::int],
+                           ($1::uuid[])[(1 + g % cardinality($1::uuid[]))::int],
                            'spa_visit', 'app',
                            '{\"address\": \"MG Road, Bengaluru\", \"latitude\": 12.9716, \"longitude\": 77.5946}',
                            extensions.st_setsrid(extensions.st_makepoint(77.5946, 12.9716), 4326)::extensions.geography,
