@@ -45,7 +45,8 @@ pub async fn build(url: &str, count: usize) -> anyhow::Result<Vec<Booking>> {
     // bookings triggers), then their items. Starts are an hour apart from tomorrow on, inside
     // the vendors' horizon; the hold outlasts the longest run. Numbers are given, as V11's
     // `private.format_booking_number` makes them: the trigger's own (V34) cuts serials past
-    // 9 999 to four digits, so the 10 000th booking would take the 1 000th's number.
+    // 9 999 to four digits, so the 10 000th booking would take the 1 000th's number. They
+    // come back in the order they were made, so prices (and refunds) are the same every run.
     let bookings = client
         .query(
             "with swd as (select id, name, base_price_60min as price from public.services where code = 'SWD'),
@@ -66,11 +67,11 @@ pub async fn build(url: &str, count: usize) -> anyhow::Result<Vec<Booking>> {
                       from generate_series(0, $3::int8 - 1) g, swd,
                            lateral (select swd.price + (g % 5) * 5000 as price) q,
                            lateral (select q.price, floor(q.price * 18 / 100.0 + 0.5)::bigint as tax) p
-                    returning id, subtotal, total_amount, scheduled_start),
+                    returning id, booking_number, subtotal, total_amount),
                   items as (
                     insert into public.booking_items (booking_id, service_id, service_name, duration, price, quantity, subtotal)
                     select made.id, swd.id, swd.name, 60, made.subtotal, 1, made.subtotal from made, swd)
-             select id, total_amount from made order by scheduled_start, id",
+             select id, total_amount from made order by split_part(booking_number, '-', 3)::int8",
             &[&vendors, &customers, &count],
         )
         .await
