@@ -99,9 +99,11 @@ set search_path = ''
 as $$
 #variable_conflict use_column
 begin
+  -- At least six digits, never cut: lpad would truncate the millionth serial to six.
   return (
     select 'CMP-' || to_char(now() at time zone 'Asia/Kolkata', 'YYYYMMDD') || '-'
-        || lpad(nextval('private.customer_complaint_number_seq')::text, 6, '0')
+        || case when length(n::text) < 6 then lpad(n::text, 6, '0') else n::text end
+      from (select nextval('private.customer_complaint_number_seq') as n) as serial
   );
 end
 $$;

@@ -258,6 +258,42 @@ enum BenchCommand {
         #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
         attempts: u64,
     },
+    /// The payment service's Razorpay webhooks under load over HTTP: throughput against
+    /// pgbench, then a storm of duplicated, shuffled events reconciled against the books.
+    ///
+    /// Runs in scratch databases on the local cluster (your data is untouched), with events
+    /// signed as the server checks them: (a) `--clients` senders for `--seconds`, each paying
+    /// booking after booking (payment.captured, order.paid, a partial refund.processed):
+    /// events/s and latency against pgbench tpcb-like TPS measured in the same run (goal >=
+    /// 0.25) and Razorpay's 5 s timeout; (b) a storm of `--events` requests paying
+    /// `--bookings` bookings, `--duplicates` of them exact redeliveries (a third of those at
+    /// the same moment as another copy), refunds making up the rest, shuffled by `--seed` so
+    /// many refunds come before their payment. Then SQL reconciles both phases: each booking
+    /// paid, confirmed and invoiced exactly once, each refund applied once for its amount, the
+    /// inbox holding every distinct event once with none pending. Fails on a lost or doubled
+    /// effect, a refused event or a 5xx; a missed speed goal is only reported.
+    Payments {
+        /// Seconds of phase (a), and of the pgbench baseline.
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        seconds: u64,
+        /// Concurrent senders in both phases, and pgbench clients.
+        #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=256))]
+        clients: u64,
+        /// Bookings the storm pays (two events each: payment.captured and order.paid).
+        #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        bookings: u64,
+        /// Requests in the storm, duplicates included; the distinct events beyond two per
+        /// booking are partial refunds (at most 8 per payment).
+        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(2..=1_000_000))]
+        events: u64,
+        /// Share of the storm's requests that are exact duplicates (same X-Razorpay-Event-Id
+        /// and body), from 0 to below 1.
+        #[arg(long, default_value_t = 0.3)]
+        duplicates: f64,
+        /// Seed of the storm's refunds, duplicates and order: the same storm every run.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -457,12 +493,31 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 ..Default::default()
             };
             let report = ombaro::bench::booking::run(&url, stack.keys()?, options).await?;
-            print!("{}", report.render());
-            let failures = report.failures();
-            if !failures.is_empty() {
-                bail!("booking benchmark failed: {}", failures.join("; "));
+            judge_bench("booking", report.render(), report.failures())
+        }
+        Command::Bench(BenchCommand::Payments {
+            seconds,
+            clients,
+            bookings,
+            events,
+            duplicates,
+            seed,
+        }) => {
+            if !(0.0..1.0).contains(&duplicates) {
+                bail!("--duplicates is a share from 0 to below 1, not {duplicates}");
             }
-            Ok(ExitCode::SUCCESS)
+            let url = stack.ensure_db()?;
+            let options = ombaro::bench::payments::PaymentBenchOptions {
+                seconds,
+                clients: clients as usize,
+                bookings: bookings as usize,
+                events: events as usize,
+                duplicates,
+                seed,
+                ..Default::default()
+            };
+            let report = ombaro::bench::payments::run(&url, stack.keys()?, options).await?;
+            judge_bench("payment", report.render(), report.failures())
         }
         Command::Pay(args) => {
             let Some(record) = stack.server_record() else {
@@ -763,6 +818,15 @@ async fn wait_for_exit(pid: u32, limit: Duration) -> bool {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     !process_alive(pid)
+}
+
+/// Prints a bench's report; the command fails when the bench found something wrong.
+fn judge_bench(what: &str, report: String, failures: Vec<String>) -> anyhow::Result<ExitCode> {
+    print!("{report}");
+    if !failures.is_empty() {
+        bail!("{what} benchmark failed: {}", failures.join("; "));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print_rls_table(scale: Option<u32>, outcomes: &[ombaro::bench::rls::Outcome]) {

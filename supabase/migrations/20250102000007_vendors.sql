@@ -244,8 +244,10 @@ begin
 
   if new.status <> 'draft' then
     if new.application_number is null then
+      -- At least six digits, never cut (lpad would truncate the millionth serial).
       new.application_number := 'VA-' || to_char(now() at time zone 'Asia/Kolkata', 'YYYYMM') || '-'
-        || lpad(nextval('private.vendor_application_number_seq')::text, 6, '0');
+        || (select case when length(n::text) < 6 then lpad(n::text, 6, '0') else n::text end
+              from (select nextval('private.vendor_application_number_seq') as n) as serial);
     end if;
     new.submitted_at := coalesce(new.submitted_at, now());
   end if;

@@ -13,16 +13,18 @@
 
 mod fixture;
 mod load;
-mod pgbench;
 mod report;
 
-use std::{sync::Arc, time::Instant};
+use std::time::Instant;
 
-use anyhow::Context;
-use ombaro_common::{db, jwt::JwtKeys, AppState};
+use ombaro_common::jwt::JwtKeys;
 
+pub use crate::bench::pgbench::Baseline;
+use crate::bench::{
+    pgbench,
+    scratch::{self, Server},
+};
 pub use load::{Race, Randomized, Tally, Throughput};
-pub use pgbench::Baseline;
 
 /// What to run; the command line's defaults are in `main.rs`.
 #[derive(Debug, Clone)]
@@ -74,13 +76,7 @@ pub async fn run(url: &str, keys: JwtKeys, options: BookingBenchOptions) -> anyh
     let started = Instant::now();
     let pgbench_db = format!("{}_pgbench", options.database);
     let outcome = measure(url, keys, &options, &pgbench_db).await;
-    // Cleanup must not hide the measurement's own error, and its failure must not hide a
-    // result: it is reported on stderr only.
-    for name in [options.database.as_str(), pgbench_db.as_str()] {
-        if let Err(err) = fixture::drop_database(url, name).await {
-            eprintln!("could not drop scratch database {name}: {err:#}");
-        }
-    }
+    scratch::drop_databases(url, &[&options.database, &pgbench_db]).await;
     let (throughput, baseline, race, randomized) = outcome?;
     Ok(BookingBenchReport {
         options,
@@ -104,18 +100,11 @@ async fn measure(
         "loading: scratch database {} (schema, seeds, fixture)…",
         options.database
     );
-    let bench_url = fixture::create_database(url, &options.database).await?;
-    fixture::prepare(&bench_url).await?;
+    let bench_url = scratch::create_database(url, &options.database).await?;
+    scratch::prepare(&bench_url).await?;
     let world = fixture::build(&bench_url, options.clients, options.racers).await?;
 
-    let baseline_url = if options.baseline {
-        eprintln!("loading: pgbench -i -s {} into {pgbench_db}…", pgbench::SCALE);
-        let baseline_url = fixture::create_database(url, pgbench_db).await?;
-        pgbench::init(&baseline_url).await?;
-        Some(baseline_url)
-    } else {
-        None
-    };
+    let baseline_url = pgbench::prepare(url, pgbench_db, options.baseline).await?;
 
     let server = Server::start(&bench_url, keys.clone(), options.clients + 4).await?;
     let target = load::Target::new(&server.base, &keys, &world)?;
@@ -125,16 +114,7 @@ async fn measure(
             options.clients, options.seconds
         );
         let throughput = load::throughput(&target, &world, options.seconds).await;
-        let baseline = match &baseline_url {
-            Some(baseline_url) => {
-                eprintln!(
-                    "baseline: pgbench tpcb-like, {} clients for {} s…",
-                    options.clients, options.seconds
-                );
-                Some(pgbench::run(baseline_url, options.clients, options.seconds).await?)
-            }
-            None => None,
-        };
+        let baseline = pgbench::measure(baseline_url.as_deref(), options.clients, options.seconds).await?;
         eprintln!(
             "phase b: {} racers for one therapist, one slot and overlapping ones…",
             options.racers
@@ -151,43 +131,4 @@ async fn measure(
     .await;
     server.stop().await;
     measured
-}
-
-/// The function server, in this process, on a free port.
-struct Server {
-    base: String,
-    stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<std::io::Result<crate::server::Stopped>>,
-}
-
-impl Server {
-    async fn start(url: &str, keys: JwtKeys, pool_size: usize) -> anyhow::Result<Self> {
-        // Logged in as authenticator, exactly as `ombaro up` serves.
-        let settings = db::PoolConfig {
-            max_size: pool_size,
-            ..db::PoolConfig::default()
-        };
-        let state = AppState {
-            db: db::Db::connect(ombaro_common::config::functions_login(url)?, &settings).await?,
-            keys: Arc::new(keys),
-        };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .context("binding the bench's function server")?;
-        let base = format!("http://{}", listener.local_addr()?);
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let options = crate::server::ServerOptions::default();
-        let task = tokio::spawn(crate::server::serve(listener, state, options, async {
-            let _ = stopped.await;
-        }));
-        Ok(Self { base, stop, task })
-    }
-
-    /// Stops it and waits, so its pooled connections are closed before the database is dropped.
-    async fn stop(self) {
-        let _ = self.stop.send(());
-        if let Ok(Err(err)) = self.task.await {
-            eprintln!("function server: {err}");
-        }
-    }
 }

@@ -2,7 +2,13 @@
 //! run on the same cluster, because absolute timings on a shared machine mean little.
 
 pub mod booking;
+mod http;
+pub mod payments;
+mod people;
+pub mod pgbench;
 pub mod rls;
+pub mod scratch;
+mod table;
 
 use std::time::Duration;
 
@@ -12,6 +18,7 @@ pub struct Summary {
     pub runs: usize,
     pub p50: Duration,
     pub p99: Duration,
+    pub max: Duration,
     pub mean: Duration,
 }
 
@@ -25,8 +32,22 @@ impl Summary {
             runs: samples.len(),
             p50: at(0.50),
             p99: at(0.99),
+            max: at(1.0),
             mean: total / runs as u32,
         }
+    }
+}
+
+impl Summary {
+    /// `p50 1.0 ms, p99 2.0 ms, max 3.0 ms, mean 1.1 ms`.
+    pub fn describe(&self) -> String {
+        format!(
+            "p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms, mean {:.1} ms",
+            millis(self.p50),
+            millis(self.p99),
+            millis(self.max),
+            millis(self.mean)
+        )
     }
 }
 

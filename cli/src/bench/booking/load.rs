@@ -2,7 +2,6 @@
 //! app would send it, with each reply tallied by status and error code.
 
 use std::{
-    collections::BTreeMap,
     sync::{
         atomic::{AtomicUsize, Ordering},
         Arc,
@@ -19,10 +18,9 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::fixture::{Vendor, World, HORIZON_DAYS};
-use crate::bench::Summary;
+pub use crate::bench::http::Tally;
+use crate::bench::{http::Reply, Summary};
 
-/// Unexpected replies kept per phase, verbatim, for the report.
-const SAMPLES: usize = 3;
 /// The deterministic seed of phase (c): the same requests every run.
 const SEED: u64 = 42;
 /// Phase (c) books this many days ahead, from tomorrow on.
@@ -63,77 +61,13 @@ impl Target {
             .json(body)
             .send()
             .await;
-        let (status, body) = match sent {
-            Ok(resp) => {
-                let status = resp.status().as_u16();
-                let text = resp.text().await.unwrap_or_default();
-                (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-            }
-            // Status 0 stands for "no HTTP answer at all", which counts as a server failure.
-            Err(err) => (0, Value::String(err.to_string())),
-        };
-        Reply {
-            status,
-            code: body.get("code").and_then(Value::as_str).unwrap_or_default().to_owned(),
-            body,
-            latency: started.elapsed(),
-        }
+        Reply::read(sent, started).await
     }
 }
 
-struct Reply {
-    status: u16,
-    code: String,
-    body: Value,
-    latency: Duration,
-}
-
-/// Replies counted by status and error code, with a few unexpected ones kept verbatim.
-#[derive(Debug, Default, Clone)]
-pub struct Tally {
-    /// `(status, code)`; code is empty for success.
-    pub counts: BTreeMap<(u16, String), usize>,
-    /// `POST .../bookings <request> -> <status> <reply>` lines.
-    pub unexpected: Vec<String>,
-}
-
-impl Tally {
-    fn add(&mut self, request: &Value, reply: &Reply, expected: &[u16]) {
-        *self.counts.entry((reply.status, reply.code.clone())).or_default() += 1;
-        if !expected.contains(&reply.status) && self.unexpected.len() < SAMPLES {
-            self.unexpected
-                .push(format!("POST bookings {request} -> {} {}", reply.status, reply.body));
-        }
-    }
-
-    fn merge(&mut self, other: Tally) {
-        for (key, n) in other.counts {
-            *self.counts.entry(key).or_default() += n;
-        }
-        let room = SAMPLES.saturating_sub(self.unexpected.len());
-        self.unexpected.extend(other.unexpected.into_iter().take(room));
-    }
-
-    pub fn with_status(&self, status: u16) -> usize {
-        self.counts
-            .iter()
-            .filter(|((s, _), _)| *s == status)
-            .map(|(_, n)| n)
-            .sum()
-    }
-
-    pub fn total(&self) -> usize {
-        self.counts.values().sum()
-    }
-
-    /// 5xx replies and requests that got no HTTP answer.
-    pub fn server_errors(&self) -> usize {
-        self.counts
-            .iter()
-            .filter(|((s, _), _)| *s == 0 || *s >= 500)
-            .map(|(_, n)| n)
-            .sum()
-    }
+/// Counts a booking request's reply under its error code.
+fn note(tally: &mut Tally, request: &Value, reply: &Reply, expected: &[u16]) {
+    tally.add(reply, reply.code(), expected, || format!("POST bookings {request}"));
 }
 
 #[derive(Debug, Clone)]
@@ -222,7 +156,7 @@ pub async fn throughput(target: &Target, world: &World, seconds: u64) -> Through
                 let body = request(world, vendor.id, Some(therapist), start, 60);
                 let reply = target.book(customer, &body).await;
                 latencies.push(reply.latency);
-                tally.add(&body, &reply, &[201]);
+                note(&mut tally, &body, &reply, &[201]);
                 hour += 1;
             }
             (tally, latencies, hour >= hours)
@@ -279,7 +213,7 @@ pub async fn race(target: &Target, world: &World, racers: usize) -> Race {
     .await;
     let mut tally = Tally::default();
     for (body, reply) in bodies.iter().zip(&replies) {
-        tally.add(body, reply, &[201, 409]);
+        note(&mut tally, body, reply, &[201, 409]);
     }
     Race { racers, tally }
 }
@@ -327,7 +261,7 @@ pub async fn randomized(target: &Target, world: &World, count: usize, concurrenc
                 let therapist = attempt.therapist.map(|t| vendor.therapists[t]);
                 let body = request(world, vendor.id, therapist, start, attempt.minutes);
                 let reply = target.book(customer % target.tokens.len(), &body).await;
-                tally.add(&body, &reply, &[201, 409]);
+                note(&mut tally, &body, &reply, &[201, 409]);
             }
             tally
         }

@@ -2,10 +2,8 @@
 //! overlaps) fails the command; speed is reported against its goal but never fails it,
 //! because it depends on the machine the bench runs on.
 
-use std::fmt::Write;
-
 use super::{BookingBenchReport, Tally};
-use crate::bench::millis;
+use crate::bench::table::Table;
 
 /// Bookings per second over pgbench tpcb-like TPS that the service should reach: a booking
 /// is a dozen statements with triggers and an exclusion check, so half of pgbench's five
@@ -53,16 +51,11 @@ impl BookingBenchReport {
     }
 
     pub fn render(&self) -> String {
-        let mut out = String::new();
+        let mut t = Table::new("booking benchmark", 52);
         let a = &self.throughput;
-        let row = |out: &mut String, what: &str, figure: String, verdict: &str| {
-            let _ = writeln!(out, "{what:<30} {figure:<52} {verdict}");
-        };
-        let _ = writeln!(out, "\n{:<30} {:<52} verdict", "booking benchmark", "figure");
 
         let errors = a.tally.total() - a.created();
-        row(
-            &mut out,
+        t.row(
             "a: throughput",
             format!(
                 "{:.1} bookings/s ({} in {:.1} s, {} clients)",
@@ -74,59 +67,30 @@ impl BookingBenchReport {
             if errors == 0 { "" } else { "errors below" },
         );
         if let Some(latency) = &a.latency {
-            row(
-                &mut out,
-                "a: latency",
-                format!(
-                    "p50 {:.1} ms, p99 {:.1} ms, mean {:.1} ms",
-                    millis(latency.p50),
-                    millis(latency.p99),
-                    millis(latency.mean)
-                ),
-                "",
-            );
+            t.row("a: latency", latency.describe(), "");
         }
         if errors > 0 {
-            row(&mut out, "a: not booked", format!("{errors}: {}", counts(&a.tally)), "");
+            t.row("a: not booked", format!("{errors}: {}", a.tally.describe()), "");
         }
         if a.exhausted > 0 {
-            row(
-                &mut out,
+            t.row(
                 "a: clients out of slots",
                 format!("{} (booked every hour of the horizon)", a.exhausted),
                 "",
             );
         }
-        match (&self.baseline, self.ratio()) {
-            (Some(baseline), Some(ratio)) => {
-                row(
-                    &mut out,
-                    "baseline: pgbench tpcb-like",
-                    format!(
-                        "{:.1} tps (scale {}, {} clients, {} s)",
-                        baseline.tps,
-                        super::pgbench::SCALE,
-                        baseline.clients,
-                        baseline.duration.as_secs()
-                    ),
-                    "",
-                );
-                row(
-                    &mut out,
-                    "ratio bookings/s ÷ tps",
-                    format!("{ratio:.3} (goal >= {RATIO_GOAL})"),
-                    if ratio >= RATIO_GOAL { "met" } else { "not met" },
-                );
-            }
-            _ => row(&mut out, "baseline: pgbench tpcb-like", "skipped".into(), ""),
-        }
+        t.baseline(
+            self.baseline.as_ref(),
+            "ratio bookings/s ÷ tps",
+            self.ratio(),
+            RATIO_GOAL,
+        );
 
         let race = &self.race;
         let one_winner = race.tally.with_status(201) == 1 && race.tally.with_status(409) == race.racers - 1;
-        row(
-            &mut out,
+        t.row(
             "b: race for overlapping slots",
-            format!("{} racers: {}", race.racers, counts(&race.tally)),
+            format!("{} racers: {}", race.racers, race.tally.describe()),
             if race.tally.with_status(201) != 1 {
                 "FAIL (expected exactly one 201)"
             } else if one_winner {
@@ -137,8 +101,7 @@ impl BookingBenchReport {
         );
 
         let c = &self.randomized;
-        row(
-            &mut out,
+        t.row(
             "c: randomized attempts",
             format!(
                 "{}: {} × 201, {} × 409, {} other, in {:.1} s",
@@ -150,47 +113,17 @@ impl BookingBenchReport {
             ),
             "",
         );
-        row(&mut out, "c: replies", counts(&c.tally), "");
-        row(
-            &mut out,
+        t.row("c: replies", c.tally.describe(), "");
+        t.row(
             "c: overlapping assignments",
             c.overlaps.to_string(),
             if c.overlaps == 0 { "ok" } else { "FAIL" },
         );
-        row(&mut out, "wall time", format!("{:.1} s", self.wall.as_secs_f64()), "");
+        t.row("wall time", format!("{:.1} s", self.wall.as_secs_f64()), "");
 
         for (phase, tally) in self.tallies() {
-            for line in &tally.unexpected {
-                let _ = writeln!(out, "\n{phase}, unexpected reply: {line}");
-            }
+            t.unexpected(phase, &tally.unexpected);
         }
-        let failures = self.failures();
-        let _ = writeln!(
-            out,
-            "\n{}",
-            if failures.is_empty() {
-                "result: PASS".to_owned()
-            } else {
-                format!("result: FAIL\n  {}", failures.join("\n  "))
-            }
-        );
-        out
+        t.finish(&self.failures())
     }
-}
-
-/// `1 × 201, 49 × 409 slot_unavailable`.
-fn counts(tally: &Tally) -> String {
-    tally
-        .counts
-        .iter()
-        .map(|((status, code), n)| {
-            let status = if *status == 0 {
-                "no answer".to_owned()
-            } else {
-                status.to_string()
-            };
-            format!("{n} × {status}{}{code}", if code.is_empty() { "" } else { " " })
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }

@@ -1,6 +1,6 @@
 //! The baseline: pgbench's tpcb-like transaction (a few updates, an insert, a select) on the
-//! same cluster in the same run, so the booking figure reads as "how many of Postgres's own
-//! simple transactions one booking costs" rather than as a number that depends on the machine.
+//! same cluster in the same run, so a service's figure reads as "how many of Postgres's own
+//! simple transactions one request costs" rather than as a number that depends on the machine.
 
 use std::{path::PathBuf, process::Output, time::Duration};
 
@@ -15,6 +15,27 @@ pub struct Baseline {
     pub tps: f64,
     pub clients: usize,
     pub duration: Duration,
+}
+
+/// Creates the baseline's database `name` on the cluster `url` (a superuser URL) points at
+/// and fills it, when the baseline is `wanted`; returns its URL.
+pub async fn prepare(url: &str, name: &str, wanted: bool) -> anyhow::Result<Option<String>> {
+    if !wanted {
+        return Ok(None);
+    }
+    eprintln!("loading: pgbench -i -s {SCALE} into {name}…");
+    let baseline_url = super::scratch::create_database(url, name).await?;
+    init(&baseline_url).await?;
+    Ok(Some(baseline_url))
+}
+
+/// Measures the baseline in the database [`prepare`] made, if it made one.
+pub async fn measure(url: Option<&str>, clients: usize, seconds: u64) -> anyhow::Result<Option<Baseline>> {
+    let Some(url) = url else {
+        return Ok(None);
+    };
+    eprintln!("baseline: pgbench tpcb-like, {clients} clients for {seconds} s…");
+    run(url, clients, seconds).await.map(Some)
 }
 
 /// `pgbench -i`: creates and fills the pgbench tables in the database `url` names.
@@ -49,7 +70,7 @@ pub async fn run(url: &str, clients: usize, seconds: u64) -> anyhow::Result<Base
     })
 }
 
-/// The TPS pgbench reports, preferring the figure without connection setup: the booking
+/// The TPS pgbench reports, preferring the figure without connection setup: the benches'
 /// clients' connections are pooled, so setup is not part of their figure either. PG 14+
 /// prints only "without initial connection time"; older versions print "excluding
 /// connections establishing" beside "including ...".
