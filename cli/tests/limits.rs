@@ -360,3 +360,34 @@ async fn shutdown_finishes_brief_requests_and_abandons_stuck_ones_at_the_deadlin
         "{took:?}"
     );
 }
+
+#[tokio::test]
+async fn database_refusals_become_answers_a_client_can_act_on() {
+    let app = TestApp::spawn().await;
+    let db = app.db.app_db(&PoolConfig::default()).await;
+    let mut client = db.get().await.unwrap();
+    for (sqlstate, status, code) in [
+        ("23P01", 409, "overlap"),
+        ("23505", 409, "already_exists"),
+        ("23503", 422, "unknown_reference"),
+        ("23514", 422, "invalid_value"),
+        ("23502", 422, "invalid_value"),
+        ("22P02", 422, "invalid_value"),
+        ("42501", 403, "forbidden"),
+        ("40P01", 409, "concurrent_update"),
+        ("40001", 409, "concurrent_update"),
+        ("55P03", 409, "locked"),
+        ("57014", 503, "database_timeout"),
+        ("XX000", 500, "internal_error"),
+    ] {
+        let tx = db.begin_as_service(&mut client).await.unwrap();
+        let err = tx
+            .batch_execute(&format!(
+                "do $$ begin raise exception 'refused' using errcode = '{sqlstate}'; end $$"
+            ))
+            .await
+            .unwrap_err();
+        let api = ombaro_common::ApiError::from(err);
+        assert_eq!((api.status.as_u16(), api.code.as_str()), (status, code), "{sqlstate}");
+    }
+}

@@ -316,7 +316,13 @@ pub fn redact_url(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::redact_url;
+    use super::{pool, redact_url};
+
+    #[test]
+    fn a_pool_has_the_size_asked_for() {
+        let pool = pool("postgresql://authenticator@127.0.0.1:1/postgres", 3).unwrap();
+        assert_eq!(pool.status().max_size, 3);
+    }
 
     #[test]
     fn redacts_only_the_password() {

@@ -169,3 +169,48 @@ impl From<deadpool_postgres::PoolError> for ApiError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use deadpool_postgres::{PoolError, TimeoutType};
+
+    use super::*;
+
+    #[test]
+    fn an_error_prints_status_code_and_message() {
+        let err = ApiError::conflict("locked", "try again");
+        assert_eq!(err.to_string(), "409 locked: try again");
+    }
+
+    #[test]
+    fn a_pool_that_cannot_give_a_connection_in_time_says_busy_or_timeout() {
+        let busy = ApiError::from(PoolError::Timeout(TimeoutType::Wait));
+        assert_eq!(
+            (busy.status.as_u16(), busy.code.as_str(), busy.retry_after),
+            (503, "database_busy", Some(1))
+        );
+        for slow in [TimeoutType::Create, TimeoutType::Recycle] {
+            let err = ApiError::from(PoolError::Timeout(slow));
+            assert_eq!(
+                (err.status.as_u16(), err.code.as_str()),
+                (503, "database_timeout"),
+                "{slow:?}"
+            );
+        }
+        let closed = ApiError::from(PoolError::Closed);
+        assert_eq!(
+            (closed.status.as_u16(), closed.code.as_str()),
+            (503, "database_unavailable")
+        );
+    }
+
+    #[test]
+    fn retry_after_is_sent_as_a_header() {
+        let response = ApiError::unavailable("database_busy", "busy")
+            .retry_after(1)
+            .into_response();
+        assert_eq!(response.headers()[axum::http::header::RETRY_AFTER], "1");
+        let response = ApiError::bad_request("x", "y").into_response();
+        assert!(response.headers().get(axum::http::header::RETRY_AFTER).is_none());
+    }
+}

@@ -177,3 +177,33 @@ where
             .map(Some)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn caller(role: &str, user: Option<Uuid>) -> Caller {
+        Caller {
+            role: role.to_owned(),
+            user_id: user,
+            claims: json!({ "role": role }),
+        }
+    }
+
+    #[test]
+    fn only_the_service_role_is_the_service() {
+        assert!(caller("service_role", None).is_service());
+        assert!(!caller("authenticated", Some(Uuid::nil())).is_service());
+        assert!(!caller("anon", None).is_service());
+    }
+
+    #[test]
+    fn a_user_is_required_where_an_api_key_has_none() {
+        let user = Uuid::new_v4();
+        assert_eq!(caller("authenticated", Some(user)).require_user().unwrap(), user);
+        let err = caller("anon", None).require_user().unwrap_err();
+        assert_eq!((err.status.as_u16(), err.code.as_str()), (401, "sign_in_required"));
+    }
+}
