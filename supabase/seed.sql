@@ -1523,21 +1523,27 @@ insert into public.system_settings (key, value, effective_from, description, is_
 values (
   'sms_templates',
   '{
-    "booking_confirmed": {"dlt_template_id": "1107170000000000101", "sender_id": "OMBARO",
+    "booking_confirmed": {"dlt_template_id": "1107170000000000101", "sender_id": "OMBARO", "category": "service_implicit",
+      "variables": ["booking_number", "service_name", "booking_date"],
       "body": "Your OMBARO booking {#var#} for {#var#} on {#var#} is confirmed. Track it in the app. -OMBARO"},
-    "therapist_assigned": {"dlt_template_id": "1107170000000000102", "sender_id": "OMBARO",
+    "therapist_assigned": {"dlt_template_id": "1107170000000000102", "sender_id": "OMBARO", "category": "service_implicit",
+      "variables": ["therapist_name", "booking_number", "booking_time"],
       "body": "{#var#} will serve your OMBARO booking {#var#} at {#var#}. -OMBARO"},
-    "therapist_arriving": {"dlt_template_id": "1107170000000000103", "sender_id": "OMBARO",
+    "therapist_arriving": {"dlt_template_id": "1107170000000000103", "sender_id": "OMBARO", "category": "service_implicit",
+      "variables": ["minutes_away", "booking_number"],
       "body": "Your therapist is {#var#} minutes away for booking {#var#}. -OMBARO"},
-    "booking_cancelled": {"dlt_template_id": "1107170000000000104", "sender_id": "OMBARO",
+    "booking_cancelled": {"dlt_template_id": "1107170000000000104", "sender_id": "OMBARO", "category": "service_implicit",
+      "variables": ["booking_number", "refund_amount"],
       "body": "Your OMBARO booking {#var#} is cancelled. Refund of Rs {#var#} will reach you in 5-7 working days. -OMBARO"},
-    "otp_login": {"dlt_template_id": "1107170000000000105", "sender_id": "OMBARO",
+    "otp_login": {"dlt_template_id": "1107170000000000105", "sender_id": "OMBARO", "category": "transactional",
+      "variables": ["otp"],
       "body": "{#var#} is your OMBARO login code. It expires in 10 minutes. Do not share it. -OMBARO"},
-    "payment_received": {"dlt_template_id": "1107170000000000106", "sender_id": "OMBARO",
+    "payment_received": {"dlt_template_id": "1107170000000000106", "sender_id": "OMBARO", "category": "service_implicit",
+      "variables": ["amount_paid", "booking_number"],
       "body": "Payment of Rs {#var#} received for OMBARO booking {#var#}. Thank you. -OMBARO"}
   }',
   '-infinity',
-  'DLT-registered SMS templates by code: template id, sender id, body.',
+  'DLT-registered SMS templates by code: template id, sender id, TRAI category, the variable behind each {#var#} in order, body.',
   false
 )
 on conflict (key, effective_from) do nothing;

@@ -853,29 +853,13 @@ mod tests {
         EmailTemplate::try_from(row).unwrap()
     }
 
-    /// The `sms_templates` setting of seeds/80_system.sql, with the variable names the
-    /// setting does not carry yet.
+    /// The `sms_templates` setting of seeds/80_system.sql, as seeded.
     fn seeded_sms_setting() -> Value {
         let sql = include_str!("../../../seeds/80_system.sql");
         let at = sql.find("'sms_templates',").unwrap();
         let start = at + sql[at..].find("'{").unwrap() + 1;
         let end = start + sql[start..].find("}'").unwrap() + 1;
-        let mut setting: Value = serde_json::from_str(&sql[start..end]).unwrap();
-        let names: &[(&str, &[&str])] = &[
-            ("booking_confirmed", &["booking_number", "service_name", "booking_date"]),
-            (
-                "therapist_assigned",
-                &["therapist_name", "booking_number", "booking_time"],
-            ),
-            ("therapist_arriving", &["minutes_away", "booking_number"]),
-            ("booking_cancelled", &["booking_number", "refund_amount"]),
-            ("otp_login", &["otp"]),
-            ("payment_received", &["amount_paid", "booking_number"]),
-        ];
-        for (code, vars) in names {
-            setting[code]["variables"] = json!(vars);
-        }
-        setting
+        serde_json::from_str(&sql[start..end]).unwrap()
     }
 
     fn seeded_sms(code: &str) -> SmsTemplate {
