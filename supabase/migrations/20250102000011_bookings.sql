@@ -63,6 +63,7 @@ create table public.bookings (
   preferred_therapist_gender text not null default 'any' check (preferred_therapist_gender in ('any', 'female', 'male')),
   special_instructions text,
   idempotency_key text check (length(idempotency_key) between 8 and 200),
+  idempotency_request_hash text check (idempotency_request_hash ~ '^[0-9a-f]{64}$'),
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   constraint bookings_end_after_start check (scheduled_end > scheduled_start),
@@ -70,7 +71,8 @@ create table public.bookings (
   constraint bookings_total_reconciles check (total_amount = subtotal - discount_amount + tax_amount + convenience_fee),
   constraint bookings_hold_only_pending check (status = 'pending' or hold_expires_at is null),
   constraint bookings_cancelled_at check (status <> 'cancelled' or cancelled_at is not null),
-  constraint bookings_home_service_location check (booking_type <> 'home_service' or location is not null or address_id is not null)
+  constraint bookings_home_service_location check (booking_type <> 'home_service' or location is not null or address_id is not null),
+  constraint bookings_idempotency_request_hash_needs_key check (idempotency_request_hash is null or idempotency_key is not null)
 );
 
 comment on table public.bookings is
@@ -101,6 +103,8 @@ comment on column public.bookings.promotion_id is 'Promotion applied, if any.';
 comment on column public.bookings.coupon_code_id is 'Coupon code redeemed, if any.';
 comment on column public.bookings.preferred_therapist_gender is 'Customer''s preference for the therapist''s gender, honoured at assignment.';
 comment on column public.bookings.idempotency_key is 'Client-generated key of the create request; a retry with the same key hits the unique index instead of double-booking.';
+comment on column public.bookings.idempotency_request_hash is
+  'SHA-256 (hex) of the canonical create request made with idempotency_key: a retry with the same key must send the same request (another is refused with 422 idempotency_key_reused, as Stripe does).';
 
 create index idx_bookings_customer on public.bookings (customer_id, scheduled_start desc);
 create index idx_bookings_vendor on public.bookings (vendor_id, scheduled_start);

@@ -166,6 +166,11 @@ begin
 end
 $$;
 
+-- Work for the scheduler and the service: a user refreshing every view in a loop would load
+-- the database for everyone.
+revoke execute on function private.refresh_dashboards() from public, anon, authenticated;
+grant execute on function private.refresh_dashboards() to service_role;
+
 -- Readers ----------------------------------------------------------------------------------
 
 create or replace function public.dashboard_stats()

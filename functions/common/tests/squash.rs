@@ -53,6 +53,28 @@ const INTENDED: &[(&str, &str, &str)] = &[
         "private.vendor_applications_lifecycle()",
         "never truncates the serial",
     ),
+    // Idempotency keys name one request: its fingerprint is kept with the booking.
+    (
+        "column",
+        "public.bookings.idempotency_request_hash",
+        "request fingerprints kept with idempotency keys",
+    ),
+    (
+        "constraint",
+        "public.bookings bookings_idempotency_request_hash_*",
+        "request fingerprints kept with idempotency keys",
+    ),
+    (
+        "publication table",
+        "supabase_realtime public.bookings",
+        "the published bookings carry the new column",
+    ),
+    // Refreshing the dashboards is the scheduler's and the service's, not every user's.
+    (
+        "function grant",
+        "private.refresh_dashboards() *",
+        "closed to app users",
+    ),
     // The booking status moves as data, read by the lifecycle trigger and compared with the
     // booking core's table in a test (one list instead of a case expression).
     (
