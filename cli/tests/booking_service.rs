@@ -1760,3 +1760,50 @@ async fn the_core_s_booking_moves_are_the_database_s() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_cancel_may_come_without_a_body_but_not_with_a_broken_one() {
+    let app = TestApp::spawn().await;
+    let w = World::new(&app).await;
+    let token = app.user_token(w.customer);
+    let book = |hh: u32| {
+        let (app, w, token) = (&app, &w, token.clone());
+        async move {
+            let (status, booking) = app
+                .post_json("/bookings", &token, &w.request(&ist_at(weekday_ahead(3), hh, 0)))
+                .await;
+            assert_eq!(status, 201, "{booking}");
+            booking["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let first = book(10).await;
+    let second = book(14).await;
+    let cancel = |id: &str| app.url(&format!("/functions/v1/booking-service/bookings/{id}/cancel"));
+
+    // No body at all (Content-Length: 0): nothing to say, so the defaults apply.
+    let res = app.http.post(cancel(&first)).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    // A body that is not JSON is refused and the booking stays as it was.
+    let res = app
+        .http
+        .post(cancel(&second))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let status: String = app
+        .db
+        .client()
+        .await
+        .query_one(
+            "select status from public.bookings where id = $1::text::uuid",
+            &[&second],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(status, "pending");
+}
