@@ -427,6 +427,19 @@ begin
     raise exception 'booking %: only its customer may change the instructions, while it is pending', old.booking_number
       using errcode = '42501';
   end if;
+  -- A second line behind the column grants: whatever an API role is ever granted, its price,
+  -- schedule, parties and payment state change only through the booking and payment
+  -- services. Listed: what the API may change, and what bookings_before_write derives from
+  -- it (in whichever order the two triggers run).
+  if (to_jsonb(new) - array['special_instructions', 'status', 'cancellation_reason', 'hold_expires_at',
+                            'cancelled_at', 'cancelled_by', 'updated_at'])
+     is distinct from
+     (to_jsonb(old) - array['special_instructions', 'status', 'cancellation_reason', 'hold_expires_at',
+                            'cancelled_at', 'cancelled_by', 'updated_at']) then
+    raise exception 'booking %: its price, schedule, parties and payment change only through the booking and payment services',
+      old.booking_number
+      using errcode = '42501';
+  end if;
   return new;
 end
 $$;

@@ -75,6 +75,12 @@ const INTENDED: &[(&str, &str, &str)] = &[
         "private.refresh_dashboards() *",
         "closed to app users",
     ),
+    // Bookings' money, schedule and parties are guarded behind the column grants too.
+    (
+        "function",
+        "private.bookings_guard_api_update()",
+        "refuses API changes beyond status, reason and instructions",
+    ),
     // The booking status moves as data, read by the lifecycle trigger and compared with the
     // booking core's table in a test (one list instead of a case expression).
     (
