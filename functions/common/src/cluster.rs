@@ -138,28 +138,39 @@ impl Cluster {
             self.initdb()?;
         }
         self.ensure_encryption_key()?;
-        let port = free_port(self.preferred_port)?;
-        let out = self.run(
-            "pg_ctl",
-            &[
-                "-D",
-                &self.data_dir().display().to_string(),
-                "-l",
-                &self.log_file().display().to_string(),
-                "-w",
-                "-t",
-                "60",
-                "-o",
-                &format!("-p {port}"),
-                "start",
-            ],
-        )?;
-        if !out.status.success() {
+        // A port free when checked can be taken before postgres binds it (another cluster
+        // starting at the same moment): then try again on an ephemeral one.
+        let mut preferred = self.preferred_port;
+        for attempt in 1..=3 {
+            let port = free_port(preferred)?;
+            let out = self.run(
+                "pg_ctl",
+                &[
+                    "-D",
+                    &self.data_dir().display().to_string(),
+                    "-l",
+                    &self.log_file().display().to_string(),
+                    "-w",
+                    "-t",
+                    "60",
+                    "-o",
+                    &format!("-p {port}"),
+                    "start",
+                ],
+            )?;
+            if out.status.success() {
+                break;
+            }
+            let log = tail(&self.log_file(), 15);
+            if attempt < 3 && log.contains("Address already in use") {
+                preferred = None;
+                continue;
+            }
             bail!(
                 "postgres did not start: {}\n--- last lines of {} ---\n{}",
                 String::from_utf8_lossy(&out.stderr).trim(),
                 self.log_file().display(),
-                tail(&self.log_file(), 15)
+                log
             );
         }
         match self.status()? {
