@@ -246,6 +246,17 @@ async fn checkout_refuses_what_is_not_the_callers_to_pay() {
         .pay_post("/orders", &app.anon_key(), &json!({ "booking_id": booking["id"] }))
         .await;
     assert_eq!(status, 401);
+    // A gateway that does not exist, or is not configured on this stack.
+    for (gateway, code) in [("paypal", "unknown_gateway"), ("stripe", "gateway_unavailable")] {
+        let (status, body) = app
+            .pay_post(
+                "/orders",
+                &app.user_token(w.customer),
+                &json!({ "booking_id": booking["id"], "gateway": gateway }),
+            )
+            .await;
+        assert_eq!((status, body["code"].as_str()), (422, Some(code)), "{body}");
+    }
     // A client-chosen amount is not a field.
     let (status, body) = app
         .pay_post(

@@ -300,6 +300,17 @@ pub async fn begin_pooled_as<'a>(
     Ok(tx)
 }
 
+/// Switches a caller's transaction to `service_role` for work no user could be trusted with
+/// (the narrow functions the migrations grant the service), keeping the caller's claims so
+/// history and audit still record who asked.
+pub async fn act_as_service(tx: &PooledTransaction<'_>) -> Result<(), tokio_postgres::Error> {
+    let statement = tx
+        .prepare_cached("select set_config('role', 'service_role', true)")
+        .await?;
+    tx.execute(&statement, &[]).await?;
+    Ok(())
+}
+
 /// Redacts the password of a Postgres URL for printing in logs.
 pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {

@@ -54,8 +54,7 @@ pub const ACTIVE_ASSIGNMENT: &str = "('assigned', 'acknowledged', 'in_transit', 
 
 /// Switches the transaction to `service_role`, keeping the caller's claims.
 pub async fn act_as_service(tx: &Transaction<'_>) -> Result<(), ApiError> {
-    execute(tx, "select set_config('role', 'service_role', true)", &[]).await?;
-    Ok(())
+    Ok(ombaro_common::db::act_as_service(tx).await?)
 }
 
 /// Switches back to the caller's own role.

@@ -13,7 +13,7 @@ use axum::{
     Extension, Json,
 };
 use chrono::Utc;
-use ombaro_common::{http::ApiJson, ApiError, AppState, Caller};
+use ombaro_common::{db, http::ApiJson, ApiError, AppState, Caller};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -38,16 +38,6 @@ fn parse_id(raw: &str, what: &str) -> Result<Uuid> {
     Uuid::parse_str(raw).map_err(|_| ApiError::unprocessable("invalid_id", format!("{what} is not a UUID: {raw:?}")))
 }
 
-/// Switches a caller's transaction to `service_role` for the payment functions, keeping the
-/// caller's claims so history records who asked.
-async fn as_service(tx: &Transaction<'_>) -> Result<()> {
-    let statement = tx
-        .prepare_cached("select set_config('role', 'service_role', true)")
-        .await?;
-    tx.execute(&statement, &[]).await?;
-    Ok(())
-}
-
 // ---------------------------------------------------------------------------------------
 // Checkout
 
@@ -69,14 +59,10 @@ pub async fn create_order(
 ) -> Result<Response> {
     let customer = caller.require_user()?;
     let booking = parse_id(&body.booking_id, "booking_id")?;
-    if !matches!(body.gateway.as_deref(), None | Some("razorpay" | "stripe")) {
-        settings.gateway(body.gateway.as_deref())?;
-    }
-
     let mut client = state.db.get().await?;
     let (checkout, gateway) = {
         let tx = state.db.begin_as(&mut client, &caller).await?;
-        as_service(&tx).await?;
+        db::act_as_service(&tx).await?;
         // Keys from the environment, else installed in payment_gateways (decrypted here).
         let gateway = settings.gateway_in(&tx, body.gateway.as_deref()).await?;
         let checkout = store::open_checkout(&tx, booking, customer, gateway.code()).await?;
@@ -182,7 +168,7 @@ pub async fn verify_order(
     let customer = caller.require_user()?;
     let mut client = state.db.get().await?;
     let tx = state.db.begin_as(&mut client, &caller).await?;
-    as_service(&tx).await?;
+    db::act_as_service(&tx).await?;
     let key_secret = settings.checkout_secret(&settings.gateway_in(&tx, Some("razorpay")).await?);
     signature::verify_razorpay_checkout(
         &order_id,
@@ -344,7 +330,7 @@ pub async fn create_refund(
         if !caller.is_service() && !store::can_refund(&tx).await? {
             return Err(ApiError::forbidden("not_finance", "only finance may refund payments"));
         }
-        as_service(&tx).await?;
+        db::act_as_service(&tx).await?;
         let amount = match body.amount {
             Some(amount) => amount,
             None => store::refundable(&tx, payment).await?,
@@ -478,7 +464,7 @@ pub async fn refund_cancellation(
                 "only the customer or finance may do this",
             ));
         }
-        as_service(&tx).await?;
+        db::act_as_service(&tx).await?;
         let refund = store::refund_for_cancellation(&tx, cancellation, to_wallet).await?;
         tx.commit().await?;
         refund
@@ -565,7 +551,7 @@ pub async fn run_settlements(
     if !caller.is_service() && !store::can_settle(&tx).await? {
         return Err(ApiError::forbidden("not_finance", "only finance may run settlements"));
     }
-    as_service(&tx).await?;
+    db::act_as_service(&tx).await?;
     let inputs = store::settlement_inputs(&tx, period.start(), period.end()).await?;
     let mut results = Vec::new();
     for raw in inputs.as_array().into_iter().flatten() {
