@@ -1081,6 +1081,15 @@ async fn keys_installed_in_payment_gateways_are_used_without_a_restart() {
     assert_eq!((status, body["status"].as_str()), (200, Some("processed")), "{body}");
     let (status, payment_status, _) = booking_state(&app, &id).await;
     assert_eq!((status.as_str(), payment_status.as_str()), ("confirmed", "paid"));
+    // With real keys installed the sandbox no longer pays.
+    let (status, body) = app
+        .pay_post(
+            "/sandbox/pay",
+            &app.user_token(w.customer),
+            &json!({ "order_id": order_id, "outcome": "captured" }),
+        )
+        .await;
+    assert_eq!((status, body["code"].as_str()), (404, Some("no_sandbox")), "{body}");
 }
 
 #[tokio::test]
