@@ -10,7 +10,6 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// A gateway's answer to "create an order for this payment".
@@ -306,11 +305,4 @@ impl Gateway for Sandbox {
             processed: false,
         })
     }
-}
-
-/// Razorpay error bodies: `{"error": {"code", "description"}}`.
-#[derive(Debug, Deserialize)]
-pub struct RazorpayError {
-    pub code: String,
-    pub description: String,
 }
