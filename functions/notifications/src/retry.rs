@@ -110,6 +110,17 @@ pub enum Failure {
     Permanent,
 }
 
+impl Failure {
+    /// How a provider's answer classifies: no answer (timeout, connection refused), `408`,
+    /// `429` and `5xx` are worth another attempt; any other `4xx` never will be.
+    pub fn from_status(status: Option<u16>, retry_after_secs: Option<u32>) -> Failure {
+        match status {
+            None | Some(408) | Some(429) | Some(500..=599) => Failure::Transient { retry_after_secs },
+            Some(_) => Failure::Permanent,
+        }
+    }
+}
+
 /// Why a message is dead.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -185,6 +196,16 @@ mod tests {
     }
 
     const TRANSIENT: Failure = Failure::Transient { retry_after_secs: None };
+
+    #[test]
+    fn provider_answers_classify_as_transient_or_permanent() {
+        for status in [None, Some(408), Some(429), Some(500), Some(503)] {
+            assert!(matches!(Failure::from_status(status, None), Failure::Transient { .. }), "{status:?}");
+        }
+        for status in [400, 401, 403, 404, 422] {
+            assert_eq!(Failure::from_status(Some(status), None), Failure::Permanent, "{status}");
+        }
+    }
 
     #[test]
     fn the_backoff_doubles_up_to_the_cap() {
