@@ -276,6 +276,10 @@ begin
                 entry ->> 'provider_message_id', coalesce(entry ->> 'error', outcome ->> 'error'),
                 case when status = 'sent' then now() end,
                 case when entry ->> 'status' = 'delivered' then now() end);
+        -- A token FCM no longer knows is dropped; the app registers a new one.
+        if entry ->> 'status' = 'token_invalid' then
+          update public.user_sessions s set push_token = null where s.push_token = entry ->> 'token';
+        end if;
       end loop;
     end case;
   end if;
@@ -388,7 +392,7 @@ grant execute on function
 -- keeps no token.
 alter table public.user_sessions
   add constraint user_sessions_push_token_format
-  check (push_token is null or push_token ~ '^[A-Za-z0-9_:.\-]{20,4096}$');
+  check (push_token is null or (length(push_token) between 20 and 4096 and push_token ~ '^[A-Za-z0-9_:.-]+$'));
 
 create or replace function private.take_over_push_token()
 returns trigger

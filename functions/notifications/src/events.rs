@@ -230,7 +230,10 @@ mod tests {
         let payments = include_str!("../../../migrations/V51__payment_capture.sql");
         for e in KNOWN_EVENTS {
             // Reserved, queued by `POST /send`, or by the location service (built apart).
-            if e.starts_with("auth.") || e.starts_with("campaign.") || e == "refund.processed" || e == "therapist_arrived"
+            if e.starts_with("auth.")
+                || e.starts_with("campaign.")
+                || e == "refund.processed"
+                || e == "therapist_arrived"
             {
                 continue;
             }
@@ -273,7 +276,10 @@ mod tests {
         assert!(route("therapist_arrived").unwrap().urgent);
         // An unknown template goes on its own channel only.
         assert_eq!(message_channels("booking.created", Some("custom"), Sms), vec![Sms]);
-        assert_eq!(message_channels("whatever", Some("booking_created"), Email), vec![Email]);
+        assert_eq!(
+            message_channels("whatever", Some("booking_created"), Email),
+            vec![Email]
+        );
     }
 
     #[test]
@@ -285,7 +291,10 @@ mod tests {
             let t = inbox_type(event, Some(message));
             assert!(types.contains(&format!("'{t}'")), "{t}");
         }
-        assert_eq!(inbox_type("booking.status_changed", Some("booking_completed")), "service_completed");
+        assert_eq!(
+            inbox_type("booking.status_changed", Some("booking_completed")),
+            "service_completed"
+        );
         assert_eq!(inbox_type("unknown", None), "system_alert");
     }
 }

@@ -56,11 +56,17 @@ impl Templates {
         let mut push_templates = BTreeMap::new();
         for (code, mut row) in keyed(push, "push_templates")? {
             row["code"] = Value::String(code.clone());
-            push_templates.insert(code.clone(), serde_json::from_value(row).map_err(|e| invalid(&code, e))?);
+            push_templates.insert(
+                code.clone(),
+                serde_json::from_value(row).map_err(|e| invalid(&code, e))?,
+            );
         }
         let mut whatsapp_templates = BTreeMap::new();
         for (code, row) in keyed(whatsapp, "whatsapp_templates")? {
-            whatsapp_templates.insert(code.clone(), serde_json::from_value(row).map_err(|e| invalid(&code, e))?);
+            whatsapp_templates.insert(
+                code.clone(),
+                serde_json::from_value(row).map_err(|e| invalid(&code, e))?,
+            );
         }
         let mut email_templates = BTreeMap::new();
         for row in email {
@@ -126,11 +132,28 @@ pub struct Context {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "channel", rename_all = "snake_case")]
 pub enum Message {
-    Email { to: String, email: RenderedEmail },
-    Sms { to: String, sms: RenderedSms, dlt_entity_id: Option<String> },
-    Whatsapp { to: String, whatsapp: RenderedWhatsapp },
-    Push { tokens: Vec<String>, push: RenderedPush },
-    InApp { inbox_type: &'static str, push: RenderedPush, channels: Vec<Channel> },
+    Email {
+        to: String,
+        email: RenderedEmail,
+    },
+    Sms {
+        to: String,
+        sms: RenderedSms,
+        dlt_entity_id: Option<String>,
+    },
+    Whatsapp {
+        to: String,
+        whatsapp: RenderedWhatsapp,
+    },
+    Push {
+        tokens: Vec<String>,
+        push: RenderedPush,
+    },
+    InApp {
+        inbox_type: &'static str,
+        push: RenderedPush,
+        channels: Vec<Channel>,
+    },
 }
 
 /// The row's own channel.
@@ -139,11 +162,19 @@ pub enum Message {
 pub enum Action {
     Send(Box<Message>),
     /// Not for this person on this channel (turned off, no consent, no address, no template).
-    Skip { reason: String },
+    Skip {
+        reason: String,
+    },
     /// Not yet.
-    Defer { until: DateTime<Utc>, reason: DeferReason },
+    Defer {
+        until: DateTime<Utc>,
+        reason: DeferReason,
+    },
     /// Can never go as it is (a template that needs what the payload lacks ...).
-    Dead { code: String, message: String },
+    Dead {
+        code: String,
+        message: String,
+    },
 }
 
 /// What to do with a claimed row.
@@ -190,7 +221,13 @@ pub fn plan(row: &Claimed, ctx: &Context, templates: &Templates, now: DateTime<U
     if !wanted.contains(&row.channel) {
         wanted.push(row.channel);
     }
-    let choice = prefs::choose(&wanted, category, ctx.preferences.as_ref(), ctx.consent.as_ref(), &reach);
+    let choice = prefs::choose(
+        &wanted,
+        category,
+        ctx.preferences.as_ref(),
+        ctx.consent.as_ref(),
+        &reach,
+    );
     let fan_out = if row.parent_id.is_none() && row.attempts <= 1 {
         choice
             .send
@@ -269,10 +306,12 @@ fn own_channel(
             sms,
             dlt_entity_id: templates.dlt_entity_id.clone(),
         }),
-        Channel::Whatsapp => templates.whatsapp[code].render(&vars).map(|whatsapp| Message::Whatsapp {
-            to: address(ctx.mobile.as_ref()).unwrap_or_default(),
-            whatsapp,
-        }),
+        Channel::Whatsapp => templates.whatsapp[code]
+            .render(&vars)
+            .map(|whatsapp| Message::Whatsapp {
+                to: address(ctx.mobile.as_ref()).unwrap_or_default(),
+                whatsapp,
+            }),
         Channel::Push => templates.push[code].render(&vars, data).map(|push| Message::Push {
             tokens: match &row.recipient {
                 Some(token) => vec![token.clone()],
@@ -378,7 +417,12 @@ mod tests {
         // SMS off and no WhatsApp opt-in: neither is fanned out to.
         let mut ctx = context();
         ctx.preferences = Some(serde_json::from_value(json!({"notify_sms": false})).unwrap());
-        let p = plan(&row("booking.confirmed", "booking_confirmed", Channel::Push), &ctx, &templates, now());
+        let p = plan(
+            &row("booking.confirmed", "booking_confirmed", Channel::Push),
+            &ctx,
+            &templates,
+            now(),
+        );
         assert_eq!(p.fan_out, vec![Channel::InApp, Channel::Email]);
         // A fanned-out row, or a retry, fans out nothing.
         let mut retry = row("booking.confirmed", "booking_confirmed", Channel::Push);
@@ -391,8 +435,18 @@ mod tests {
         let templates = seeded_templates();
         let mut ctx = context();
         ctx.push_tokens.clear();
-        let p = plan(&row("booking.created", "booking_created", Channel::Push), &ctx, &templates, now());
-        assert_eq!(p.action, Action::Skip { reason: "no_address".into() });
+        let p = plan(
+            &row("booking.created", "booking_created", Channel::Push),
+            &ctx,
+            &templates,
+            now(),
+        );
+        assert_eq!(
+            p.action,
+            Action::Skip {
+                reason: "no_address".into()
+            }
+        );
         assert_eq!(p.fan_out, vec![Channel::InApp]);
         // 23:30 IST with quiet hours 22:00-07:00: a non-urgent push waits until 07:00 IST.
         let mut ctx = context();
@@ -400,7 +454,12 @@ mod tests {
             serde_json::from_value(json!({"quiet_hours_start": "22:00:00", "quiet_hours_end": "07:00:00"})).unwrap(),
         );
         let late: DateTime<Utc> = "2025-10-15T18:00:00Z".parse().unwrap();
-        let p = plan(&row("booking.created", "booking_created", Channel::Push), &ctx, &templates, late);
+        let p = plan(
+            &row("booking.created", "booking_created", Channel::Push),
+            &ctx,
+            &templates,
+            late,
+        );
         assert_eq!(
             p.action,
             Action::Defer {
@@ -409,9 +468,19 @@ mod tests {
             }
         );
         // In-app is never held back, and an urgent cancellation goes at once.
-        let p = plan(&row("booking.created", "booking_created", Channel::InApp), &ctx, &templates, late);
+        let p = plan(
+            &row("booking.created", "booking_created", Channel::InApp),
+            &ctx,
+            &templates,
+            late,
+        );
         assert!(matches!(p.action, Action::Send(_)));
-        let p = plan(&row("booking.cancelled", "booking_cancelled", Channel::Push), &ctx, &templates, late);
+        let p = plan(
+            &row("booking.cancelled", "booking_cancelled", Channel::Push),
+            &ctx,
+            &templates,
+            late,
+        );
         assert!(matches!(p.action, Action::Send(_)));
     }
 
@@ -426,11 +495,17 @@ mod tests {
             &templates,
             now(),
         );
-        assert!(matches!(p.action, Action::Dead { ref code, .. } if code == "missing_variable"), "{p:?}");
+        assert!(
+            matches!(p.action, Action::Dead { ref code, .. } if code == "missing_variable"),
+            "{p:?}"
+        );
         let mut unknown = row("booking.created", "no_such_template", Channel::Email);
         unknown.event_type = "custom".into();
         let p = plan(&unknown, &ctx, &templates, now());
-        assert!(matches!(p.action, Action::Dead { ref code, .. } if code == "invalid_template"), "{p:?}");
+        assert!(
+            matches!(p.action, Action::Dead { ref code, .. } if code == "invalid_template"),
+            "{p:?}"
+        );
     }
 
     #[test]
@@ -443,7 +518,9 @@ mod tests {
             now(),
         );
         let Action::Send(m) = p.action else { panic!("{p:?}") };
-        let Message::Sms { to, sms, dlt_entity_id } = *m else { panic!() };
+        let Message::Sms { to, sms, dlt_entity_id } = *m else {
+            panic!()
+        };
         assert_eq!(to, "+919812345678");
         assert_eq!(
             sms.body,
@@ -457,7 +534,14 @@ mod tests {
             now(),
         );
         let Action::Send(m) = p.action else { panic!() };
-        let Message::InApp { inbox_type, push, channels } = *m else { panic!() };
+        let Message::InApp {
+            inbox_type,
+            push,
+            channels,
+        } = *m
+        else {
+            panic!()
+        };
         assert_eq!(inbox_type, "therapist_arrived");
         assert_eq!(push.title, "Your therapist has arrived");
         assert_eq!(channels, vec![Channel::InApp, Channel::Push]);

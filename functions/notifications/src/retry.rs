@@ -88,6 +88,14 @@ impl RetryPolicy {
         })
     }
 
+    /// The same backoff with another attempt limit (a queue row's own `max_attempts`).
+    pub fn with_max_attempts(self, max_attempts: u32) -> Self {
+        RetryPolicy {
+            max_attempts: max_attempts.max(1),
+            ..self
+        }
+    }
+
     pub fn max_attempts(&self) -> u32 {
         self.max_attempts
     }
@@ -200,7 +208,10 @@ mod tests {
     #[test]
     fn provider_answers_classify_as_transient_or_permanent() {
         for status in [None, Some(408), Some(429), Some(500), Some(503)] {
-            assert!(matches!(Failure::from_status(status, None), Failure::Transient { .. }), "{status:?}");
+            assert!(
+                matches!(Failure::from_status(status, None), Failure::Transient { .. }),
+                "{status:?}"
+            );
         }
         for status in [400, 401, 403, 404, 422] {
             assert_eq!(Failure::from_status(Some(status), None), Failure::Permanent, "{status}");

@@ -82,7 +82,7 @@ pub fn message_vars(payload: &Map<String, Value>, booking: Option<&Map<String, V
             );
         }
     }
-    let mut at = |key: &str, date: &str, time: &str, vars: Vars| -> Vars {
+    let at = |key: &str, date: &str, time: &str, vars: Vars| -> Vars {
         match merged.get(key).and_then(|v| local(v, tz)) {
             Some(t) => vars
                 .with(date, t.format("%-d %b %Y").to_string())
