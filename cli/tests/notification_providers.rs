@@ -58,7 +58,10 @@ async fn token(State(g): State<FakeGoogle>, Form(form): Form<BTreeMap<String, St
     validation.set_audience(&[audience]);
     validation.set_issuer(&["push@ombaro-test.iam.gserviceaccount.com"]);
     let Ok(claims) = jsonwebtoken::decode::<Value>(form["assertion"].as_str(), &key, &validation) else {
-        return error(400, json!({"error": "invalid_grant", "error_description": "Invalid JWT Signature."}));
+        return error(
+            400,
+            json!({"error": "invalid_grant", "error_description": "Invalid JWT Signature."}),
+        );
     };
     if claims.claims["scope"] != "https://www.googleapis.com/auth/firebase.messaging" {
         return error(400, json!({"error": "invalid_scope"}));
@@ -72,12 +75,18 @@ async fn fcm_send(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
-    g.seen.lock().unwrap().push((project.clone(), headers.clone(), body.clone()));
+    g.seen
+        .lock()
+        .unwrap()
+        .push((project.clone(), headers.clone(), body.clone()));
     if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some("Bearer ya29.test-access-token") {
         return error(401, json!({"error": {"code": 401, "status": "UNAUTHENTICATED"}}));
     }
     if project != "ombaro-test" {
-        return error(404, json!({"error": {"code": 404, "status": "NOT_FOUND", "message": "no such project"}}));
+        return error(
+            404,
+            json!({"error": {"code": 404, "status": "NOT_FOUND", "message": "no such project"}}),
+        );
     }
     let message = &body["message"];
     match message["token"].as_str() {
@@ -124,13 +133,20 @@ async fn fcm_signs_a_jwt_for_a_cached_token_and_sends_per_device() {
     let fcm = Fcm::new(base.clone(), account, http_client()).unwrap();
 
     let accepted = fcm
-        .send("queue-1", &push(&["token-good-0000000000000000000", "token-unregistered-000000000000"]))
+        .send(
+            "queue-1",
+            &push(&["token-good-0000000000000000000", "token-unregistered-000000000000"]),
+        )
         .await
         .unwrap();
     assert_eq!(accepted.provider, "fcm");
     assert_eq!(accepted.devices.len(), 2);
     assert_eq!(accepted.devices[0].status, "sent");
-    assert!(accepted.devices[0].message_id.as_deref().unwrap().starts_with("projects/ombaro-test/messages/"));
+    assert!(accepted.devices[0]
+        .message_id
+        .as_deref()
+        .unwrap()
+        .starts_with("projects/ombaro-test/messages/"));
     assert_eq!(accepted.devices[1].status, "token_invalid");
     {
         let seen = google.seen.lock().unwrap();
@@ -142,12 +158,20 @@ async fn fcm_signs_a_jwt_for_a_cached_token_and_sends_per_device() {
         assert_eq!(body["apns"]["headers"]["apns-collapse-id"], "queue-1");
     }
     // The access token is cached: a second send asks Google once in all.
-    fcm.send("queue-2", &push(&["token-good-0000000000000000000"])).await.unwrap();
+    fcm.send("queue-2", &push(&["token-good-0000000000000000000"]))
+        .await
+        .unwrap();
     assert_eq!(*google.token_requests.lock().unwrap(), 1);
     // Only unavailable devices: transient; only invalid ones: permanent.
-    let err = fcm.send("queue-3", &push(&["token-busy-000000000000000000"])).await.unwrap_err();
+    let err = fcm
+        .send("queue-3", &push(&["token-busy-000000000000000000"]))
+        .await
+        .unwrap_err();
     assert!(matches!(err.failure, Failure::Transient { .. }), "{err}");
-    let err = fcm.send("queue-4", &push(&["token-unregistered-000000000000"])).await.unwrap_err();
+    let err = fcm
+        .send("queue-4", &push(&["token-unregistered-000000000000"]))
+        .await
+        .unwrap_err();
     assert_eq!(err.failure, Failure::Permanent);
     assert_eq!(err.devices[0].status, "token_invalid");
 
@@ -192,9 +216,14 @@ async fn sendgrid_posts_v3_mail_send_and_classifies_its_errors() {
         post(move |headers: HeaderMap, Json(body): Json<Value>| {
             let (seen, status) = (s.clone(), st.clone());
             async move {
-                seen.lock().unwrap().push(("/v3/mail/send".into(), headers.clone(), body.clone()));
+                seen.lock()
+                    .unwrap()
+                    .push(("/v3/mail/send".into(), headers.clone(), body.clone()));
                 if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some("Bearer SG.key") {
-                    return error(401, json!({"errors": [{"message": "The provided authorization grant is invalid"}]}));
+                    return error(
+                        401,
+                        json!({"errors": [{"message": "The provided authorization grant is invalid"}]}),
+                    );
                 }
                 let ok = body["personalizations"][0]["to"][0]["email"].is_string()
                     && body["from"]["email"].is_string()
@@ -223,7 +252,10 @@ async fn sendgrid_posts_v3_mail_send_and_classifies_its_errors() {
         http: http_client(),
     };
     let accepted = sendgrid("SG.key").send("queue-1", &email()).await.unwrap();
-    assert_eq!((accepted.provider, accepted.message_id.as_deref()), ("sendgrid", Some("sg-123")));
+    assert_eq!(
+        (accepted.provider, accepted.message_id.as_deref()),
+        ("sendgrid", Some("sg-123"))
+    );
     let body = seen.lock().unwrap()[0].2.clone();
     assert_eq!(body["custom_args"]["queue_id"], "queue-1");
     assert_eq!(body["headers"]["Message-ID"], "<queue-1@ombaro.in>");
@@ -233,7 +265,12 @@ async fn sendgrid_posts_v3_mail_send_and_classifies_its_errors() {
     assert_eq!(err.failure, Failure::Permanent);
     *status.lock().unwrap() = 429;
     let err = sendgrid("SG.key").send("queue-3", &email()).await.unwrap_err();
-    assert_eq!(err.failure, Failure::Transient { retry_after_secs: Some(120) });
+    assert_eq!(
+        err.failure,
+        Failure::Transient {
+            retry_after_secs: Some(120)
+        }
+    );
     // Nobody listening: transient.
     let gone = SendGrid {
         base_url: "http://127.0.0.1:1".into(),
@@ -256,7 +293,9 @@ async fn msg91_sends_the_dlt_ids_with_the_authkey() {
         post(move |headers: HeaderMap, Json(body): Json<Value>| {
             let seen = s.clone();
             async move {
-                seen.lock().unwrap().push(("/api/v2/sendsms".into(), headers.clone(), body.clone()));
+                seen.lock()
+                    .unwrap()
+                    .push(("/api/v2/sendsms".into(), headers.clone(), body.clone()));
                 if headers.get("authkey").and_then(|v| v.to_str().ok()) != Some("msg91-key") {
                     return error(401, json!({"type": "error", "message": "Authentication failure"}));
                 }
@@ -279,7 +318,11 @@ async fn msg91_sends_the_dlt_ids_with_the_authkey() {
     .remove("payment_received")
     .unwrap();
     let sms = template
-        .render(&Vars::new().with("amount_paid", "2,935.35").with("booking_number", "OBO-20251015-0001"))
+        .render(
+            &Vars::new()
+                .with("amount_paid", "2,935.35")
+                .with("booking_number", "OBO-20251015-0001"),
+        )
         .unwrap();
     let message = Message::Sms {
         to: "+919812345678".into(),
@@ -302,7 +345,10 @@ async fn msg91_sends_the_dlt_ids_with_the_authkey() {
         body["sms"][0]["message"],
         "Payment of Rs 2,935.35 received for OMBARO booking OBO-20251015-0001. Thank you. -OMBARO"
     );
-    assert_eq!(msg91("wrong").send("queue-2", &message).await.unwrap_err().failure, Failure::Permanent);
+    assert_eq!(
+        msg91("wrong").send("queue-2", &message).await.unwrap_err().failure,
+        Failure::Permanent
+    );
 }
 
 // WhatsApp -------------------------------------------------------------------------------------------
@@ -349,8 +395,14 @@ async fn whatsapp_cloud_sends_a_template_message_with_a_bearer_token() {
         token: token.into(),
         http: http_client(),
     };
-    let accepted = cloud("EAAG-test").send("queue-1", &message("booking_confirmed")).await.unwrap();
-    assert_eq!(accepted.message_id.as_deref(), Some("wamid.HBgMOTE5ODEyMzQ1Njc4FQIAERgSQ0E="));
+    let accepted = cloud("EAAG-test")
+        .send("queue-1", &message("booking_confirmed"))
+        .await
+        .unwrap();
+    assert_eq!(
+        accepted.message_id.as_deref(),
+        Some("wamid.HBgMOTE5ODEyMzQ1Njc4FQIAERgSQ0E=")
+    );
     let body = seen.lock().unwrap()[0].2.clone();
     assert_eq!(body["to"], "919812345678");
     assert_eq!(body["template"]["language"]["code"], "en");
@@ -360,11 +412,19 @@ async fn whatsapp_cloud_sends_a_template_message_with_a_bearer_token() {
     );
     assert_eq!(body["biz_opaque_callback_data"], "queue-1");
     assert_eq!(
-        cloud("expired").send("q", &message("booking_confirmed")).await.unwrap_err().failure,
+        cloud("expired")
+            .send("q", &message("booking_confirmed"))
+            .await
+            .unwrap_err()
+            .failure,
         Failure::Permanent
     );
     assert!(matches!(
-        cloud("EAAG-test").send("q", &message("over_limit")).await.unwrap_err().failure,
+        cloud("EAAG-test")
+            .send("q", &message("over_limit"))
+            .await
+            .unwrap_err()
+            .failure,
         Failure::Transient { .. }
     ));
 }
@@ -444,12 +504,17 @@ async fn smtp_speaks_the_protocol_to_a_real_listener() {
     let (from, to, data) = mails.lock().unwrap()[0].clone();
     assert_eq!(from, "<no-reply@ombaro.in>");
     assert_eq!(to, vec!["<meera@example.in>"]);
-    assert!(data.contains("Subject: Your booking OBO-20251015-0001 is confirmed"), "{data}");
+    assert!(
+        data.contains("Subject: Your booking OBO-20251015-0001 is confirmed"),
+        "{data}"
+    );
     assert!(data.contains("Message-ID: <queue-1@ombaro.in>"), "{data}");
     assert!(data.contains("multipart/alternative"), "{data}");
 
     let to = |address: &str| {
-        let Message::Email { email, .. } = email() else { unreachable!() };
+        let Message::Email { email, .. } = email() else {
+            unreachable!()
+        };
         Message::Email {
             to: address.into(),
             email,
