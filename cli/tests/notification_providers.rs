@@ -434,8 +434,11 @@ async fn whatsapp_cloud_sends_a_template_message_with_a_bearer_token() {
 /// A small SMTP server (RFC 5321): greets, answers EHLO, takes MAIL FROM / RCPT TO / DATA up
 /// to the lone dot, and records the message; a recipient at `full.example` is refused with
 /// 550 (permanent), at `busy.example` with 451 (transient).
-async fn smtp_server() -> (u16, Arc<Mutex<Vec<(String, Vec<String>, String)>>>) {
-    let mails: Arc<Mutex<Vec<(String, Vec<String>, String)>>> = Arc::default();
+/// Mails received: (MAIL FROM, RCPT TO..., the data).
+type Mails = Arc<Mutex<Vec<(String, Vec<String>, String)>>>;
+
+async fn smtp_server() -> (u16, Mails) {
+    let mails: Mails = Arc::default();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let store = mails.clone();

@@ -75,6 +75,9 @@ pub struct Pass {
     pub lease_lost: usize,
 }
 
+/// The templates and when they were read.
+type CachedTemplates = (Arc<Templates>, tokio::time::Instant);
+
 /// A worker: the services' database (logged in as `authenticator`, acting as
 /// `service_role`), its providers and options.
 #[derive(Clone)]
@@ -82,7 +85,7 @@ pub struct Worker {
     pub db: Db,
     pub providers: Arc<Providers>,
     pub options: WorkerOptions,
-    templates: Arc<tokio::sync::Mutex<Option<(Arc<Templates>, tokio::time::Instant)>>>,
+    templates: Arc<tokio::sync::Mutex<Option<CachedTemplates>>>,
 }
 
 impl Worker {
