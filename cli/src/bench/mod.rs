@@ -3,6 +3,7 @@
 
 pub mod booking;
 mod http;
+pub mod notifications;
 pub mod payments;
 mod people;
 pub mod pgbench;
