@@ -185,6 +185,7 @@ impl ServerLimits {
         server::ServerOptions {
             request_timeout: Duration::from_secs(self.request_timeout),
             drain: Duration::from_secs(self.drain_timeout),
+            max_rows: server::max_rows_of(&ombaro_common::config::Project::discover().root),
         }
     }
 }
