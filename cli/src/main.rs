@@ -99,6 +99,23 @@ enum Command {
         Running a settled period again changes nothing; a period overlapping a settled one is refused."
     )]
     Settle(SettleArgs),
+    /// Generate code from the live schema.
+    #[command(subcommand)]
+    Gen(GenCommand),
+}
+
+#[derive(Subcommand)]
+enum GenCommand {
+    /// Types for apps, as `supabase gen types` emits them.
+    #[command(subcommand)]
+    Types(GenTypesCommand),
+}
+
+#[derive(Subcommand)]
+enum GenTypesCommand {
+    /// The `Database` type of the public schema for `createClient<Database>(...)`, printed to
+    /// standard output (redirect it to e.g. `src/database.types.ts`).
+    Typescript,
 }
 
 #[derive(Args)]
@@ -435,6 +452,14 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             for c in changed {
                 println!("{c}");
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Gen(GenCommand::Types(GenTypesCommand::Typescript)) => {
+            let url = stack.ensure_db()?;
+            stack.prepare(&url, false).await?;
+            let mut client = db::connect(&url).await?;
+            let cache = ombaro_rest::schema::SchemaCache::load(&mut client).await?;
+            print!("{}", ombaro_rest::typescript::generate(&cache));
             Ok(ExitCode::SUCCESS)
         }
         Command::Schema(SchemaCommand::Docs) => {
