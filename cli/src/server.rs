@@ -1,5 +1,6 @@
-//! The function server: one HTTP server mounting every function at `/functions/v1/<name>`,
-//! as Supabase's edge runtime does. Bearer tokens are verified once, here, for every
+//! The stack's one HTTP server: every function at `/functions/v1/<name>`, as Supabase's edge
+//! runtime mounts them, and the data API at `/rest/v1` (crate `ombaro-rest`), behind the
+//! gateway layers a Supabase project has in front of them (CORS, request ids). Bearer tokens are verified once, here, for every
 //! function route; each request gets an id that is logged and echoed in `x-request-id`.
 //!
 //! Whatever a handler does, the client gets an answer: a panic is a `500` JSON naming the
