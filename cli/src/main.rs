@@ -312,6 +312,21 @@ enum BenchCommand {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// The data API against the SQL it runs: a customer's bookings page and the catalogue
+    /// through /rest/v1, then the very statements the API generated through pgbench on the
+    /// same cluster with as many clients. Prints requests/s, p50/p99 and the SQL/HTTP
+    /// throughput ratio (goal: at most 1.5). Uses a scratch database with demo data.
+    Rest {
+        /// Seconds of each page over HTTP, and of each pgbench run.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        seconds: u64,
+        /// Concurrent HTTP clients, and pgbench clients.
+        #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=256))]
+        clients: u64,
+        /// Demo data scale of the scratch database (about 10 000 bookings per unit).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+        scale: u32,
+    },
 }
 
 #[derive(Subcommand)]
@@ -520,6 +535,17 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             };
             let report = ombaro::bench::booking::run(&url, stack.keys()?, options).await?;
             judge_bench("booking", report.render(), report.failures())
+        }
+        Command::Bench(BenchCommand::Rest { seconds, clients, scale }) => {
+            let url = stack.ensure_db()?;
+            let options = ombaro::bench::rest::RestBenchOptions {
+                seconds,
+                clients: clients as usize,
+                scale,
+                ..Default::default()
+            };
+            let report = ombaro::bench::rest::run(&url, stack.keys()?, options).await?;
+            judge_bench("data API", report.render(), report.failures.clone())
         }
         Command::Bench(BenchCommand::Payments {
             seconds,

@@ -24,6 +24,10 @@ use crate::{
     RestApi,
 };
 
+/// Distinct statement shapes a connection keeps prepared; beyond this its cache starts over,
+/// so a client inventing query shapes cannot grow the server without bound.
+const MAX_PREPARED_PER_CONNECTION: usize = 500;
+
 /// Who is calling.
 pub struct Caller {
     pub role: String,
@@ -230,6 +234,43 @@ fn query_pairs(query: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A read, planned: the one statement, the count query `Prefer: count=planned` needs, and
+/// the bound values.
+struct ReadPlan {
+    statement: String,
+    count: Option<(String, bool)>,
+    offset: i64,
+    sql: crate::sql::Sql,
+}
+
+/// The statement a `GET` of `path_and_query` (e.g. `/bookings?select=id&limit=20`) runs, with
+/// its bound values: what the data API adds to the SQL alone can then be measured by running
+/// the same statement without it (`ombaro bench rest`).
+pub fn read_statement(api: &RestApi, path_and_query: &str) -> Result<(String, Vec<Option<String>>), RestError> {
+    let (path, query_string) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+    let cache = api.cache();
+    let name = path.trim_start_matches('/');
+    let table = cache.table(name).ok_or_else(|| RestError::no_table(name))?.clone();
+    let query = query::parse(&query_pairs(query_string), &|_| false)?;
+    let headers = HeaderMap::new();
+    let prefer = Prefer::default();
+    let caller = Caller {
+        role: "anon".into(),
+        claims: Value::Null,
+    };
+    let context = RequestContext {
+        api,
+        caller: &caller,
+        method: &Method::GET,
+        path: path.to_owned(),
+        headers: &headers,
+        prefer: &prefer,
+        format: Format::Json,
+    };
+    let read = context.plan_read(&cache, &table, &query)?;
+    Ok((read.statement, read.sql.params))
+}
+
 struct RequestContext<'a> {
     api: &'a RestApi,
     caller: &'a Caller,
@@ -280,6 +321,9 @@ impl RequestContext<'_> {
         let anon = self.caller.is_anon();
         let db_err = |e: tokio_postgres::Error| RestError::from_db(&e, anon);
         let mut client = self.api.db.pool.get().await?;
+        if client.statement_cache.size() > MAX_PREPARED_PER_CONNECTION {
+            client.statement_cache.clear();
+        }
         let tx = client.build_transaction().read_only(self.read_only()).start().await.map_err(db_err)?;
         let limits = self.api.db.limits.of(&self.caller.role);
         let mut request_headers = Map::new();
@@ -307,22 +351,26 @@ impl RequestContext<'_> {
             )
             .await
             .map_err(db_err)?;
-        tx.execute(
-            &set,
-            &[
-                &self.caller.role,
-                &self.caller.claims.to_string(),
-                &limits.statement_timeout,
-                &limits.lock_timeout,
-                &self.method.as_str(),
-                &self.path,
-                &Value::Object(request_headers).to_string(),
-                &Value::Object(cookies).to_string(),
-            ],
-        )
-        .await
-        .map_err(db_err)?;
-        let row = tx.query_one(statement, params).await.map_err(db_err)?;
+        // Statements are prepared once per connection and shape (values are bound), as
+        // PostgREST prepares them; the settings and the statement then go out together.
+        let main = tx.prepare_cached(statement).await.map_err(db_err)?;
+        let (method, headers_json, cookies_json, claims) = (
+            self.method.as_str(),
+            Value::Object(request_headers).to_string(),
+            Value::Object(cookies).to_string(),
+            self.caller.claims.to_string(),
+        );
+        let settings: [&(dyn ToSql + Sync); 8] = [
+            &self.caller.role,
+            &claims,
+            &limits.statement_timeout,
+            &limits.lock_timeout,
+            &method,
+            &self.path,
+            &headers_json,
+            &cookies_json,
+        ];
+        let (_, row) = tokio::try_join!(tx.execute(&set, &settings), tx.query_one(&main, params)).map_err(db_err)?;
         let mut outcome = Outcome {
             body: row.get(0),
             rows: row.get(1),
@@ -384,6 +432,13 @@ impl RequestContext<'_> {
     }
 
     async fn read(&self, cache: &SchemaCache, table: &Table, query: &Query) -> Result<Response, RestError> {
+        let read = self.plan_read(cache, table, query)?;
+        let params = read.sql.param_refs();
+        let outcome = self.run(&read.statement, &params, read.count, self.singular_check()).await?;
+        self.answer(outcome, StatusCode::OK, read.offset, true)
+    }
+
+    fn plan_read(&self, cache: &SchemaCache, table: &Table, query: &Query) -> Result<ReadPlan, RestError> {
         let mut planner = Planner::new(cache, query);
         let alias = planner.next_alias();
         let empty = Vec::new();
@@ -394,11 +449,13 @@ impl RequestContext<'_> {
         rendered.limit = limit;
         let from = format!("{} {alias}{}", qualified(&table.name), rendered.where_clause());
         let source = format!("pgrst_source as (select {} from {from}{})", rendered.select_list(), rendered.tail());
-        let (total, count_sql) = self.count_plan(&from);
-        let statement = self.envelope(&source, &total);
-        let params = planner.sql.param_refs();
-        let outcome = self.run(&statement, &params, count_sql, self.singular_check()).await?;
-        self.answer(outcome, StatusCode::OK, offset, true)
+        let (total, count) = self.count_plan(&from);
+        Ok(ReadPlan {
+            statement: self.envelope(&source, &total),
+            count,
+            offset,
+            sql: planner.sql,
+        })
     }
 
     /// The offset and limit from `offset`/`limit`, the `Range` header and `max_rows`.

@@ -20,7 +20,10 @@ pub mod sql;
 pub mod typescript;
 
 use std::{
-    sync::{Arc, RwLock},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc, RwLock,
+    },
     time::Duration,
 };
 
@@ -44,6 +47,14 @@ pub struct RestApi {
     /// The server's own URL, for the OpenAPI document.
     pub public_url: String,
     cache: RwLock<Arc<SchemaCache>>,
+    /// Cleared when the API is dropped, so its listener ends quietly.
+    alive: Arc<AtomicBool>,
+}
+
+impl Drop for RestApi {
+    fn drop(&mut self) {
+        self.alive.store(false, Ordering::Relaxed);
+    }
 }
 
 impl RestApi {
@@ -56,6 +67,8 @@ impl RestApi {
     ) -> anyhow::Result<Arc<Self>> {
         let (mut client, mut connection) = db.login.connect(NoTls).await?;
         let (notices, mut notifications) = futures_channel();
+        let alive = Arc::new(AtomicBool::new(true));
+        let listening = alive.clone();
         tokio::spawn(async move {
             let mut stream = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
             while let Some(message) = stream.next().await {
@@ -65,7 +78,11 @@ impl RestApi {
                     }
                     Ok(_) => {}
                     Err(err) => {
-                        tracing::warn!(%err, "schema cache listener lost its connection");
+                        // Quiet when the API itself is gone (its database dropped at the end of
+                        // a test or bench); otherwise the cache no longer follows the schema.
+                        if listening.load(Ordering::Relaxed) {
+                            tracing::warn!(%err, "schema cache listener lost its connection; restart to follow schema changes");
+                        }
                         break;
                     }
                 }
@@ -79,6 +96,7 @@ impl RestApi {
             max_rows,
             public_url,
             cache: RwLock::new(Arc::new(cache)),
+            alive,
         });
         let weak = Arc::downgrade(&api);
         tokio::spawn(async move {
@@ -93,6 +111,8 @@ impl RestApi {
                 match SchemaCache::load(&mut client).await {
                     Ok(cache) => {
                         *api.cache.write().expect("schema cache lock") = Arc::new(cache);
+                        // Prepared statements may describe the old schema.
+                        api.db.pool.manager().statement_caches.clear();
                         tracing::info!("schema cache reloaded");
                     }
                     Err(err) => tracing::warn!(%err, "schema cache reload failed; keeping the old one"),

@@ -6,6 +6,7 @@ mod http;
 pub mod payments;
 mod people;
 pub mod pgbench;
+pub mod rest;
 pub mod rls;
 pub mod scratch;
 mod table;
