@@ -536,7 +536,11 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             let report = ombaro::bench::booking::run(&url, stack.keys()?, options).await?;
             judge_bench("booking", report.render(), report.failures())
         }
-        Command::Bench(BenchCommand::Rest { seconds, clients, scale }) => {
+        Command::Bench(BenchCommand::Rest {
+            seconds,
+            clients,
+            scale,
+        }) => {
             let url = stack.ensure_db()?;
             let options = ombaro::bench::rest::RestBenchOptions {
                 seconds,

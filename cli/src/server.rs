@@ -10,6 +10,7 @@
 
 use std::{future::Future, panic::AssertUnwindSafe, sync::Arc, time::Duration};
 
+use axum::http::{HeaderName, Method};
 use axum::{
     body::Body,
     extract::{DefaultBodyLimit, Request, State},
@@ -25,7 +26,6 @@ use ombaro_payments::service::PaymentSettings;
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
-use axum::http::{HeaderName, Method};
 use tower_http::{
     cors::{AllowHeaders, AllowOrigin, CorsLayer},
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},

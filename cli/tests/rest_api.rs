@@ -20,7 +20,13 @@ struct Rest<'a> {
 }
 
 impl Rest<'_> {
-    async fn call(&self, method: Method, path: &str, headers: &[(&str, &str)], body: Option<Value>) -> (StatusCode, reqwest::header::HeaderMap, String) {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> (StatusCode, reqwest::header::HeaderMap, String) {
         let mut req = self
             .app
             .http
@@ -51,9 +57,17 @@ async fn world_with_bookings(app: &TestApp) -> (World, Vec<String>) {
     let day = weekday_ahead(3);
     let mut ids = Vec::new();
     for hour in [10, 14] {
-        let (status, body) = app.post_json("/bookings", &token, &world.request(&ist_at(day, hour, 0))).await;
+        let (status, body) = app
+            .post_json("/bookings", &token, &world.request(&ist_at(day, hour, 0)))
+            .await;
         assert_eq!(status, 201, "{body}");
-        ids.push(body["booking"]["id"].as_str().or(body["id"].as_str()).unwrap().to_owned());
+        ids.push(
+            body["booking"]["id"]
+                .as_str()
+                .or(body["id"].as_str())
+                .unwrap()
+                .to_owned(),
+        );
     }
     (world, ids)
 }
@@ -61,25 +75,36 @@ async fn world_with_bookings(app: &TestApp) -> (World, Vec<String>) {
 #[tokio::test]
 async fn openapi_describes_tables_columns_comments_and_functions() {
     let app = TestApp::spawn().await;
-    let rest = Rest { app: &app, token: app.anon_key() };
+    let rest = Rest {
+        app: &app,
+        token: app.anon_key(),
+    };
     let (status, doc) = rest.get("/").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(doc["swagger"], "2.0");
     let bookings = &doc["definitions"]["bookings"];
     assert!(bookings["properties"]["booking_number"]["format"].is_string());
     assert!(
-        doc["definitions"]["bookings"]["description"].as_str().is_some_and(|d| !d.is_empty()),
+        doc["definitions"]["bookings"]["description"]
+            .as_str()
+            .is_some_and(|d| !d.is_empty()),
         "table comments become descriptions"
     );
     assert!(doc["paths"]["/bookings"]["get"].is_object());
     assert!(doc["paths"]["/rpc/nearest_vendors"]["post"].is_object());
-    assert!(doc["paths"]["/rpc/nearest_vendors"]["get"].is_object(), "stable functions are callable by GET");
+    assert!(
+        doc["paths"]["/rpc/nearest_vendors"]["get"].is_object(),
+        "stable functions are callable by GET"
+    );
 }
 
 #[tokio::test]
 async fn the_schema_cache_reloads_on_notify_pgrst() {
     let app = TestApp::spawn().await;
-    let rest = Rest { app: &app, token: app.service_key() };
+    let rest = Rest {
+        app: &app,
+        token: app.service_key(),
+    };
     let (status, body) = rest.get("/late_table").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["code"], "PGRST205");
@@ -114,7 +139,10 @@ async fn generated_typescript_types_compile_an_app_with_tsc() {
     let cache = ombaro_rest::schema::SchemaCache::load(&mut client).await.unwrap();
     let types = ombaro_rest::typescript::generate(&cache);
     let suite = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../api/rest/tests/supabase-js");
-    assert!(suite.join("node_modules/typescript").is_dir(), "typescript is not installed: run scripts/setup");
+    assert!(
+        suite.join("node_modules/typescript").is_dir(),
+        "typescript is not installed: run scripts/setup"
+    );
     std::fs::create_dir_all(suite.join(".generated")).unwrap();
     std::fs::write(suite.join(".generated/database.types.ts"), &types).unwrap();
     let output = std::process::Command::new("node")
@@ -138,7 +166,10 @@ async fn generated_typescript_types_compile_an_app_with_tsc() {
         .output()
         .unwrap();
     std::fs::write(suite.join(".generated/database.types.ts"), &types).unwrap();
-    assert!(!output.status.success(), "tsc accepted an app naming a column the types lack");
+    assert!(
+        !output.status.success(),
+        "tsc accepted an app naming a column the types lack"
+    );
     assert!(String::from_utf8_lossy(&output.stdout).contains("booking_number"));
 }
 
@@ -146,7 +177,10 @@ async fn generated_typescript_types_compile_an_app_with_tsc() {
 async fn embeds_spreads_json_paths_casts_and_inner_joins() {
     let app = TestApp::spawn().await;
     let (world, ids) = world_with_bookings(&app).await;
-    let rest = Rest { app: &app, token: app.user_token(world.customer) };
+    let rest = Rest {
+        app: &app,
+        token: app.user_token(world.customer),
+    };
 
     // Many-to-one with a rename and a cast; one-to-many with its own order and limit.
     let (status, body) = rest
@@ -164,21 +198,33 @@ async fn embeds_spreads_json_paths_casts_and_inner_joins() {
     assert_eq!(body[0]["business_name"], "Spa serene");
 
     // JSON path selection and filtering on vendors.business_address (jsonb).
-    let anon = Rest { app: &app, token: app.anon_key() };
+    let anon = Rest {
+        app: &app,
+        token: app.anon_key(),
+    };
     let (status, body) = anon
-        .get(&format!("/vendors?select=id,city:business_address->>city&business_address->>city=eq.Bengaluru&id=eq.{}", world.vendor))
+        .get(&format!(
+            "/vendors?select=id,city:business_address->>city&business_address->>city=eq.Bengaluru&id=eq.{}",
+            world.vendor
+        ))
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body, json!([{"id": world.vendor, "city": "Bengaluru"}]));
 
     // `!inner` drops parents whose embedded rows are filtered away.
     let (status, body) = rest
-        .get(&format!("/bookings?select=id,booking_items!inner(service_name)&booking_items.service_id=eq.{}", world.dpt))
+        .get(&format!(
+            "/bookings?select=id,booking_items!inner(service_name)&booking_items.service_id=eq.{}",
+            world.dpt
+        ))
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body, json!([]), "no booking has a deep tissue item");
     let (_, body) = rest
-        .get(&format!("/bookings?select=id,booking_items!inner(service_name)&booking_items.service_id=eq.{}", world.swd))
+        .get(&format!(
+            "/bookings?select=id,booking_items!inner(service_name)&booking_items.service_id=eq.{}",
+            world.swd
+        ))
         .await;
     assert_eq!(body.as_array().unwrap().len(), 2);
 
@@ -193,21 +239,32 @@ async fn embeds_spreads_json_paths_casts_and_inner_joins() {
 async fn counts_ranges_rollback_and_defaults() {
     let app = TestApp::spawn().await;
     let (world, ids) = world_with_bookings(&app).await;
-    let rest = Rest { app: &app, token: app.user_token(world.customer) };
+    let rest = Rest {
+        app: &app,
+        token: app.user_token(world.customer),
+    };
 
     // A planned count comes from the planner, an exact one from counting.
     let (status, headers, _) = rest
         .call(Method::GET, "/bookings?select=id", &[("Prefer", "count=planned")], None)
         .await;
     // 206 when the planner expects more rows than came back, as PostgREST answers.
-    assert!(status == StatusCode::OK || status == StatusCode::PARTIAL_CONTENT, "{status}");
+    assert!(
+        status == StatusCode::OK || status == StatusCode::PARTIAL_CONTENT,
+        "{status}"
+    );
     let range = headers["content-range"].to_str().unwrap();
     assert!(range.starts_with("0-1/"), "{range}");
     assert!(range.rsplit('/').next().unwrap().parse::<i64>().is_ok(), "{range}");
 
     // Past the end with a count: 416.
     let (status, headers, body) = rest
-        .call(Method::GET, "/bookings?select=id&offset=5", &[("Prefer", "count=exact")], None)
+        .call(
+            Method::GET,
+            "/bookings?select=id&offset=5",
+            &[("Prefer", "count=exact")],
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::RANGE_NOT_SATISFIABLE, "{body}");
     assert_eq!(headers["content-range"], "*/2");
@@ -235,14 +292,20 @@ async fn counts_ranges_rollback_and_defaults() {
         .db
         .client()
         .await
-        .query_one("select special_instructions from public.bookings where id = $1::text::uuid", &[&ids[0]])
+        .query_one(
+            "select special_instructions from public.bookings where id = $1::text::uuid",
+            &[&ids[0]],
+        )
         .await
         .unwrap()
         .get(0);
     assert_ne!(kept.as_deref(), Some("only a rehearsal"));
 
     // missing=default: a bulk insert with uneven keys takes each missing column's default.
-    let service = Rest { app: &app, token: app.service_key() };
+    let service = Rest {
+        app: &app,
+        token: app.service_key(),
+    };
     let address = |label: &str| {
         json!({"customer_id": world.customer, "address_type": "other", "label": label, "address_line1": "x",
                "city": "Bengaluru", "state": "Karnataka", "pincode": "560001"})
@@ -259,10 +322,18 @@ async fn counts_ranges_rollback_and_defaults() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let rows: Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(rows, json!([{"label": "A", "country": "India"}, {"label": "B", "country": "Bharat"}]));
+    assert_eq!(
+        rows,
+        json!([{"label": "A", "country": "India"}, {"label": "B", "country": "Bharat"}])
+    );
     // Without it, uneven keys are refused and nothing is written.
     let (status, _, body) = service
-        .call(Method::POST, "/customer_addresses", &[], Some(json!([address("C"), {"label": "D"}])))
+        .call(
+            Method::POST,
+            "/customer_addresses",
+            &[],
+            Some(json!([address("C"), {"label": "D"}])),
+        )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(body.contains("PGRST102"));
@@ -271,7 +342,10 @@ async fn counts_ranges_rollback_and_defaults() {
     let (status, _, body) = service
         .call(
             Method::PATCH,
-            &format!("/customer_addresses?customer_id=eq.{}&address_type=eq.other&order=label.desc&limit=1", world.customer),
+            &format!(
+                "/customer_addresses?customer_id=eq.{}&address_type=eq.other&order=label.desc&limit=1",
+                world.customer
+            ),
             &[("Prefer", "return=representation")],
             Some(json!({"landmark": "Near the park"})),
         )
@@ -286,11 +360,22 @@ async fn counts_ranges_rollback_and_defaults() {
 async fn rpc_scalar_void_and_errors() {
     let app = TestApp::spawn().await;
     let world = World::new(&app).await;
-    let service = Rest { app: &app, token: app.service_key() };
-    let vendor = Rest { app: &app, token: app.user_token(world.vendor) };
+    let service = Rest {
+        app: &app,
+        token: app.service_key(),
+    };
+    let vendor = Rest {
+        app: &app,
+        token: app.user_token(world.vendor),
+    };
     // A scalar function answers its value.
     let (status, _, body) = vendor
-        .call(Method::POST, "/rpc/vendor_commission_rate", &[], Some(json!({"p_vendor_id": world.vendor})))
+        .call(
+            Method::POST,
+            "/rpc/vendor_commission_rate",
+            &[],
+            Some(json!({"p_vendor_id": world.vendor})),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body.parse::<f64>().is_ok() || body == "null", "{body}");
@@ -308,7 +393,10 @@ async fn rpc_scalar_void_and_errors() {
     let (status, _, body) = vendor
         .call(
             Method::GET,
-            &format!("/rpc/save_vendor_tax_ids?p_vendor_id={}&p_pan_number=ABCDE1234F", world.vendor),
+            &format!(
+                "/rpc/save_vendor_tax_ids?p_vendor_id={}&p_pan_number=ABCDE1234F",
+                world.vendor
+            ),
             &[],
             None,
         )
@@ -331,10 +419,17 @@ async fn tokens_and_keys_at_the_gateway() {
     let resp = app.http.get(&url).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     // The anon key alone (as the apikey header) acts as anon.
-    let resp = app.http.get(&url).header("apikey", app.anon_key()).send().await.unwrap();
+    let resp = app
+        .http
+        .get(&url)
+        .header("apikey", app.anon_key())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     // A forged token is refused with PostgREST's JWT error.
-    let forged = ombaro_common::jwt::JwtKeys::new("a-different-secret-of-at-least-thirty-two-chars").api_key("service_role");
+    let forged =
+        ombaro_common::jwt::JwtKeys::new("a-different-secret-of-at-least-thirty-two-chars").api_key("service_role");
     let resp = app
         .http
         .get(&url)
@@ -347,8 +442,17 @@ async fn tokens_and_keys_at_the_gateway() {
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["code"], "PGRST301");
     // An expired one says so.
-    let expired = app.keys.user_token(&uuid::Uuid::new_v4().to_string(), None, -60, json!({}));
-    let resp = app.http.get(&url).header("apikey", app.anon_key()).bearer_auth(expired).send().await.unwrap();
+    let expired = app
+        .keys
+        .user_token(&uuid::Uuid::new_v4().to_string(), None, -60, json!({}));
+    let resp = app
+        .http
+        .get(&url)
+        .header("apikey", app.anon_key())
+        .bearer_auth(expired)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["code"], "PGRST303");
@@ -370,10 +474,59 @@ async fn hostile_query_strings_get_a_clean_4xx_and_change_nothing() {
                               + (select count(*) from pg_catalog.pg_class)";
     let before = app.count(fingerprint).await;
     let pieces = proptest::sample::select(vec![
-        "select", "order", "limit", "offset", "or", "and", "not", "code", "name", "id", "services", "bookings",
-        "eq", "neq", "in", "is", "like", "fts", "cs", "->", "->>", "::", "!inner", "...", "(", ")", ",", ".", "=",
-        "'", "\"", ";", "--", "drop table public.services", "pg_sleep(10)", "%27", "%22", "%3B", "*", " ", "\\",
-        "1", "-1", "null", "true", "{", "}", "$1", "e'\\x00'", "/*", "*/", "\u{0}", "é",
+        "select",
+        "order",
+        "limit",
+        "offset",
+        "or",
+        "and",
+        "not",
+        "code",
+        "name",
+        "id",
+        "services",
+        "bookings",
+        "eq",
+        "neq",
+        "in",
+        "is",
+        "like",
+        "fts",
+        "cs",
+        "->",
+        "->>",
+        "::",
+        "!inner",
+        "...",
+        "(",
+        ")",
+        ",",
+        ".",
+        "=",
+        "'",
+        "\"",
+        ";",
+        "--",
+        "drop table public.services",
+        "pg_sleep(10)",
+        "%27",
+        "%22",
+        "%3B",
+        "*",
+        " ",
+        "\\",
+        "1",
+        "-1",
+        "null",
+        "true",
+        "{",
+        "}",
+        "$1",
+        "e'\\x00'",
+        "/*",
+        "*/",
+        "\u{0}",
+        "é",
     ]);
     let query = proptest::collection::vec(pieces, 1..14).prop_map(|parts| parts.concat());
     let mut runner = TestRunner::new(proptest::test_runner::Config {
@@ -386,7 +539,11 @@ async fn hostile_query_strings_get_a_clean_4xx_and_change_nothing() {
     }
     for table in ["services", "bookings"] {
         for q in &queries {
-            for path in [format!("/rest/v1/{table}?{q}"), format!("/rest/v1/{table}?select={q}"), format!("/rest/v1/{table}?code={q}")] {
+            for path in [
+                format!("/rest/v1/{table}?{q}"),
+                format!("/rest/v1/{table}?select={q}"),
+                format!("/rest/v1/{table}?code={q}"),
+            ] {
                 let resp = app
                     .http
                     .get(app.url(&path))

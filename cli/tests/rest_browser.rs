@@ -56,9 +56,18 @@ async fn a_page_on_another_origin_calls_rest_and_functions_through_supabase_js()
         .split("RESULT ")
         .nth(1)
         .and_then(|r| r.split("</pre>").next())
-        .unwrap_or_else(|| panic!("the page never finished:\n{dom}\n{}", String::from_utf8_lossy(&output.stderr)));
+        .unwrap_or_else(|| {
+            panic!(
+                "the page never finished:\n{dom}\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        });
     let result: Value = serde_json::from_str(&result.replace("&quot;", "\"").replace("&amp;", "&")).unwrap();
-    assert_ne!(result["origin"].as_str(), Some(app.base.as_str()), "the page must come from another origin");
+    assert_ne!(
+        result["origin"].as_str(),
+        Some(app.base.as_str()),
+        "the page must come from another origin"
+    );
     assert_eq!(result["rest"]["error"], Value::Null, "{result}");
     assert_eq!(result["rest"]["codes"], serde_json::json!(["SWD"]), "{result}");
     assert_eq!(result["functions"]["error"], Value::Null, "{result}");

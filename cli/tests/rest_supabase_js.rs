@@ -24,7 +24,13 @@ async fn supabase_js_reads_writes_and_calls_as_every_persona() {
             .post_json("/bookings", token, &world.request(&ist_at(day, hour, 0)))
             .await;
         assert_eq!(status, 201, "booking for the suite: {body}");
-        bookings.push(body["booking"]["id"].as_str().or(body["id"].as_str()).unwrap().to_owned());
+        bookings.push(
+            body["booking"]["id"]
+                .as_str()
+                .or(body["id"].as_str())
+                .unwrap()
+                .to_owned(),
+        );
     }
 
     let suite = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../api/rest/tests/supabase-js");

@@ -58,7 +58,9 @@ impl Prefer {
                 let part = part.trim();
                 match part.split_once('=') {
                     Some(("return", v)) => prefer.representation = Some(v.to_owned()),
-                    Some(("count", v)) if matches!(v, "exact" | "planned" | "estimated") => prefer.count = Some(v.to_owned()),
+                    Some(("count", v)) if matches!(v, "exact" | "planned" | "estimated") => {
+                        prefer.count = Some(v.to_owned())
+                    }
                     Some(("resolution", v)) if matches!(v, "merge-duplicates" | "ignore-duplicates") => {
                         prefer.resolution = Some(v.to_owned())
                     }
@@ -138,10 +140,13 @@ pub fn authenticate(api: &RestApi, headers: &HeaderMap) -> Result<Caller, RestEr
     })?;
     let claims = api.keys.verify(token).map_err(|err| match err {
         AuthError::Expired => RestError::new(StatusCode::UNAUTHORIZED, "PGRST303", "JWT expired"),
-        AuthError::UnknownRole(role) => {
-            RestError::new(StatusCode::UNAUTHORIZED, "PGRST301", format!("role \"{role}\" does not exist"))
-        }
-        other => RestError::new(StatusCode::UNAUTHORIZED, "PGRST301", "JWSError JWSInvalidSignature").details(other.to_string()),
+        AuthError::UnknownRole(role) => RestError::new(
+            StatusCode::UNAUTHORIZED,
+            "PGRST301",
+            format!("role \"{role}\" does not exist"),
+        ),
+        other => RestError::new(StatusCode::UNAUTHORIZED, "PGRST301", "JWSError JWSInvalidSignature")
+            .details(other.to_string()),
     })?;
     Ok(Caller {
         role: claims.role,
@@ -163,7 +168,13 @@ pub async fn handle(
     }
 }
 
-async fn respond(api: &RestApi, method: &Method, uri: &axum::http::Uri, headers: &HeaderMap, body: Bytes) -> Result<Response, RestError> {
+async fn respond(
+    api: &RestApi,
+    method: &Method,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Result<Response, RestError> {
     let caller = authenticate(api, headers)?;
     let path = uri.path();
     let resource = path
@@ -171,18 +182,25 @@ async fn respond(api: &RestApi, method: &Method, uri: &axum::http::Uri, headers:
         .unwrap_or(path)
         .trim_start_matches('/')
         .trim_end_matches('/');
-    let resource = percent_encoding::percent_decode_str(resource).decode_utf8_lossy().into_owned();
+    let resource = percent_encoding::percent_decode_str(resource)
+        .decode_utf8_lossy()
+        .into_owned();
     let pairs = query_pairs(uri.query().unwrap_or_default());
     let cache = api.cache();
     if resource.is_empty() {
         if *method != Method::GET && *method != Method::HEAD {
-            return Err(RestError::new(StatusCode::METHOD_NOT_ALLOWED, "PGRST117", format!("Unsupported HTTP method: {method}")));
+            return Err(RestError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "PGRST117",
+                format!("Unsupported HTTP method: {method}"),
+            ));
         }
         let doc = crate::openapi::document(&cache, &api.public_url);
         let mut response = axum::Json(doc).into_response();
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/openapi+json; charset=utf-8"));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/openapi+json; charset=utf-8"),
+        );
         return Ok(response);
     }
     let prefer = Prefer::parse(headers);
@@ -203,7 +221,10 @@ async fn respond(api: &RestApi, method: &Method, uri: &axum::http::Uri, headers:
         })?;
         return context.rpc(&cache, function, &candidates, &query, &body).await;
     }
-    let table = cache.table(&resource).ok_or_else(|| RestError::no_table(&resource))?.clone();
+    let table = cache
+        .table(&resource)
+        .ok_or_else(|| RestError::no_table(&resource))?
+        .clone();
     let query = query::parse(&pairs, &|_| false)?;
     match *method {
         Method::GET | Method::HEAD => context.read(&cache, &table, &query).await,
@@ -296,7 +317,11 @@ fn range_header(headers: &HeaderMap) -> Option<(i64, Option<i64>)> {
     let range = range.trim().strip_prefix("items=").unwrap_or(range.trim());
     let (from, to) = range.split_once('-')?;
     let from: i64 = from.trim().parse().ok()?;
-    let to: Option<i64> = if to.trim().is_empty() { None } else { Some(to.trim().parse().ok()?) };
+    let to: Option<i64> = if to.trim().is_empty() {
+        None
+    } else {
+        Some(to.trim().parse().ok()?)
+    };
     match to {
         Some(to) if to < from => None,
         Some(to) => Some((from, Some(to - from + 1))),
@@ -324,7 +349,12 @@ impl RequestContext<'_> {
         if client.statement_cache.size() > MAX_PREPARED_PER_CONNECTION {
             client.statement_cache.clear();
         }
-        let tx = client.build_transaction().read_only(self.read_only()).start().await.map_err(db_err)?;
+        let tx = client
+            .build_transaction()
+            .read_only(self.read_only())
+            .start()
+            .await
+            .map_err(db_err)?;
         let limits = self.api.db.limits.of(&self.caller.role);
         let mut request_headers = Map::new();
         for (name, value) in self.headers {
@@ -434,7 +464,9 @@ impl RequestContext<'_> {
     async fn read(&self, cache: &SchemaCache, table: &Table, query: &Query) -> Result<Response, RestError> {
         let read = self.plan_read(cache, table, query)?;
         let params = read.sql.param_refs();
-        let outcome = self.run(&read.statement, &params, read.count, self.singular_check()).await?;
+        let outcome = self
+            .run(&read.statement, &params, read.count, self.singular_check())
+            .await?;
         self.answer(outcome, StatusCode::OK, read.offset, true)
     }
 
@@ -448,7 +480,11 @@ impl RequestContext<'_> {
         rendered.offset = Some(offset);
         rendered.limit = limit;
         let from = format!("{} {alias}{}", qualified(&table.name), rendered.where_clause());
-        let source = format!("pgrst_source as (select {} from {from}{})", rendered.select_list(), rendered.tail());
+        let source = format!(
+            "pgrst_source as (select {} from {from}{})",
+            rendered.select_list(),
+            rendered.tail()
+        );
         let (total, count) = self.count_plan(&from);
         Ok(ReadPlan {
             statement: self.envelope(&source, &total),
@@ -502,12 +538,19 @@ impl RequestContext<'_> {
         if is_read {
             if let Some(total) = total {
                 if offset > 0 && offset >= total && rows == 0 {
-                    let mut response = RestError::new(StatusCode::RANGE_NOT_SATISFIABLE, "PGRST103", "Requested range not satisfiable")
-                        .details(format!("An offset of {offset} was requested, but there are only {total} rows."))
-                        .into_response();
-                    response
-                        .headers_mut()
-                        .insert(header::CONTENT_RANGE, HeaderValue::from_str(&format!("*/{total}")).unwrap());
+                    let mut response = RestError::new(
+                        StatusCode::RANGE_NOT_SATISFIABLE,
+                        "PGRST103",
+                        "Requested range not satisfiable",
+                    )
+                    .details(format!(
+                        "An offset of {offset} was requested, but there are only {total} rows."
+                    ))
+                    .into_response();
+                    response.headers_mut().insert(
+                        header::CONTENT_RANGE,
+                        HeaderValue::from_str(&format!("*/{total}")).unwrap(),
+                    );
                     return Ok(response);
                 }
             }
@@ -552,7 +595,11 @@ impl RequestContext<'_> {
                 h.insert("preference-applied", v);
             }
         }
-        if let Some(extra) = outcome.response_headers.as_deref().and_then(|s| serde_json::from_str::<Value>(s).ok()) {
+        if let Some(extra) = outcome
+            .response_headers
+            .as_deref()
+            .and_then(|s| serde_json::from_str::<Value>(s).ok())
+        {
             for entry in extra.as_array().into_iter().flatten() {
                 for (k, v) in entry.as_object().into_iter().flatten() {
                     if let (Ok(name), Some(Ok(value))) = (
@@ -593,7 +640,10 @@ impl RequestContext<'_> {
             Value::Object(o) => vec![o],
             Value::Array(items) => items
                 .iter()
-                .map(|i| i.as_object().ok_or_else(|| RestError::body("All items of the array must be objects")))
+                .map(|i| {
+                    i.as_object()
+                        .ok_or_else(|| RestError::body("All items of the array must be objects"))
+                })
                 .collect::<Result<_, _>>()?,
             _ => return Err(RestError::body("The body must be a JSON object or an array of objects")),
         };
@@ -622,7 +672,10 @@ impl RequestContext<'_> {
                 return Err(RestError::new(
                     StatusCode::BAD_REQUEST,
                     "PGRST204",
-                    format!("Could not find the '{column}' column of '{}' in the schema cache", table.name),
+                    format!(
+                        "Could not find the '{column}' column of '{}' in the schema cache",
+                        table.name
+                    ),
                 ));
             }
         }
@@ -635,16 +688,29 @@ impl RequestContext<'_> {
         let items = query.select.as_ref().unwrap_or(&empty);
         planner.skip_root_filters = true;
         let rendered = planner.render(table, items, "", "_t0")?;
-        Ok(format!("pgrst_source as (select {} from pgrst_mut _t0)", rendered.select_list()))
+        Ok(format!(
+            "pgrst_source as (select {} from pgrst_mut _t0)",
+            rendered.select_list()
+        ))
     }
 
     fn wants_body(&self) -> bool {
         self.prefer.representation.as_deref() == Some("representation")
     }
 
-    async fn insert(&self, cache: &SchemaCache, table: &Table, query: &Query, body: &Bytes) -> Result<Response, RestError> {
+    async fn insert(
+        &self,
+        cache: &SchemaCache,
+        table: &Table,
+        query: &Query,
+        body: &Bytes,
+    ) -> Result<Response, RestError> {
         if table.is_view() && table.kind == 'm' {
-            return Err(RestError::new(StatusCode::METHOD_NOT_ALLOWED, "PGRST117", "a materialized view cannot be written"));
+            return Err(RestError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "PGRST117",
+                "a materialized view cannot be written",
+            ));
         }
         let payload = self.payload(body)?;
         let columns = self.write_columns(table, query, &payload)?;
@@ -656,7 +722,11 @@ impl RequestContext<'_> {
             .map(|c| {
                 let column = table.column(c).expect("checked");
                 match (&column.default, self.prefer.missing_default) {
-                    (Some(default), true) => format!("case when _p._j::jsonb ? {} then _p.{} else {default} end", planner.sql.bind(c.clone()), ident(c)),
+                    (Some(default), true) => format!(
+                        "case when _p._j::jsonb ? {} then _p.{} else {default} end",
+                        planner.sql.bind(c.clone()),
+                        ident(c)
+                    ),
                     _ => format!("_p.{}", ident(c)),
                 }
             })
@@ -676,7 +746,10 @@ impl RequestContext<'_> {
                 if resolution == "ignore-duplicates" {
                     format!(" on conflict ({target_sql}) do nothing")
                 } else {
-                    let sets: Vec<String> = columns.iter().map(|c| format!("{0} = excluded.{0}", ident(c))).collect();
+                    let sets: Vec<String> = columns
+                        .iter()
+                        .map(|c| format!("{0} = excluded.{0}", ident(c)))
+                        .collect();
                     if sets.is_empty() {
                         format!(" on conflict ({target_sql}) do nothing")
                     } else {
@@ -704,7 +777,13 @@ impl RequestContext<'_> {
         self.mutate(planner, table, query, mutation, StatusCode::CREATED).await
     }
 
-    async fn update(&self, cache: &SchemaCache, table: &Table, query: &Query, body: &Bytes) -> Result<Response, RestError> {
+    async fn update(
+        &self,
+        cache: &SchemaCache,
+        table: &Table,
+        query: &Query,
+        body: &Bytes,
+    ) -> Result<Response, RestError> {
         let payload = self.payload(body)?;
         if !payload.is_object() {
             return Err(RestError::body("PATCH takes one JSON object"));
@@ -796,7 +875,11 @@ impl RequestContext<'_> {
         };
         let statement = self.envelope(
             &format!("pgrst_mut as ({mutation}{returning}), {source}"),
-            if self.prefer.count.is_some() { "(select count(*) from pgrst_mut)" } else { "null" },
+            if self.prefer.count.is_some() {
+                "(select count(*) from pgrst_mut)"
+            } else {
+                "null"
+            },
         );
         let params = planner.sql.param_refs();
         let format = self.format;
@@ -815,7 +898,11 @@ impl RequestContext<'_> {
             })
             .await?;
         if wants_body {
-            let status = if status == StatusCode::CREATED { status } else { StatusCode::OK };
+            let status = if status == StatusCode::CREATED {
+                status
+            } else {
+                StatusCode::OK
+            };
             return self.answer(outcome, status, 0, false);
         }
         let rows = outcome.rows;
@@ -825,10 +912,17 @@ impl RequestContext<'_> {
             StatusCode::NO_CONTENT.into_response()
         };
         let h = response.headers_mut();
-        let range = if rows == 0 { "*/*".to_owned() } else { format!("0-{}/*", rows - 1) };
+        let range = if rows == 0 {
+            "*/*".to_owned()
+        } else {
+            format!("0-{}/*", rows - 1)
+        };
         h.insert(header::CONTENT_RANGE, HeaderValue::from_str(&range).unwrap());
         if headers_only {
-            if let Some(first) = serde_json::from_str::<Value>(&outcome.body).ok().and_then(|v| v.get(0).cloned()) {
+            if let Some(first) = serde_json::from_str::<Value>(&outcome.body)
+                .ok()
+                .and_then(|v| v.get(0).cloned())
+            {
                 let location = table
                     .primary_key
                     .iter()
@@ -897,7 +991,9 @@ impl RequestContext<'_> {
             let p = planner.sql.bind(Value::Object(args.clone()).to_string());
             format!("{}({p}::{})", qualified(&function.name), function.args[0].sql_type)
         } else if function.takes_single_json() {
-            let p = planner.sql.bind(args.get("").cloned().unwrap_or(Value::Null).to_string());
+            let p = planner
+                .sql
+                .bind(args.get("").cloned().unwrap_or(Value::Null).to_string());
             format!("{}({p}::{})", qualified(&function.name), function.args[0].sql_type)
         } else {
             let mut named = Vec::new();
@@ -909,7 +1005,10 @@ impl RequestContext<'_> {
                     } else if arg.sql_type.ends_with("[]") && value.is_array() {
                         // JSON arrays become Postgres arrays through json_populate_record's rules.
                         let p = planner.sql.bind(value.to_string());
-                        format!("(select array_agg(x) from json_array_elements_text({p}::json) x)::{}", arg.sql_type)
+                        format!(
+                            "(select array_agg(x) from json_array_elements_text({p}::json) x)::{}",
+                            arg.sql_type
+                        )
                     } else {
                         planner.sql.bind_as(text, &arg.sql_type)
                     };
@@ -942,10 +1041,12 @@ impl RequestContext<'_> {
         let row_table = if !function.out_columns.is_empty() {
             Some(synthetic(&function.name, &function.out_columns))
         } else if function.returns_composite {
-            cache
-                .table(&function.return_type_name)
-                .cloned()
-                .or_else(|| cache.composites.get(&function.return_type_name).map(|a| synthetic(&function.return_type_name, a)))
+            cache.table(&function.return_type_name).cloned().or_else(|| {
+                cache
+                    .composites
+                    .get(&function.return_type_name)
+                    .map(|a| synthetic(&function.return_type_name, a))
+            })
         } else {
             None
         };
@@ -958,7 +1059,11 @@ impl RequestContext<'_> {
                 let (offset, limit) = self.window(query, &mut rendered);
                 rendered.limit = limit;
                 let from = format!("{call} {alias}{}", rendered.where_clause());
-                let source = format!("pgrst_source as (select {} from {from}{})", rendered.select_list(), rendered.tail());
+                let source = format!(
+                    "pgrst_source as (select {} from {from}{})",
+                    rendered.select_list(),
+                    rendered.tail()
+                );
                 (self.envelope(&source, "null"), offset)
             }
             (None, true) => {
@@ -968,10 +1073,9 @@ impl RequestContext<'_> {
             }
             (None, false) if function.returns_set => {
                 let source = format!("pgrst_source as (select _t0 from {call} _t0)");
-                let statement = self.envelope(&source, "null").replace(
-                    "json_agg(_postgrest_t)",
-                    "json_agg(_postgrest_t._t0)",
-                );
+                let statement = self
+                    .envelope(&source, "null")
+                    .replace("json_agg(_postgrest_t)", "json_agg(_postgrest_t._t0)");
                 (statement, 0)
             }
             (None, false) => {
@@ -1010,7 +1114,11 @@ impl RequestContext<'_> {
         if !function.returns_set && function.returns_composite && self.format == Format::Json {
             // One row, not a set: PostgREST answers the object itself.
             if let Ok(Value::Array(mut rows)) = serde_json::from_str::<Value>(&outcome.body) {
-                outcome.body = if rows.is_empty() { "null".into() } else { rows.remove(0).to_string() };
+                outcome.body = if rows.is_empty() {
+                    "null".into()
+                } else {
+                    rows.remove(0).to_string()
+                };
             }
         }
         self.answer(outcome, StatusCode::OK, offset, function.returns_set)
@@ -1069,7 +1177,11 @@ pub fn to_csv(body: &str) -> String {
             text
         }
     };
-    let mut out = keys.iter().map(|k| cell(Some(&Value::String((*k).clone())))).collect::<Vec<_>>().join(",");
+    let mut out = keys
+        .iter()
+        .map(|k| cell(Some(&Value::String((*k).clone()))))
+        .collect::<Vec<_>>()
+        .join(",");
     for row in &rows {
         out.push('\n');
         out.push_str(&keys.iter().map(|k| cell(row.get(*k))).collect::<Vec<_>>().join(","));

@@ -10,7 +10,9 @@ fn property(column: &Column, primary_key: bool) -> Value {
     let kind = json_kind(&column.type_name, column.type_category);
     let mut p = Map::new();
     let (ty, format) = match kind {
-        "number" if matches!(column.type_name.as_str(), "int2" | "int4" | "int8") => ("integer", column.sql_type.clone()),
+        "number" if matches!(column.type_name.as_str(), "int2" | "int4" | "int8") => {
+            ("integer", column.sql_type.clone())
+        }
         "number" => ("number", column.sql_type.clone()),
         "boolean" => ("boolean", column.sql_type.clone()),
         "array" => ("array", column.sql_type.clone()),
@@ -53,7 +55,10 @@ pub fn document(cache: &SchemaCache, public_url: &str) -> Value {
         let mut properties = Map::new();
         let mut required = Vec::new();
         for column in &table.columns {
-            properties.insert(column.name.clone(), property(column, table.primary_key.contains(&column.name)));
+            properties.insert(
+                column.name.clone(),
+                property(column, table.primary_key.contains(&column.name)),
+            );
             if !column.nullable && column.default.is_none() && !column.generated && !column.identity {
                 required.push(column.name.clone());
             }
@@ -146,8 +151,7 @@ pub fn document(cache: &SchemaCache, public_url: &str) -> Value {
     });
     for table in cache.tables.values() {
         for column in &table.columns {
-            parameters[format!("rowFilter.{}.{}", table.name, column.name)] =
-                json!({"name": column.name, "in": "query", "type": "string", "format": column.sql_type, "required": false});
+            parameters[format!("rowFilter.{}.{}", table.name, column.name)] = json!({"name": column.name, "in": "query", "type": "string", "format": column.sql_type, "required": false});
         }
     }
     let (scheme, host) = public_url.split_once("://").unwrap_or(("http", public_url));

@@ -84,7 +84,13 @@ impl<'a> Planner<'a> {
 
     /// Renders `items` over `table` aliased `alias`, with the filters, order and range the
     /// query gives for `path`.
-    pub fn render(&mut self, table: &Table, items: &[SelectItem], path: &str, alias: &str) -> Result<Rendered, RestError> {
+    pub fn render(
+        &mut self,
+        table: &Table,
+        items: &[SelectItem],
+        path: &str,
+        alias: &str,
+    ) -> Result<Rendered, RestError> {
         let level = if path.is_empty() && self.skip_root_filters {
             crate::query::Level::default()
         } else {
@@ -141,7 +147,10 @@ impl<'a> Planner<'a> {
     }
 
     fn relationship(&self, table: &Table, embed: &Embed) -> Result<(Relationship, &'a Table), RestError> {
-        let target = self.cache.table(&embed.name).ok_or_else(|| not_related(&table.name, &embed.name))?;
+        let target = self
+            .cache
+            .table(&embed.name)
+            .ok_or_else(|| not_related(&table.name, &embed.name))?;
         let mut found = self.cache.relationships(&table.name, &embed.name);
         if let Some(hint) = &embed.hint {
             found.retain(|r| r.matches_hint(hint));
@@ -157,7 +166,10 @@ impl<'a> Planner<'a> {
                     table.name, embed.name
                 ),
             )
-            .details(serde_json::to_string(&found.iter().map(Relationship::describe).collect::<Vec<_>>()).unwrap_or_default())
+            .details(
+                serde_json::to_string(&found.iter().map(Relationship::describe).collect::<Vec<_>>())
+                    .unwrap_or_default(),
+            )
             .hint(format!(
                 "Try changing '{}' to one of the following: {}. Find the desired relationship in the 'details' key.",
                 embed.name,
@@ -183,7 +195,11 @@ impl<'a> Planner<'a> {
         let child = self.next_alias();
         let name = embed.alias.clone().unwrap_or_else(|| embed.name.clone());
         // Embedded filters, order and limits are addressed by the alias when there is one.
-        let key = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
+        let key = if path.is_empty() {
+            name.clone()
+        } else {
+            format!("{path}.{name}")
+        };
         let child_path = if self.query.levels.contains_key(&key) || embed.alias.is_some() {
             key
         } else if path.is_empty() {
@@ -247,7 +263,9 @@ impl<'a> Planner<'a> {
                     "42883",
                     format!("operator does not exist: {} -> unknown", column.sql_type),
                 )
-                .hint("No operator matches the given name and argument types. You might need to add explicit type casts."));
+                .hint(
+                    "No operator matches the given name and argument types. You might need to add explicit type casts.",
+                ));
             }
             for step in &field.json_path {
                 let key = match step.key.parse::<i64>() {
@@ -302,13 +320,21 @@ impl<'a> Planner<'a> {
         match logic {
             Logic::Filter(filter) => self.filter(table, alias, filter),
             Logic::And { negated, terms } | Logic::Or { negated, terms } => {
-                let joiner = if matches!(logic, Logic::And { .. }) { " and " } else { " or " };
+                let joiner = if matches!(logic, Logic::And { .. }) {
+                    " and "
+                } else {
+                    " or "
+                };
                 let parts = terms
                     .iter()
                     .map(|t| self.logic(table, alias, t))
                     .collect::<Result<Vec<_>, _>>()?;
                 let body = if parts.is_empty() {
-                    if joiner == " and " { "true".to_owned() } else { "false".to_owned() }
+                    if joiner == " and " {
+                        "true".to_owned()
+                    } else {
+                        "false".to_owned()
+                    }
                 } else {
                     format!("({})", parts.join(joiner))
                 };
@@ -383,9 +409,16 @@ impl<'a> Planner<'a> {
                     Operator::Phfts(_) => "phraseto_tsquery",
                     _ => "websearch_to_tsquery",
                 };
-                let config_sql = config.as_ref().map(|c| format!("{}::regconfig, ", self.sql.bind(c.clone())));
-                let query = format!("{function}({}{})", config_sql.clone().unwrap_or_default(), self.sql.bind(value.clone()));
-                let is_tsvector = column.is_some_and(|c: &Column| c.type_name == "tsvector") && filter.field.json_path.is_empty();
+                let config_sql = config
+                    .as_ref()
+                    .map(|c| format!("{}::regconfig, ", self.sql.bind(c.clone())));
+                let query = format!(
+                    "{function}({}{})",
+                    config_sql.clone().unwrap_or_default(),
+                    self.sql.bind(value.clone())
+                );
+                let is_tsvector =
+                    column.is_some_and(|c: &Column| c.type_name == "tsvector") && filter.field.json_path.is_empty();
                 if is_tsvector {
                     format!("{expr} @@ {query}")
                 } else {
@@ -399,7 +432,9 @@ impl<'a> Planner<'a> {
 
 fn hint_of(relationship: &Relationship) -> String {
     match relationship {
-        Relationship::ManyToOne(fk) | Relationship::OneToMany(fk) | Relationship::OneToOneInverse(fk) => fk.name.clone(),
+        Relationship::ManyToOne(fk) | Relationship::OneToMany(fk) | Relationship::OneToOneInverse(fk) => {
+            fk.name.clone()
+        }
         Relationship::ManyToMany { junction, .. } => junction.clone(),
     }
 }
@@ -432,7 +467,11 @@ fn join_condition(relationship: &Relationship, parent: &str, child: &str) -> (St
         Relationship::OneToMany(fk) | Relationship::OneToOneInverse(fk) => {
             (pairs(child, &fk.columns, parent, &fk.foreign_columns), String::new())
         }
-        Relationship::ManyToMany { junction, source, target } => (
+        Relationship::ManyToMany {
+            junction,
+            source,
+            target,
+        } => (
             format!(
                 "exists (select 1 from {} _j where {} and {})",
                 qualified(junction),

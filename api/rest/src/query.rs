@@ -132,17 +132,31 @@ pub fn parse(pairs: &[(String, String)], rpc_arg: &dyn Fn(&str) -> bool) -> Resu
             _ => (String::new(), key.as_str()),
         };
         // `not.or=(...)` and `items.not.and=(...)`
-        let (path, last, negated_logic) = match path.strip_suffix(".not").or(if path == "not" { Some("") } else { None }) {
-            Some(p) if last == "or" || last == "and" => (p.to_owned(), last, true),
-            _ => (path, last, false),
-        };
+        let (path, last, negated_logic) =
+            match path
+                .strip_suffix(".not")
+                .or(if path == "not" { Some("") } else { None })
+            {
+                Some(p) if last == "or" || last == "and" => (p.to_owned(), last, true),
+                _ => (path, last, false),
+            };
         match last {
             "select" if path.is_empty() => query.select = Some(parse_select(value)?),
             "columns" if path.is_empty() => {
-                query.columns = Some(value.split(',').map(|c| c.trim().trim_matches('"').to_owned()).collect())
+                query.columns = Some(
+                    value
+                        .split(',')
+                        .map(|c| c.trim().trim_matches('"').to_owned())
+                        .collect(),
+                )
             }
             "on_conflict" if path.is_empty() => {
-                query.on_conflict = Some(value.split(',').map(|c| c.trim().trim_matches('"').to_owned()).collect())
+                query.on_conflict = Some(
+                    value
+                        .split(',')
+                        .map(|c| c.trim().trim_matches('"').to_owned())
+                        .collect(),
+                )
             }
             "order" => query.levels.entry(path).or_default().order = parse_order(value)?,
             "limit" => query.levels.entry(path).or_default().limit = Some(parse_count("limit", value)?),
@@ -157,11 +171,20 @@ pub fn parse(pairs: &[(String, String)], rpc_arg: &dyn Fn(&str) -> bool) -> Resu
                             "unexpected end of input expecting \"(\"",
                         )
                     })?;
-                let terms = split_top(inner)?.iter().map(|t| parse_logic_term(t)).collect::<Result<_, _>>()?;
+                let terms = split_top(inner)?
+                    .iter()
+                    .map(|t| parse_logic_term(t))
+                    .collect::<Result<_, _>>()?;
                 let tree = if last == "or" {
-                    Logic::Or { negated: negated_logic, terms }
+                    Logic::Or {
+                        negated: negated_logic,
+                        terms,
+                    }
                 } else {
-                    Logic::And { negated: negated_logic, terms }
+                    Logic::And {
+                        negated: negated_logic,
+                        terms,
+                    }
                 };
                 query.levels.entry(path).or_default().logic.push(tree);
             }
@@ -184,7 +207,10 @@ pub fn parse(pairs: &[(String, String)], rpc_arg: &dyn Fn(&str) -> bool) -> Resu
 }
 
 fn is_reserved(name: &str) -> bool {
-    matches!(name, "select" | "order" | "limit" | "offset" | "columns" | "on_conflict")
+    matches!(
+        name,
+        "select" | "order" | "limit" | "offset" | "columns" | "on_conflict"
+    )
 }
 
 fn split_filter_key(key: &str) -> (String, &str) {
@@ -198,11 +224,12 @@ fn split_filter_key(key: &str) -> (String, &str) {
 }
 
 fn parse_count(what: &str, value: &str) -> Result<i64, RestError> {
-    value
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n >= 0)
-        .ok_or_else(|| RestError::parse(format!("\"failed to parse {what} ({value})\""), "expected a non-negative integer"))
+    value.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+        RestError::parse(
+            format!("\"failed to parse {what} ({value})\""),
+            "expected a non-negative integer",
+        )
+    })
 }
 
 /// Splits on commas outside parentheses and double quotes.
@@ -234,7 +261,10 @@ fn split_top(input: &str) -> Result<Vec<String>, RestError> {
             ')' if !quoted => {
                 depth -= 1;
                 if depth < 0 {
-                    return Err(RestError::parse(format!("\"failed to parse ({input})\""), "unbalanced parentheses"));
+                    return Err(RestError::parse(
+                        format!("\"failed to parse ({input})\""),
+                        "unbalanced parentheses",
+                    ));
                 }
                 current.push(ch);
             }
@@ -274,7 +304,10 @@ fn unquote(value: &str) -> String {
 }
 
 fn is_identifier(name: &str) -> bool {
-    !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '$' || c == ' ' || c == '-')
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '$' || c == ' ' || c == '-')
 }
 
 /// `name`, `alias:name`, `name->a->>b`, `name::text`, in any allowed combination.
@@ -295,7 +328,11 @@ pub fn parse_field(input: &str) -> Result<Field, RestError> {
         None => (rest, None),
     };
     if let Some(cast) = &cast {
-        if cast.is_empty() || !cast.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ' ' || c == '[' || c == ']') {
+        if cast.is_empty()
+            || !cast
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ' ' || c == '[' || c == ']')
+        {
             return Err(bad());
         }
     }
@@ -344,7 +381,10 @@ pub fn parse_select(input: &str) -> Result<Vec<SelectItem>, RestError> {
         }
         if let Some(open) = part.find('(') {
             let close = part.rfind(')').filter(|c| *c == part.len() - 1).ok_or_else(|| {
-                RestError::parse(format!("\"failed to parse select parameter ({input})\""), "expected \")\"")
+                RestError::parse(
+                    format!("\"failed to parse select parameter ({input})\""),
+                    "expected \")\"",
+                )
             })?;
             let head = &part[..open];
             let inner = &part[open + 1..close];
@@ -468,7 +508,10 @@ pub fn parse_filter(column: &str, value: &str) -> Result<Filter, RestError> {
     };
     let (op_text, operand) = rest.split_once('.').ok_or_else(|| {
         RestError::parse(
-            format!("\"failed to parse filter ({value})\" (line 1, column {})", value.len() + 1),
+            format!(
+                "\"failed to parse filter ({value})\" (line 1, column {})",
+                value.len() + 1
+            ),
             "unexpected end of input expecting operator (eq, gt, ...)",
         )
     })?;
@@ -478,7 +521,10 @@ pub fn parse_filter(column: &str, value: &str) -> Result<Filter, RestError> {
     };
     if let Some(m) = &modifier {
         if !m.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(RestError::parse(format!("\"failed to parse filter ({value})\""), "invalid text search configuration"));
+            return Err(RestError::parse(
+                format!("\"failed to parse filter ({value})\""),
+                "invalid text search configuration",
+            ));
         }
     }
     let op = parse_operator(op_name, modifier).ok_or_else(|| {
@@ -527,7 +573,10 @@ fn parse_logic_term(term: &str) -> Result<Logic, RestError> {
     };
     for (prefix, is_or) in [("and(", false), ("or(", true)] {
         if let Some(inner) = body.strip_prefix(prefix).and_then(|b| b.strip_suffix(')')) {
-            let terms = split_top(inner)?.iter().map(|t| parse_logic_term(t)).collect::<Result<_, _>>()?;
+            let terms = split_top(inner)?
+                .iter()
+                .map(|t| parse_logic_term(t))
+                .collect::<Result<_, _>>()?;
             return Ok(if is_or {
                 Logic::Or { negated, terms }
             } else {
@@ -538,7 +587,10 @@ fn parse_logic_term(term: &str) -> Result<Logic, RestError> {
     // `column.op.value` or `column.not.op.value`; the column may hold a JSON path.
     let arrow = term.find("->").unwrap_or(0);
     let dot = term[arrow..].find('.').map(|d| d + arrow).ok_or_else(|| {
-        RestError::parse(format!("\"failed to parse logic tree ({term})\""), "expecting column.operator.value")
+        RestError::parse(
+            format!("\"failed to parse logic tree ({term})\""),
+            "expecting column.operator.value",
+        )
     })?;
     let (column, rest) = (&term[..dot], &term[dot + 1..]);
     let rest = match rest.split_once('.') {
@@ -559,7 +611,9 @@ mod tests {
 
     #[test]
     fn select_with_embeds_aliases_casts_and_paths() {
-        let items = parse_select("id,total:total_amount::text,data->a->>b,items:booking_items!inner(id,price),...vendor(name)").unwrap();
+        let items =
+            parse_select("id,total:total_amount::text,data->a->>b,items:booking_items!inner(id,price),...vendor(name)")
+                .unwrap();
         assert_eq!(items.len(), 5);
         match &items[1] {
             SelectItem::Field(f) => {
@@ -610,7 +664,13 @@ mod tests {
 
     #[test]
     fn bad_syntax_is_pgrst100() {
-        for (k, v) in [("id", "equals.1"), ("id", "eq"), ("or", "a.eq.1"), ("select", "a,(b"), ("limit", "-1")] {
+        for (k, v) in [
+            ("id", "equals.1"),
+            ("id", "eq"),
+            ("or", "a.eq.1"),
+            ("select", "a,(b"),
+            ("limit", "-1"),
+        ] {
             let err = parse(&pairs(&[(k, v)]), &|_| false).unwrap_err();
             assert_eq!(err.code, "PGRST100", "{k}={v}");
         }

@@ -97,7 +97,9 @@ impl Function {
 
     /// A function of one unnamed `json`/`jsonb` parameter takes the whole body.
     pub fn takes_single_json(&self) -> bool {
-        self.args.len() == 1 && self.args[0].name.is_empty() && matches!(self.args[0].sql_type.as_str(), "json" | "jsonb")
+        self.args.len() == 1
+            && self.args[0].name.is_empty()
+            && matches!(self.args[0].sql_type.as_str(), "json" | "jsonb")
     }
 }
 
@@ -322,11 +324,7 @@ impl SchemaCache {
                 comment: row.get(10),
                 out_columns,
             };
-            cache
-                .functions
-                .entry(function.name.clone())
-                .or_default()
-                .push(function);
+            cache.functions.entry(function.name.clone()).or_default().push(function);
         }
 
         for row in tx
@@ -371,7 +369,7 @@ impl SchemaCache {
             if fk.table == from && fk.foreign_table == to {
                 found.push(Relationship::ManyToOne(fk.clone()));
             }
-            if fk.foreign_table == from && fk.table == to && !(fk.table == fk.foreign_table) {
+            if fk.foreign_table == from && fk.table == to {
                 // A foreign key whose columns are also unique makes the inverse to-one.
                 let unique = self
                     .table(to)
@@ -444,11 +442,17 @@ impl Relationship {
     pub fn matches_hint(&self, hint: &str) -> bool {
         match self {
             Relationship::ManyToOne(fk) | Relationship::OneToMany(fk) | Relationship::OneToOneInverse(fk) => {
-                fk.name == hint || fk.columns.len() == 1 && fk.columns[0] == hint || fk.foreign_columns.len() == 1 && fk.foreign_columns[0] == hint && matches!(self, Relationship::ManyToOne(_))
+                fk.name == hint
+                    || fk.columns.len() == 1 && fk.columns[0] == hint
+                    || fk.foreign_columns.len() == 1
+                        && fk.foreign_columns[0] == hint
+                        && matches!(self, Relationship::ManyToOne(_))
             }
-            Relationship::ManyToMany { junction, source, target } => {
-                junction == hint || source.name == hint || target.name == hint
-            }
+            Relationship::ManyToMany {
+                junction,
+                source,
+                target,
+            } => junction == hint || source.name == hint || target.name == hint,
         }
     }
 
@@ -464,7 +468,11 @@ impl Relationship {
                 "embedding": format!("{} with {}", fk.foreign_table, fk.table),
                 "relationship": format!("{} using {}({}) and {}({})", fk.name, fk.foreign_table, fk.foreign_columns.join(", "), fk.table, fk.columns.join(", ")),
             }),
-            Relationship::ManyToMany { junction, source, target } => serde_json::json!({
+            Relationship::ManyToMany {
+                junction,
+                source,
+                target,
+            } => serde_json::json!({
                 "cardinality": "many-to-many",
                 "embedding": format!("{} with {}", source.foreign_table, target.foreign_table),
                 "relationship": format!("{junction} using {} and {}", source.name, target.name),
@@ -487,4 +495,3 @@ pub fn json_kind(type_name: &str, category: char) -> &'static str {
         _ => "string",
     }
 }
-

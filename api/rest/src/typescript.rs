@@ -13,13 +13,42 @@ fn base_type(cache: &SchemaCache, type_name: &str) -> String {
         "int2" | "int4" | "int8" | "float4" | "float8" | "numeric" | "smallint" | "integer" | "bigint" | "real"
         | "double precision" | "oid" => "number".into(),
         "json" | "jsonb" => "Json".into(),
-        "text" | "varchar" | "bpchar" | "char" | "uuid" | "date" | "time" | "timetz" | "timestamp" | "timestamptz"
-        | "interval" | "inet" | "cidr" | "macaddr" | "citext" | "name" | "bytea" | "money" | "tsvector" | "character varying"
-        | "character" | "timestamp with time zone" | "timestamp without time zone" | "time without time zone"
-        | "time with time zone" | "int4range" | "int8range" | "numrange" | "tstzrange" | "tsrange" | "daterange" => {
-            "string".into()
-        }
-        other if other.starts_with("character varying") || other.starts_with("character(") || other.starts_with("numeric(") => {
+        "text"
+        | "varchar"
+        | "bpchar"
+        | "char"
+        | "uuid"
+        | "date"
+        | "time"
+        | "timetz"
+        | "timestamp"
+        | "timestamptz"
+        | "interval"
+        | "inet"
+        | "cidr"
+        | "macaddr"
+        | "citext"
+        | "name"
+        | "bytea"
+        | "money"
+        | "tsvector"
+        | "character varying"
+        | "character"
+        | "timestamp with time zone"
+        | "timestamp without time zone"
+        | "time without time zone"
+        | "time with time zone"
+        | "int4range"
+        | "int8range"
+        | "numrange"
+        | "tstzrange"
+        | "tsrange"
+        | "daterange" => "string".into(),
+        other
+            if other.starts_with("character varying")
+                || other.starts_with("character(")
+                || other.starts_with("numeric(") =>
+        {
             if other.starts_with("numeric") {
                 "number".into()
             } else {
@@ -28,7 +57,9 @@ fn base_type(cache: &SchemaCache, type_name: &str) -> String {
         }
         other if other.starts_with("timestamp") || other.starts_with("time") => "string".into(),
         other if cache.enums.contains_key(other) => format!("Database[\"public\"][\"Enums\"][\"{other}\"]"),
-        other if cache.composites.contains_key(other) => format!("Database[\"public\"][\"CompositeTypes\"][\"{other}\"]"),
+        other if cache.composites.contains_key(other) => {
+            format!("Database[\"public\"][\"CompositeTypes\"][\"{other}\"]")
+        }
         _ => "unknown".into(),
     }
 }
@@ -147,7 +178,14 @@ pub fn generate(cache: &SchemaCache) -> String {
                     .args
                     .iter()
                     .filter(|a| !a.name.is_empty())
-                    .map(|a| format!("{}{}: {}", key(&a.name), if a.has_default { "?" } else { "" }, ts_type(cache, &a.sql_type)))
+                    .map(|a| {
+                        format!(
+                            "{}{}: {}",
+                            key(&a.name),
+                            if a.has_default { "?" } else { "" },
+                            ts_type(cache, &a.sql_type)
+                        )
+                    })
                     .collect();
                 format!("{{ {} }}", fields.join("; "))
             };
@@ -168,7 +206,11 @@ pub fn generate(cache: &SchemaCache) -> String {
             } else {
                 ts_type(cache, &function.return_type)
             };
-            let returns = if function.returns_set { format!("{returns}[]") } else { returns };
+            let returns = if function.returns_set {
+                format!("{returns}[]")
+            } else {
+                returns
+            };
             let _ = writeln!(
                 out,
                 "        {}{{ Args: {args}; Returns: {returns} }}",

@@ -136,7 +136,11 @@ async fn measure(bench_url: &str, keys: JwtKeys, options: &RestBenchOptions) -> 
 
     let server = Server::start(bench_url, keys.clone(), options.clients).await?;
     let api = ombaro_rest::RestApi::start(
-        db::Db::connect(ombaro_common::config::functions_login(bench_url)?, &db::PoolConfig::default()).await?,
+        db::Db::connect(
+            ombaro_common::config::functions_login(bench_url)?,
+            &db::PoolConfig::default(),
+        )
+        .await?,
         Arc::new(keys.clone()),
         Some(1000),
         server.base.clone(),
@@ -162,7 +166,10 @@ async fn measure(bench_url: &str, keys: JwtKeys, options: &RestBenchOptions) -> 
     let mut figures = Vec::new();
     let mut failures = Vec::new();
     for (name, path, token, claims) in pages {
-        eprintln!("{name}: {} clients over HTTP for {} s…", options.clients, options.seconds);
+        eprintln!(
+            "{name}: {} clients over HTTP for {} s…",
+            options.clients, options.seconds
+        );
         let (requests, errors, latency, elapsed) =
             http_load(&server.base, &path, &token, &anon_key, options.clients, options.seconds).await;
         if errors > 0 {
@@ -179,7 +186,10 @@ async fn measure(bench_url: &str, keys: JwtKeys, options: &RestBenchOptions) -> 
         );
         let script_path = std::env::temp_dir().join(format!("ombaro-bench-rest-{}.sql", std::process::id()));
         std::fs::write(&script_path, script)?;
-        eprintln!("{name}: the same SQL through pgbench, {} clients for {} s…", options.clients, options.seconds);
+        eprintln!(
+            "{name}: the same SQL through pgbench, {} clients for {} s…",
+            options.clients, options.seconds
+        );
         let sql = pgbench::run_script(bench_url, &script_path, options.clients, options.seconds).await;
         let _ = std::fs::remove_file(&script_path);
         let sql = sql?;
@@ -227,7 +237,13 @@ async fn http_load(
             let mut errors = 0;
             while Instant::now() < deadline {
                 let sent = Instant::now();
-                let ok = match http.get(&url).header("apikey", &apikey).bearer_auth(&token).send().await {
+                let ok = match http
+                    .get(&url)
+                    .header("apikey", &apikey)
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                {
                     Ok(resp) => {
                         let ok = resp.status().as_u16() == 200;
                         let _ = resp.bytes().await;
