@@ -113,6 +113,23 @@ enum Command {
         Running a settled period again changes nothing; a period overlapping a settled one is refused."
     )]
     Settle(SettleArgs),
+    /// Generate code from the live schema.
+    #[command(subcommand)]
+    Gen(GenCommand),
+}
+
+#[derive(Subcommand)]
+enum GenCommand {
+    /// Types for apps, as `supabase gen types` emits them.
+    #[command(subcommand)]
+    Types(GenTypesCommand),
+}
+
+#[derive(Subcommand)]
+enum GenTypesCommand {
+    /// The `Database` type of the public schema for `createClient<Database>(...)`, printed to
+    /// standard output (redirect it to e.g. `src/database.types.ts`).
+    Typescript,
 }
 
 #[derive(Args)]
@@ -231,6 +248,7 @@ impl ServerLimits {
         server::ServerOptions {
             request_timeout: Duration::from_secs(self.request_timeout),
             drain: Duration::from_secs(self.drain_timeout),
+            max_rows: server::max_rows_of(&ombaro_common::config::Project::discover().root),
         }
     }
 }
@@ -358,6 +376,21 @@ enum BenchCommand {
         /// Seed of the storm's refunds, duplicates and order: the same storm every run.
         #[arg(long, default_value_t = 42)]
         seed: u64,
+    },
+    /// The data API against the SQL it runs: a customer's bookings page and the catalogue
+    /// through /rest/v1, then the very statements the API generated through pgbench on the
+    /// same cluster with as many clients. Prints requests/s, p50/p99 and the SQL/HTTP
+    /// throughput ratio (goal: at most 1.5). Uses a scratch database with demo data.
+    Rest {
+        /// Seconds of each page over HTTP, and of each pgbench run.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        seconds: u64,
+        /// Concurrent HTTP clients, and pgbench clients.
+        #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=256))]
+        clients: u64,
+        /// Demo data scale of the scratch database (about 10 000 bookings per unit).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+        scale: u32,
     },
 }
 
@@ -501,6 +534,14 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Gen(GenCommand::Types(GenTypesCommand::Typescript)) => {
+            let url = stack.ensure_db()?;
+            stack.prepare(&url, false).await?;
+            let mut client = db::connect(&url).await?;
+            let cache = ombaro_rest::schema::SchemaCache::load(&mut client).await?;
+            print!("{}", ombaro_rest::typescript::generate(&cache));
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Schema(SchemaCommand::Docs) => {
             let url = stack.ensure_db()?;
             stack.prepare(&url, false).await?;
@@ -559,6 +600,21 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             };
             let report = ombaro::bench::booking::run(&url, stack.keys()?, options).await?;
             judge_bench("booking", report.render(), report.failures())
+        }
+        Command::Bench(BenchCommand::Rest {
+            seconds,
+            clients,
+            scale,
+        }) => {
+            let url = stack.ensure_db()?;
+            let options = ombaro::bench::rest::RestBenchOptions {
+                seconds,
+                clients: clients as usize,
+                scale,
+                ..Default::default()
+            };
+            let report = ombaro::bench::rest::run(&url, stack.keys()?, options).await?;
+            judge_bench("data API", report.render(), report.failures.clone())
         }
         Command::Bench(BenchCommand::Payments {
             seconds,
@@ -831,7 +887,7 @@ async fn serve(
         println!("{banner}");
         print!("{}", stack.status()?.render());
         println!(
-            "\nServing functions at {}/functions/v1/<name>; Ctrl-C stops.",
+            "\nServing the data API at {0}/rest/v1 and functions at {0}/functions/v1/<name>; Ctrl-C stops.",
             record.api_url
         );
     }
