@@ -249,6 +249,7 @@ impl ServerLimits {
             request_timeout: Duration::from_secs(self.request_timeout),
             drain: Duration::from_secs(self.drain_timeout),
             max_rows: server::max_rows_of(&ombaro_common::config::Project::discover().root),
+            realtime_login: None,
         }
     }
 }
@@ -863,11 +864,14 @@ async fn serve(
     stack: &Stack,
     db_url: &str,
     port: u16,
-    options: server::ServerOptions,
+    mut options: server::ServerOptions,
     worker: bool,
     banner: Option<&str>,
 ) -> anyhow::Result<()> {
     let keys = stack.keys()?;
+    // Realtime reads the replication slot with the database's own administrative login, as
+    // Supabase Realtime does with its role; requests still act as their callers.
+    options.realtime_login = Some(db_url.parse().context("parsing the database URL")?);
     let login = ombaro_common::config::functions_login(db_url)?;
     let state = AppState {
         db: db::Db::connect(login, &db::PoolConfig::default()).await?,
@@ -887,7 +891,7 @@ async fn serve(
         println!("{banner}");
         print!("{}", stack.status()?.render());
         println!(
-            "\nServing the data API at {0}/rest/v1 and functions at {0}/functions/v1/<name>; Ctrl-C stops.",
+            "\nServing the data API at {0}/rest/v1, Realtime at {0}/realtime/v1 and functions at {0}/functions/v1/<name>; Ctrl-C stops.",
             record.api_url
         );
     }

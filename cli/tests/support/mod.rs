@@ -85,6 +85,10 @@ impl TestApp {
         };
         match booking_options {
             None => {
+                let options = ombaro::server::ServerOptions {
+                    realtime_login: Some(db.url.parse().expect("the test database URL")),
+                    ..options
+                };
                 tokio::spawn(ombaro::server::serve(listener, state, options, stopped));
             }
             Some(options) => {
