@@ -378,6 +378,21 @@ enum BenchCommand {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Realtime at volume over real websockets: --sockets users each subscribe --channels
+    /// channels to their own notifications (every tenth also spies, by filter, on another
+    /// user's), then notifications are inserted at --rate per second. Prints deliveries,
+    /// commit-to-client p50/p99 and deliveries to subscribers RLS excludes (must be 0).
+    Realtime {
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=5000))]
+        sockets: u64,
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=50))]
+        channels: u64,
+        /// Changes per second.
+        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        rate: u64,
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        seconds: u64,
+    },
     /// The data API against the SQL it runs: a customer's bookings page and the catalogue
     /// through /rest/v1, then the very statements the API generated through pgbench on the
     /// same cluster with as many clients. Prints requests/s, p50/p99 and the SQL/HTTP
@@ -601,6 +616,23 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             };
             let report = ombaro::bench::booking::run(&url, stack.keys()?, options).await?;
             judge_bench("booking", report.render(), report.failures())
+        }
+        Command::Bench(BenchCommand::Realtime {
+            sockets,
+            channels,
+            rate,
+            seconds,
+        }) => {
+            let url = stack.ensure_db()?;
+            let options = ombaro::bench::realtime::RealtimeBenchOptions {
+                sockets: sockets as usize,
+                channels: channels as usize,
+                rate: rate as usize,
+                seconds,
+                ..Default::default()
+            };
+            let report = ombaro::bench::realtime::run(&url, stack.keys()?, options).await?;
+            judge_bench("realtime", report.render(), report.failures())
         }
         Command::Bench(BenchCommand::Rest {
             seconds,

@@ -26,12 +26,12 @@ async fn supabase_js_receives_only_what_rls_lets_each_subscriber_read() {
         "url": app.base,
         "anonKey": app.anon_key(),
         "serviceKey": app.service_key(),
+        "jwtSecret": support::TEST_SECRET,
         "tokens": {
             "meera": app.user_token(world.customer),
             "kabir": app.user_token(world.other_customer),
             "vendor": app.user_token(world.vendor),
             "rival": app.user_token(world.rival_vendor),
-            "shortLived": app.keys.user_token(&world.customer.to_string(), None, 3, serde_json::json!({})),
         },
         "ids": { "meera": world.customer, "kabir": world.other_customer, "vendor": world.vendor },
         "bookingRequest": world.request(&ist_at(day, 10, 0)),

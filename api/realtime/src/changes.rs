@@ -95,8 +95,8 @@ pub async fn may_subscribe(rt: &Realtime, role: &str, schema: &str, table: &str)
         .query_one(
             "select exists (select 1 from pg_catalog.pg_publication_tables
                              where pubname = 'supabase_realtime' and schemaname = $1 and tablename = $2),
-                    to_regclass(format('%I.%I', $1, $2)) is not null
-                    and pg_catalog.has_table_privilege($3, format('%I.%I', $1, $2), 'SELECT')",
+                    to_regclass(format('%I.%I', $1::text, $2::text)) is not null
+                    and pg_catalog.has_table_privilege($3, format('%I.%I', $1::text, $2::text), 'SELECT')",
             &[&schema, &table, &role],
         )
         .await
@@ -227,6 +227,7 @@ async fn deliver(rt: &Realtime, change: &Change, privileges: &Mutex<HashMap<(Str
         }
         found
     };
+    tracing::debug!(table = %change.table, kind = change.kind(), candidates = candidates.len(), "change");
     if candidates.is_empty() {
         return;
     }
@@ -301,13 +302,16 @@ async fn primary_key(rt: &Realtime, schema: &str, table: &str) -> Vec<(String, S
             "select a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod)
                from pg_catalog.pg_index i
                join pg_catalog.pg_attribute a on a.attrelid = i.indrelid and a.attnum = any (i.indkey)
-              where i.indrelid = to_regclass(format('%I.%I', $1, $2)) and i.indisprimary
+              where i.indrelid = to_regclass(format('%I.%I', $1::text, $2::text)) and i.indisprimary
               order by array_position(i.indkey::int2[], a.attnum)",
             &[&schema, &table],
         )
         .await
         .map(|rows| rows.iter().map(|r| (r.get(0), r.get(1))).collect())
-        .unwrap_or_default()
+        .unwrap_or_else(|err| {
+            tracing::warn!(%err, "reading the primary key of {schema}.{table}");
+            Vec::new()
+        })
 }
 
 /// For each (role, claims), whether the changed row is visible to it now, asked in one
@@ -362,12 +366,14 @@ async fn visibility(
         .await;
         let seen = match ok {
             Ok(seen) => seen,
-            Err(_) => {
+            Err(err) => {
+                tracing::debug!(%err, %role, "visibility check refused");
                 // Refused (no privilege, or an error in a policy): not visible.
                 let _ = tx.execute("rollback to savepoint subscriber", &[]).await;
                 false
             }
         };
+        tracing::debug!(%role, %claims, seen, "visibility");
         visible.insert((role, claims), seen);
     }
     let _ = tx.rollback().await;
@@ -390,7 +396,7 @@ async fn readable_columns(
     let columns: Vec<String> = client
         .query(
             "select a.attname::text from pg_catalog.pg_attribute a
-              where a.attrelid = to_regclass(format('%I.%I', $1, $2)) and a.attnum > 0 and not a.attisdropped
+              where a.attrelid = to_regclass(format('%I.%I', $1::text, $2::text)) and a.attnum > 0 and not a.attisdropped
                 and pg_catalog.has_column_privilege($3, a.attrelid, a.attnum, 'SELECT')",
             &[&schema, &table, &role],
         )
