@@ -39,7 +39,12 @@ async fn supabase_js_receives_only_what_rls_lets_each_subscriber_read() {
     });
     let output = tokio::task::spawn_blocking(move || {
         Command::new("node")
-            .args(["--test", "--test-reporter=spec", "--test-concurrency=1", "realtime.test.mjs"])
+            .args([
+                "--test",
+                "--test-reporter=spec",
+                "--test-concurrency=1",
+                "realtime.test.mjs",
+            ])
             .current_dir(&suite)
             .env("OMBARO_TEST_ENV", env.to_string())
             .output()

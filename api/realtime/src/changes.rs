@@ -65,7 +65,11 @@ impl Change {
             table: v.get("table")?.as_str()?.to_owned(),
             columns: list("columns"),
             identity: list("identity"),
-            timestamp: v.get("timestamp").and_then(Value::as_str).unwrap_or_default().to_owned(),
+            timestamp: v
+                .get("timestamp")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
         })
     }
 
@@ -78,7 +82,11 @@ impl Change {
     }
 
     fn value_of(&self, column: &str) -> Option<&Value> {
-        let from = if self.action == 'D' { &self.identity } else { &self.columns };
+        let from = if self.action == 'D' {
+            &self.identity
+        } else {
+            &self.columns
+        };
         from.iter().find(|(n, _, _)| n == column).map(|(_, _, v)| v)
     }
 }
@@ -90,7 +98,12 @@ pub async fn may_subscribe(rt: &Realtime, role: &str, schema: &str, table: &str)
     if table == "*" {
         return Ok(());
     }
-    let client = rt.db.pool.get().await.map_err(|e| format!("database unavailable: {e}"))?;
+    let client = rt
+        .db
+        .pool
+        .get()
+        .await
+        .map_err(|e| format!("database unavailable: {e}"))?;
     let row = client
         .query_one(
             "select exists (select 1 from pg_catalog.pg_publication_tables
@@ -118,7 +131,10 @@ pub async fn start(rt: Arc<Realtime>) -> anyhow::Result<()> {
         .replication
         .clone()
         .context("no replication login configured for postgres_changes")?;
-    let (client, connection) = config.connect(NoTls).await.context("connecting for the replication slot")?;
+    let (client, connection) = config
+        .connect(NoTls)
+        .await
+        .context("connecting for the replication slot")?;
     tokio::spawn(async move {
         if let Err(err) = connection.await {
             tracing::debug!(%err, "realtime slot connection closed");
@@ -134,6 +150,9 @@ pub async fn start(rt: Arc<Realtime>) -> anyhow::Result<()> {
         .context("creating the logical replication slot (is wal2json installed? scripts/setup installs it)")?;
     tracing::info!(%slot, "realtime reading changes");
     let privileges = Arc::new(Mutex::new(HashMap::new()));
+    // The loop holds the API weakly: once the server is gone, the connection closes and the
+    // temporary slot with it.
+    let rt = Arc::downgrade(&rt);
     tokio::spawn(async move {
         let mut published = HashSet::new();
         let mut refreshed = std::time::Instant::now() - Duration::from_secs(60);
@@ -147,7 +166,10 @@ pub async fn start(rt: Arc<Realtime>) -> anyhow::Result<()> {
                     )
                     .await
                 {
-                    published = rows.iter().map(|r| (r.get::<_, String>(0), r.get::<_, String>(1))).collect();
+                    published = rows
+                        .iter()
+                        .map(|r| (r.get::<_, String>(0), r.get::<_, String>(1)))
+                        .collect();
                     refreshed = std::time::Instant::now();
                 }
             }
@@ -166,6 +188,7 @@ pub async fn start(rt: Arc<Realtime>) -> anyhow::Result<()> {
                 }
             };
             let got = rows.len();
+            let Some(rt) = rt.upgrade() else { break };
             for row in rows {
                 let data: String = row.get(0);
                 if let Some(change) = Change::parse(&data) {
@@ -240,12 +263,21 @@ async fn deliver(rt: &Realtime, change: &Change, privileges: &Mutex<HashMap<(Str
     };
     let commit_timestamp = commit_timestamp(&change.timestamp);
     for candidate in candidates {
-        if change.action != 'D' && !visible.get(&(candidate.role.clone(), candidate.claims.clone())).copied().unwrap_or(false) {
+        if change.action != 'D'
+            && !visible
+                .get(&(candidate.role.clone(), candidate.claims.clone()))
+                .copied()
+                .unwrap_or(false)
+        {
             continue;
         }
         let readable = readable_columns(rt, privileges, &candidate.role, &change.schema, &change.table).await;
         let keep = |name: &str| readable.iter().any(|c| c == name);
-        let source = if change.action == 'D' { &change.identity } else { &change.columns };
+        let source = if change.action == 'D' {
+            &change.identity
+        } else {
+            &change.columns
+        };
         let columns: Vec<Value> = source
             .iter()
             .filter(|(n, _, _)| keep(n))
@@ -259,7 +291,11 @@ async fn deliver(rt: &Realtime, change: &Change, privileges: &Mutex<HashMap<(Str
             .collect();
         // Old values: the primary key only, as Realtime sends them when RLS is on (from the
         // old key when the slot reports one, else the unchanged key of the new row).
-        let old_source = if change.identity.is_empty() { &change.columns } else { &change.identity };
+        let old_source = if change.identity.is_empty() {
+            &change.columns
+        } else {
+            &change.identity
+        };
         let old_record: Map<String, Value> = old_source
             .iter()
             .filter(|(n, _, _)| primary_key.iter().any(|(k, _)| k == n) && keep(n))
@@ -279,7 +315,11 @@ async fn deliver(rt: &Realtime, change: &Change, privileges: &Mutex<HashMap<(Str
         if change.action != 'I' {
             data["old_record"] = Value::Object(old_record);
         }
-        let mut message = Message::new(&candidate.topic, "postgres_changes", json!({"ids": candidate.ids, "data": data}));
+        let mut message = Message::new(
+            &candidate.topic,
+            "postgres_changes",
+            json!({"ids": candidate.ids, "data": data}),
+        );
         message.join_ref = candidate.join_ref;
         let connections = rt.connections.lock().expect("connections lock");
         if let Some(connection) = connections.get(&candidate.connection) {
@@ -291,12 +331,17 @@ async fn deliver(rt: &Realtime, change: &Change, privileges: &Mutex<HashMap<(Str
 /// wal2json's `2026-12-06 10:11:12.123456+00` as RFC 3339.
 fn commit_timestamp(raw: &str) -> String {
     chrono::DateTime::parse_from_str(&format!("{raw}00"), "%Y-%m-%d %H:%M:%S%.f%z")
-        .map(|t| t.with_timezone(&chrono::Utc).to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .map(|t| {
+            t.with_timezone(&chrono::Utc)
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        })
         .unwrap_or_else(|_| raw.to_owned())
 }
 
 async fn primary_key(rt: &Realtime, schema: &str, table: &str) -> Vec<(String, String)> {
-    let Ok(client) = rt.db.pool.get().await else { return Vec::new() };
+    let Ok(client) = rt.db.pool.get().await else {
+        return Vec::new();
+    };
     client
         .query(
             "select a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod)
@@ -326,8 +371,12 @@ async fn visibility(
     if primary_key.is_empty() {
         return visible;
     }
-    let Ok(mut client) = rt.db.pool.get().await else { return visible };
-    let Ok(tx) = client.transaction().await else { return visible };
+    let Ok(mut client) = rt.db.pool.get().await else {
+        return visible;
+    };
+    let Ok(tx) = client.transaction().await else {
+        return visible;
+    };
     let conditions: Vec<String> = primary_key
         .iter()
         .enumerate()
@@ -349,8 +398,10 @@ async fn visibility(
             })
         })
         .collect();
-    let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
-        keys.iter().map(|k| k as &(dyn tokio_postgres::types::ToSql + Sync)).collect();
+    let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = keys
+        .iter()
+        .map(|k| k as &(dyn tokio_postgres::types::ToSql + Sync))
+        .collect();
     for (role, claims) in groups {
         let ok = async {
             tx.execute("savepoint subscriber", &[]).await?;
@@ -392,7 +443,9 @@ async fn readable_columns(
     if let Some(columns) = cache.lock().expect("privileges lock").get(&key) {
         return columns.clone();
     }
-    let Ok(client) = rt.db.pool.get().await else { return Vec::new() };
+    let Ok(client) = rt.db.pool.get().await else {
+        return Vec::new();
+    };
     let columns: Vec<String> = client
         .query(
             "select a.attname::text from pg_catalog.pg_attribute a

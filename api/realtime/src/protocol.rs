@@ -68,7 +68,11 @@ impl Message {
 
     pub fn decode_text(text: &str, vsn: Vsn) -> Result<Self, String> {
         let value: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
-        let string = |v: &Value| v.as_str().map(str::to_owned).or_else(|| v.as_i64().map(|n| n.to_string()));
+        let string = |v: &Value| {
+            v.as_str()
+                .map(str::to_owned)
+                .or_else(|| v.as_i64().map(|n| n.to_string()))
+        };
         match (vsn, &value) {
             (Vsn::V2, Value::Array(items)) if items.len() == 5 => Ok(Self {
                 join_ref: string(&items[0]),
@@ -80,8 +84,16 @@ impl Message {
             (_, Value::Object(o)) => Ok(Self {
                 join_ref: o.get("join_ref").and_then(string),
                 msg_ref: o.get("ref").and_then(string),
-                topic: o.get("topic").and_then(Value::as_str).ok_or("topic must be a string")?.to_owned(),
-                event: o.get("event").and_then(Value::as_str).ok_or("event must be a string")?.to_owned(),
+                topic: o
+                    .get("topic")
+                    .and_then(Value::as_str)
+                    .ok_or("topic must be a string")?
+                    .to_owned(),
+                event: o
+                    .get("event")
+                    .and_then(Value::as_str)
+                    .ok_or("event must be a string")?
+                    .to_owned(),
                 payload: o.get("payload").cloned().unwrap_or(Value::Null),
             }),
             _ => Err("a message is [join_ref, ref, topic, event, payload] or an object".into()),
@@ -161,7 +173,10 @@ mod tests {
         frame.extend_from_slice(body);
         let m = Message::decode_binary(&frame).unwrap();
         assert_eq!(m.topic, topic);
-        assert_eq!(m.payload, json!({"type": "broadcast", "event": "moved", "payload": {"x": 1}}));
+        assert_eq!(
+            m.payload,
+            json!({"type": "broadcast", "event": "moved", "payload": {"x": 1}})
+        );
         assert!(Message::decode_binary(&frame[..9]).is_err());
     }
 }

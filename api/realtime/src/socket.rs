@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 use crate::{
     filter::Filter,
     protocol::{Message, Vsn},
-    Channel, ChangeSubscription, Connection, Outgoing, Realtime,
+    ChangeSubscription, Channel, Connection, Outgoing, Realtime,
 };
 
 #[derive(Debug, Deserialize)]
@@ -120,7 +120,9 @@ pub fn system(topic: &str, extension: &str, status: &str, message: &str) -> Mess
 /// closes, so no change reaches a token past its `exp`.
 pub fn close_expired(rt: &Realtime, id: u64) {
     let mut connections = rt.connections.lock().expect("connections lock");
-    let Some(connection) = connections.get_mut(&id) else { return };
+    let Some(connection) = connections.get_mut(&id) else {
+        return;
+    };
     let now = now();
     let expired: Vec<String> = connection
         .channels
@@ -193,7 +195,10 @@ async fn handle(
             match auth_of(rt, token, key_role, key_claims) {
                 Ok(auth) => {
                     let mut connections = rt.connections.lock().expect("connections lock");
-                    if let Some(channel) = connections.get_mut(&id).and_then(|c| c.channels.get_mut(&message.topic)) {
+                    if let Some(channel) = connections
+                        .get_mut(&id)
+                        .and_then(|c| c.channels.get_mut(&message.topic))
+                    {
                         channel.role = auth.role;
                         channel.claims = auth.claims;
                         channel.expires_at = auth.expires_at;
@@ -222,7 +227,10 @@ async fn handle(
                 }
             };
             if !joined {
-                send(tx, message.reply("error", json!({"reason": "join the channel before broadcasting"})));
+                send(
+                    tx,
+                    message.reply("error", json!({"reason": "join the channel before broadcasting"})),
+                );
                 return;
             }
             let out = Message::new(&message.topic, "broadcast", message.payload.clone());
@@ -232,7 +240,10 @@ async fn handle(
             }
         }
         (_, "presence") => presence(rt, id, tx, message),
-        _ => send(tx, message.reply("error", json!({"reason": format!("unknown event {:?}", message.event)}))),
+        _ => send(
+            tx,
+            message.reply("error", json!({"reason": format!("unknown event {:?}", message.event)})),
+        ),
     }
 }
 
@@ -262,9 +273,18 @@ async fn join(
     }
     let mut changes = Vec::new();
     let mut response = Vec::new();
-    for wanted in config.get("postgres_changes").and_then(Value::as_array).cloned().unwrap_or_default() {
+    for wanted in config
+        .get("postgres_changes")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+    {
         let event = wanted.get("event").and_then(Value::as_str).unwrap_or("*").to_owned();
-        let schema = wanted.get("schema").and_then(Value::as_str).unwrap_or("public").to_owned();
+        let schema = wanted
+            .get("schema")
+            .and_then(Value::as_str)
+            .unwrap_or("public")
+            .to_owned();
         let table = wanted.get("table").and_then(Value::as_str).unwrap_or("*").to_owned();
         let raw_filter = wanted.get("filter").and_then(Value::as_str).map(str::to_owned);
         if !matches!(event.as_str(), "*" | "INSERT" | "UPDATE" | "DELETE") {
@@ -307,8 +327,14 @@ async fn join(
         claims: auth.claims,
         expires_at: auth.expires_at,
         changes: changes.clone(),
-        broadcast_self: config.pointer("/broadcast/self").and_then(Value::as_bool).unwrap_or(false),
-        broadcast_ack: config.pointer("/broadcast/ack").and_then(Value::as_bool).unwrap_or(false),
+        broadcast_self: config
+            .pointer("/broadcast/self")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        broadcast_ack: config
+            .pointer("/broadcast/ack")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
         presence_key: config
             .pointer("/presence/key")
             .and_then(Value::as_str)
@@ -319,7 +345,9 @@ async fn join(
     };
     let state = {
         let mut connections = rt.connections.lock().expect("connections lock");
-        let Some(connection) = connections.get_mut(&id) else { return };
+        let Some(connection) = connections.get_mut(&id) else {
+            return;
+        };
         connection.channels.insert(message.topic.clone(), channel);
         presence_state(&connections, &message.topic)
     };
@@ -360,8 +388,14 @@ fn presence(rt: &Realtime, id: u64, tx: &mpsc::UnboundedSender<Outgoing>, messag
     let action = message.payload.get("event").and_then(Value::as_str).unwrap_or_default();
     let diff = {
         let mut connections = rt.connections.lock().expect("connections lock");
-        let Some(channel) = connections.get_mut(&id).and_then(|c| c.channels.get_mut(&message.topic)) else {
-            send(tx, message.reply("error", json!({"reason": "join the channel before tracking presence"})));
+        let Some(channel) = connections
+            .get_mut(&id)
+            .and_then(|c| c.channels.get_mut(&message.topic))
+        else {
+            send(
+                tx,
+                message.reply("error", json!({"reason": "join the channel before tracking presence"})),
+            );
             return;
         };
         let key = channel.presence_key.clone();
@@ -373,7 +407,9 @@ fn presence(rt: &Realtime, id: u64, tx: &mpsc::UnboundedSender<Outgoing>, messag
                 }
                 meta["phx_ref"] = json!(uuid::Uuid::new_v4().simple().to_string());
                 let previous = channel.presence.replace(meta.clone());
-                let leaves = previous.map(|p| json!({ key.clone(): {"metas": [p]} })).unwrap_or(json!({}));
+                let leaves = previous
+                    .map(|p| json!({ key.clone(): {"metas": [p]} }))
+                    .unwrap_or(json!({}));
                 json!({"joins": { key: {"metas": [meta]} }, "leaves": leaves})
             }
             "untrack" => match channel.presence.take() {
@@ -381,7 +417,10 @@ fn presence(rt: &Realtime, id: u64, tx: &mpsc::UnboundedSender<Outgoing>, messag
                 None => json!({"joins": {}, "leaves": {}}),
             },
             other => {
-                send(tx, message.reply("error", json!({"reason": format!("unknown presence event {other:?}")})));
+                send(
+                    tx,
+                    message.reply("error", json!({"reason": format!("unknown presence event {other:?}")})),
+                );
                 return;
             }
         }

@@ -80,7 +80,11 @@ impl RealtimeBenchReport {
             failures.push(format!("{} deliveries reached subscribers RLS excludes", self.leaked));
         }
         if self.delivered < self.expected {
-            failures.push(format!("{} of {} deliveries never arrived", self.expected - self.delivered, self.expected));
+            failures.push(format!(
+                "{} of {} deliveries never arrived",
+                self.expected - self.delivered,
+                self.expected
+            ));
         }
         failures
     }
@@ -101,7 +105,11 @@ struct Received {
     latencies: Vec<Duration>,
 }
 
-async fn measure(bench_url: &str, keys: JwtKeys, options: &RealtimeBenchOptions) -> anyhow::Result<RealtimeBenchReport> {
+async fn measure(
+    bench_url: &str,
+    keys: JwtKeys,
+    options: &RealtimeBenchOptions,
+) -> anyhow::Result<RealtimeBenchReport> {
     scratch::prepare(bench_url).await?;
     let client = db::connect(bench_url).await?;
     let users: Vec<Uuid> = (0..options.sockets).map(|_| Uuid::new_v4()).collect();
@@ -148,7 +156,9 @@ async fn measure(bench_url: &str, keys: JwtKeys, options: &RealtimeBenchOptions)
             while let Some(Ok(frame)) = socket.next().await {
                 let Frame::Text(text) = frame else { continue };
                 let arrived = chrono::Utc::now();
-                let Ok(m) = serde_json::from_str::<Value>(&text) else { continue };
+                let Ok(m) = serde_json::from_str::<Value>(&text) else {
+                    continue;
+                };
                 if m["event"] != "postgres_changes" {
                     continue;
                 }
@@ -156,13 +166,17 @@ async fn measure(bench_url: &str, keys: JwtKeys, options: &RealtimeBenchOptions)
                 let data = &m["payload"]["data"];
                 let mut r = received.lock().expect("received lock");
                 if topics.get(topic) == Some(&true) {
-                    r.own.push((index, data["record"]["id"].as_str().unwrap_or_default().to_owned()));
+                    r.own
+                        .push((index, data["record"]["id"].as_str().unwrap_or_default().to_owned()));
                     if let Some(committed) = data["commit_timestamp"]
                         .as_str()
                         .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
                     {
-                        r.latencies
-                            .push((arrived - committed.with_timezone(&chrono::Utc)).to_std().unwrap_or_default());
+                        r.latencies.push(
+                            (arrived - committed.with_timezone(&chrono::Utc))
+                                .to_std()
+                                .unwrap_or_default(),
+                        );
                     }
                 } else {
                     r.leaked += 1;
@@ -171,7 +185,10 @@ async fn measure(bench_url: &str, keys: JwtKeys, options: &RealtimeBenchOptions)
         }));
     }
 
-    eprintln!("{subscribers} subscribers; inserting notifications at {}/s for {} s…", options.rate, options.seconds);
+    eprintln!(
+        "{subscribers} subscribers; inserting notifications at {}/s for {} s…",
+        options.rate, options.seconds
+    );
     let insert = client
         .prepare(
             "insert into public.notifications (user_id, type, title, message)
@@ -206,10 +223,23 @@ async fn measure(bench_url: &str, keys: JwtKeys, options: &RealtimeBenchOptions)
         socket.abort();
     }
     server.stop().await;
+    // The server's slot is temporary: ending its session drops it, so the scratch database
+    // can go.
+    client
+        .execute(
+            "select pg_terminate_backend(active_pid) from pg_catalog.pg_replication_slots
+              where database = current_database() and active_pid is not null",
+            &[],
+        )
+        .await?;
     let r = std::mem::take(&mut *received.lock().expect("received lock"));
     // Every delivery to an own channel must be one of that user's notifications.
     let owner: HashMap<&str, usize> = sent.iter().map(|(u, id)| (id.as_str(), *u)).collect();
-    let misdelivered = r.own.iter().filter(|(socket, id)| owner.get(id.as_str()) != Some(socket)).count();
+    let misdelivered = r
+        .own
+        .iter()
+        .filter(|(socket, id)| owner.get(id.as_str()) != Some(socket))
+        .count();
     if r.latencies.is_empty() {
         bail!("no change was delivered");
     }
@@ -226,7 +256,9 @@ async fn measure(bench_url: &str, keys: JwtKeys, options: &RealtimeBenchOptions)
 
 async fn join<S>(socket: &mut S, topic: &str, token: &str, filter: &str) -> anyhow::Result<()>
 where
-    S: futures_util::Sink<Frame> + futures_util::Stream<Item = Result<Frame, tokio_tungstenite::tungstenite::Error>> + Unpin,
+    S: futures_util::Sink<Frame>
+        + futures_util::Stream<Item = Result<Frame, tokio_tungstenite::tungstenite::Error>>
+        + Unpin,
     <S as futures_util::Sink<Frame>>::Error: std::error::Error + Send + Sync + 'static,
 {
     let join = json!({
