@@ -60,7 +60,7 @@ fn stdout(out: &Output) -> String {
 /// Pids of postmasters serving `data_dir`.
 fn postmasters(data_dir: &Path) -> Vec<u32> {
     let needle = data_dir.display().to_string();
-    std::fs::read_dir("/proc")
+    let matching: Vec<u32> = std::fs::read_dir("/proc")
         .unwrap()
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
         .filter(|pid| {
@@ -68,6 +68,17 @@ fn postmasters(data_dir: &Path) -> Vec<u32> {
             let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
             cmdline.contains("postgres") && cmdline.contains(&needle) && !cmdline.contains("pg_ctl")
         })
+        .collect();
+    // A child the postmaster has just forked still shows its parent's command line until it
+    // renames itself: only processes whose parent is not one of them are postmasters.
+    let parent = |pid: u32| -> Option<u32> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        stat.rsplit_once(") ")?.1.split_whitespace().nth(1)?.parse().ok()
+    };
+    matching
+        .iter()
+        .copied()
+        .filter(|pid| parent(*pid).is_none_or(|ppid| !matching.contains(&ppid)))
         .collect()
 }
 
