@@ -77,6 +77,9 @@ enum Command {
     /// Schema documentation.
     #[command(subcommand)]
     Schema(SchemaCommand),
+    /// Analytics: run the rollups the analytics service answers from.
+    #[command(subcommand)]
+    Analytics(AnalyticsCommand),
     /// Pay for a booking on the running stack through the sandbox gateway, as its customer's
     /// app would: checkout, then the sandbox's signed webhook to our own endpoint.
     #[command(
@@ -293,6 +296,21 @@ enum BenchCommand {
         /// Seed of the storm's refunds, duplicates and order: the same storm every run.
         #[arg(long, default_value_t = 42)]
         seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum AnalyticsCommand {
+    /// Roll up funnels, cohorts, conversions, revenue and campaigns for IST days --from to
+    /// --to (idempotent: rerun any range), then refresh the reporting views. `ombaro up` runs
+    /// yesterday and today every five minutes (pg_cron does where installed).
+    Rollup {
+        /// First IST day, e.g. 2026-03-01.
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// Last IST day (inclusive).
+        #[arg(long)]
+        to: chrono::NaiveDate,
     },
 }
 
@@ -547,6 +565,12 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Analytics(AnalyticsCommand::Rollup { from, to }) => {
+            let url = stack.ensure_db()?;
+            let written = ombaro::analytics::rollup(&url, from, to).await?;
+            println!("rolled up {from} to {to}: {written}");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Partitions(PartitionsCommand::Maintain) => {
             let url = stack.ensure_db()?;
             let client = db::connect(&url).await?;
@@ -722,7 +746,13 @@ async fn serve(
         );
     }
     tracing::info!(api_url = %record.api_url, "function server listening");
+    // The analytics rollups every few minutes, unless pg_cron runs them in this database.
+    let rollups = tokio::spawn(ombaro_analytics::service::scheduler::run(
+        state.db.clone(),
+        ombaro_analytics::service::scheduler::EVERY,
+    ));
     let stopped = server::serve(listener, state, options, shutdown_signal()).await;
+    rollups.abort();
     stack.remove_server_record(record.pid);
     match stopped? {
         server::Stopped::Drained => tracing::info!("function server stopped"),

@@ -69,6 +69,10 @@ pub fn app(state: AppState, options: ServerOptions, payments: Arc<PaymentSetting
             ombaro_payments::service::MOUNT,
             ombaro_payments::service::router(payments.clone()),
         )
+        .nest(
+            ombaro_analytics::service::MOUNT,
+            ombaro_analytics::service::router(ombaro_analytics::service::AnalyticsSettings::from_env()),
+        )
         .route_layer(middleware::from_fn_with_state(state.clone(), require_jwt));
     // Gateways authenticate with their signature, not a Supabase JWT.
     let webhooks = Router::new().nest(

@@ -58,9 +58,7 @@ pub fn periods_between(grain: Grain, start: NaiveDate, day: NaiveDate) -> i64 {
     let (a, b) = (period_start(grain, start), period_start(grain, day));
     match grain {
         Grain::Week => (b - a).num_days() / 7,
-        Grain::Month => {
-            i64::from(b.year() - a.year()) * 12 + i64::from(b.month()) - i64::from(a.month())
-        }
+        Grain::Month => i64::from(b.year() - a.year()) * 12 + i64::from(b.month()) - i64::from(a.month()),
     }
 }
 
@@ -75,7 +73,12 @@ pub struct CohortRow {
 
 /// Retention of cohorts whose members joined on `joined` days (member, day), with activity
 /// (member, day of a completed booking), for periods up to the one holding `through`.
-pub fn retention(grain: Grain, joined: &[(String, NaiveDate)], activity: &[(String, NaiveDate)], through: NaiveDate) -> Vec<CohortRow> {
+pub fn retention(
+    grain: Grain,
+    joined: &[(String, NaiveDate)],
+    activity: &[(String, NaiveDate)],
+    through: NaiveDate,
+) -> Vec<CohortRow> {
     let mut cohorts: BTreeMap<NaiveDate, BTreeSet<&str>> = BTreeMap::new();
     let mut cohort_of: BTreeMap<&str, NaiveDate> = BTreeMap::new();
     for (member, day) in joined {

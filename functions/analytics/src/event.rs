@@ -179,7 +179,10 @@ fn known_object(value: &Value, field: &str, known: &[&str]) -> Result<Map<String
         }
         if let Some(s) = v.as_str() {
             if s.chars().count() > MAX_FIELD {
-                return refuse("invalid_field", format!("{field}.{key} is longer than {MAX_FIELD} characters"));
+                return refuse(
+                    "invalid_field",
+                    format!("{field}.{key} is longer than {MAX_FIELD} characters"),
+                );
             }
         }
     }
@@ -239,7 +242,10 @@ pub fn parse_event(raw: &Value, now: DateTime<Utc>) -> Result<Event, (&'static s
             let map = known_object(v, "device_info", &DEVICE_FIELDS)?;
             if let Some(p) = map.get("platform").and_then(Value::as_str) {
                 if !PLATFORMS.contains(&p) {
-                    return refuse("invalid_field", format!("device_info.platform must be one of {PLATFORMS:?}"));
+                    return refuse(
+                        "invalid_field",
+                        format!("device_info.platform must be one of {PLATFORMS:?}"),
+                    );
                 }
             }
             if let Some(t) = map.get("device_type").and_then(Value::as_str) {
@@ -265,7 +271,10 @@ pub fn parse_event(raw: &Value, now: DateTime<Utc>) -> Result<Event, (&'static s
         None => return refuse("invalid_timestamp", "timestamp is required (RFC 3339)"),
     };
     if timestamp > now + MAX_FUTURE {
-        return refuse("timestamp_in_future", "timestamp is more than 5 minutes ahead of the server");
+        return refuse(
+            "timestamp_in_future",
+            "timestamp is more than 5 minutes ahead of the server",
+        );
     }
     if timestamp < now - MAX_AGE {
         return refuse("timestamp_too_old", "timestamp is more than 7 days old");
@@ -356,10 +365,26 @@ mod tests {
 
     #[test]
     fn names_follow_the_pattern() {
-        for good in ["ab", "service_viewed", "booking.created", "a1", &format!("a{}", "b".repeat(63))] {
+        for good in [
+            "ab",
+            "service_viewed",
+            "booking.created",
+            "a1",
+            &format!("a{}", "b".repeat(63)),
+        ] {
             assert!(valid_name(good), "{good}");
         }
-        for bad in ["a", "", "Service", "1abc", "_x", "a-b", "a b", &format!("a{}", "b".repeat(64)), "é1"] {
+        for bad in [
+            "a",
+            "",
+            "Service",
+            "1abc",
+            "_x",
+            "a-b",
+            "a b",
+            &format!("a{}", "b".repeat(64)),
+            "é1",
+        ] {
             assert!(!valid_name(bad), "{bad}");
         }
     }
@@ -381,10 +406,19 @@ mod tests {
     fn the_timestamp_window_is_five_minutes_ahead_and_seven_days_back() {
         let at = |t: DateTime<Utc>| json!({"event_name": "app_opened", "timestamp": t.to_rfc3339()});
         ok(at(now() + Duration::minutes(5)));
-        assert_eq!(code(at(now() + Duration::minutes(5) + Duration::seconds(1))), "timestamp_in_future");
+        assert_eq!(
+            code(at(now() + Duration::minutes(5) + Duration::seconds(1))),
+            "timestamp_in_future"
+        );
         ok(at(now() - Duration::days(7)));
-        assert_eq!(code(at(now() - Duration::days(7) - Duration::seconds(1))), "timestamp_too_old");
-        assert_eq!(code(json!({"event_name": "app_opened", "timestamp": "yesterday"})), "invalid_timestamp");
+        assert_eq!(
+            code(at(now() - Duration::days(7) - Duration::seconds(1))),
+            "timestamp_too_old"
+        );
+        assert_eq!(
+            code(json!({"event_name": "app_opened", "timestamp": "yesterday"})),
+            "invalid_timestamp"
+        );
         assert_eq!(code(json!({"event_name": "app_opened"})), "invalid_timestamp");
     }
 
@@ -416,15 +450,23 @@ mod tests {
             code(json!({"event_name": "x_y", "timestamp": t, "location_info": {"lat": "1"}})),
             "unknown_field"
         );
-        assert_eq!(code(json!({"event_name": "x_y", "timestamp": t, "colour": 1})), "unknown_field");
+        assert_eq!(
+            code(json!({"event_name": "x_y", "timestamp": t, "colour": 1})),
+            "unknown_field"
+        );
     }
 
     #[test]
     fn page_views_need_a_session_and_a_path() {
         let t = now().to_rfc3339();
-        assert_eq!(code(json!({"event_name": "page_view", "timestamp": t})), "invalid_page_view");
         assert_eq!(
-            code(json!({"event_name": "page_view", "timestamp": t, "session_id": "s", "event_properties": {"path": "spas"}})),
+            code(json!({"event_name": "page_view", "timestamp": t})),
+            "invalid_page_view"
+        );
+        assert_eq!(
+            code(
+                json!({"event_name": "page_view", "timestamp": t, "session_id": "s", "event_properties": {"path": "spas"}})
+            ),
             "invalid_page_view"
         );
         let e = ok(json!({"event_name": "page_view", "timestamp": t, "session_id": "s",
@@ -448,7 +490,10 @@ mod tests {
         assert_eq!(judged.rejected.iter().map(|r| r.index).collect::<Vec<_>>(), vec![1, 2]);
         assert_eq!(parse_batch(&json!({"events": []}), now()), Err(BatchError::Size(0)));
         let many: Vec<Value> = (0..501).map(|_| json!({})).collect();
-        assert_eq!(parse_batch(&json!({ "events": many }), now()), Err(BatchError::Size(501)));
+        assert_eq!(
+            parse_batch(&json!({ "events": many }), now()),
+            Err(BatchError::Size(501))
+        );
         assert_eq!(parse_batch(&json!([1]), now()), Err(BatchError::NotABatch));
     }
 }

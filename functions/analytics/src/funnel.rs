@@ -217,7 +217,9 @@ mod tests {
         assert_eq!(steps[3].median_seconds_to_next, None);
         let blr = evaluate(f, &touches, day(10), day(10), Some("Bengaluru"));
         assert_eq!(blr.iter().map(|s| s.count).collect::<Vec<_>>(), vec![2, 2, 1, 1]);
-        assert!(evaluate(f, &touches, day(11), day(12), None).iter().all(|s| s.count == 0));
+        assert!(evaluate(f, &touches, day(11), day(12), None)
+            .iter()
+            .all(|s| s.count == 0));
     }
 
     #[test]

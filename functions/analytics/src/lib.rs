@@ -12,6 +12,7 @@
 //!   median time between steps;
 //! - [`cohort`]: retention of customers by the week or month of their first booking or
 //!   sign-up;
+//! - [`ratelimit`]: the token buckets bounding what one session or address may send;
 //! - [`revenue`]: gross, discounts, GST, refunds and net per day, city, vendor or service
 //!   category, in paise;
 //! - `wasm` (feature `wasm`): JSON-in, JSON-out exports of all of it;
@@ -23,6 +24,7 @@
 pub mod cohort;
 pub mod event;
 pub mod funnel;
+pub mod ratelimit;
 pub mod revenue;
 
 #[cfg(feature = "server")]

@@ -10,7 +10,8 @@
 //!   vendor and category; **net** = gross - discounts - GST - refunds (negative on a day of
 //!   more refunds than sales);
 //! - a booking's **category** is that of its largest item (by subtotal, then item id), so
-//!   each booking counts once in each grouping.
+//!   each booking counts once in each grouping;
+//! - **commission** is OMBARO's commission on the period's sales (records not reversed).
 
 use std::collections::BTreeMap;
 
@@ -51,6 +52,9 @@ pub struct Sale {
     pub tax: i64,
     pub fee: i64,
     pub cancelled: bool,
+    /// OMBARO's commission on the booking (not reversed).
+    #[serde(default)]
+    pub commission: i64,
 }
 
 /// A processed refund, on the day it was processed.
@@ -73,6 +77,7 @@ pub struct Totals {
     pub gst: i64,
     pub refunds: i64,
     pub net: i64,
+    pub commission: i64,
 }
 
 impl Totals {
@@ -85,6 +90,7 @@ impl Totals {
         self.gst += other.gst;
         self.refunds += other.refunds;
         self.net += other.net;
+        self.commission += other.commission;
     }
 
     fn of_sale(s: &Sale) -> Totals {
@@ -97,6 +103,7 @@ impl Totals {
             gst: s.tax,
             refunds: 0,
             net: gross - s.discount - s.tax,
+            commission: s.commission,
         }
     }
 
@@ -116,7 +123,13 @@ pub struct Group {
     pub totals: Totals,
 }
 
-fn key_of(group_by: GroupBy, day: NaiveDate, city: &Option<String>, vendor: &str, category: &Option<String>) -> Option<String> {
+fn key_of(
+    group_by: GroupBy,
+    day: NaiveDate,
+    city: &Option<String>,
+    vendor: &str,
+    category: &Option<String>,
+) -> Option<String> {
     match group_by {
         GroupBy::Day => Some(day.to_string()),
         GroupBy::City => city.clone(),
@@ -171,12 +184,17 @@ mod tests {
             tax,
             fee: 0,
             cancelled: false,
+            commission: 0,
         }
     }
 
     #[test]
     fn totals_by_day_and_city() {
-        let sales = vec![sale(1, "blr", "v1", 100_000, 10_000), sale(1, "mum", "v2", 50_000, 0), sale(2, "blr", "v1", 20_000, 0)];
+        let sales = vec![
+            sale(1, "blr", "v1", 100_000, 10_000),
+            sale(1, "mum", "v2", 50_000, 0),
+            sale(2, "blr", "v1", 20_000, 0),
+        ];
         let refunds = vec![Refund {
             day: d(2),
             city: Some("blr".into()),
@@ -187,12 +205,18 @@ mod tests {
         let by_day = aggregate(&sales, &refunds, GroupBy::Day, d(1), d(2));
         assert_eq!(by_day[0].key, "2026-03-01");
         let t1 = &by_day[0].totals;
-        assert_eq!((t1.bookings, t1.gross, t1.discounts, t1.gst), (2, 100_000 + 16_200 + 50_000 + 9_000, 10_000, 25_200));
+        assert_eq!(
+            (t1.bookings, t1.gross, t1.discounts, t1.gst),
+            (2, 100_000 + 16_200 + 50_000 + 9_000, 10_000, 25_200)
+        );
         assert_eq!(t1.net, t1.gross - t1.discounts - t1.gst);
         let t2 = &by_day[1].totals;
         assert_eq!((t2.refunds, t2.net), (30_000, 20_000 - 30_000));
         let by_city = aggregate(&sales, &refunds, GroupBy::City, d(1), d(2));
-        assert_eq!(by_city.iter().map(|g| g.key.as_str()).collect::<Vec<_>>(), vec!["blr", "mum"]);
+        assert_eq!(
+            by_city.iter().map(|g| g.key.as_str()).collect::<Vec<_>>(),
+            vec!["blr", "mum"]
+        );
         assert_eq!(by_city[0].totals.bookings, 2);
         // Per-day rows combine to the range's totals.
         let daily = aggregate(&sales, &refunds, GroupBy::City, d(1), d(1));
