@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use axum::{
-    body::Bytes,
     extract::{Path, State},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
@@ -12,7 +11,7 @@ use axum::{
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use ombaro_common::{
     db,
-    http::{parse_json, ApiQuery},
+    http::{ApiJson, ApiQuery},
     ApiError, AppState, Caller,
 };
 use serde::Deserialize;
@@ -62,9 +61,8 @@ pub async fn ingest(
     Extension(limiter): Extension<Arc<Limiter>>,
     ApiQuery(query): ApiQuery<IngestQuery>,
     headers: HeaderMap,
-    body: Bytes,
+    ApiJson(body): ApiJson<Value>,
 ) -> Result<Response> {
-    let body: Value = parse_json(&body)?;
     let now = Utc::now();
     let judged = event::parse_batch(&body, now).map_err(|e| ApiError::unprocessable(e.code(), e.to_string()))?;
 
