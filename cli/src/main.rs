@@ -297,6 +297,33 @@ enum BenchCommand {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// The analytics service: ingest over HTTP against COPY, and the discovery funnel from
+    /// rollups against the raw events.
+    ///
+    /// Runs in a scratch database on the local cluster (your data is untouched): (a)
+    /// `--clients` senders post batches of `--batch` events for `--seconds` (each batch a
+    /// different device), then the same rows are loaded again with COPY: events/s of both
+    /// (goal: HTTP >= 0.5 of COPY); (b) `--events` events over 30 days generated in SQL, the
+    /// funnel rollup, then the discovery funnel for the 30 days from the rollups (over HTTP)
+    /// and from the raw events (SQL): both times and the ratio (goal >= 100x). Fails on a 5xx,
+    /// a refused batch or different numbers; a missed speed goal is only reported.
+    Analytics {
+        /// Seconds of phase (a).
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        seconds: u64,
+        /// Concurrent senders in phase (a).
+        #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=256))]
+        clients: u64,
+        /// Events per batch in phase (a).
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=500))]
+        batch: u64,
+        /// Events generated for phase (b); smaller for a quick run.
+        #[arg(long, default_value_t = 10_000_000, value_parser = clap::value_parser!(u64).range(8..=100_000_000))]
+        events: u64,
+        /// Reads of the funnel from the rollups (the median is compared).
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+        reads: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -536,6 +563,25 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             };
             let report = ombaro::bench::payments::run(&url, stack.keys()?, options).await?;
             judge_bench("payment", report.render(), report.failures())
+        }
+        Command::Bench(BenchCommand::Analytics {
+            seconds,
+            clients,
+            batch,
+            events,
+            reads,
+        }) => {
+            let url = stack.ensure_db()?;
+            let options = ombaro::bench::analytics::AnalyticsBenchOptions {
+                seconds,
+                clients: clients as usize,
+                batch: batch as usize,
+                events,
+                reads: reads as usize,
+                ..Default::default()
+            };
+            let report = ombaro::bench::analytics::run(&url, stack.keys()?, options).await?;
+            judge_bench("analytics", report.render(), report.failures())
         }
         Command::Pay(args) => {
             let Some(record) = stack.server_record() else {
