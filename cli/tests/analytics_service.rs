@@ -1035,3 +1035,67 @@ async fn rollups_rerun_to_the_same_rows_and_equal_the_raw_figures() {
         discovery_in_plain_sql(&app, today - Duration::days(6), today, Some("Mysuru")).await
     );
 }
+
+#[tokio::test]
+async fn the_schedule_rolls_up_yesterday_and_today_and_sql_knows_the_core_funnels() {
+    let app = TestApp::spawn().await;
+    let now = Utc::now();
+    let (status, _, _) = app
+        .send_events(
+            &app.anon_key(),
+            "",
+            &json!({ "events": [
+                { "event_name": "service_viewed", "session_id": "sched", "timestamp": (now - Duration::minutes(3)).to_rfc3339() },
+                { "event_name": "slot_selected", "session_id": "sched", "timestamp": (now - Duration::minutes(2)).to_rfc3339() }
+            ]}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    // What `ombaro up`'s scheduler runs every few minutes, as the service.
+    let db = app.db.app_db(&ombaro_common::db::PoolConfig::default()).await;
+    let written = ombaro_analytics::service::scheduler::run_once(&db)
+        .await
+        .expect("scheduled run")
+        .expect("no pg_cron in a test database, so the server runs the rollups");
+    assert!(written["funnels"].as_i64().unwrap() >= 2, "{written}");
+    let today = ist_today();
+    let analyst = app.token_of(app.person("marketing_department").await);
+    let (status, body) = app
+        .read(
+            &format!(
+                "/funnels/discovery?from={}&to={today}&source=rollups",
+                today - Duration::days(1)
+            ),
+            &analyst,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(counts(&body), vec![1, 1, 0, 0]);
+    assert_eq!(body["steps"][1]["conversion"].as_f64(), Some(1.0));
+
+    // The SQL definitions of the funnels are the core's.
+    let rows = app
+        .db
+        .client()
+        .await
+        .query(
+            "select funnel_name, array_agg(step_name order by step_order), max(window_seconds)::bigint
+               from private.analytics_funnel_steps() group by funnel_name order by funnel_name",
+            &[],
+        )
+        .await
+        .unwrap();
+    let sql: Vec<(String, Vec<String>, i64)> = rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect();
+    let mut core: Vec<(String, Vec<String>, i64)> = funnel::FUNNELS
+        .iter()
+        .map(|f| {
+            (
+                f.name.to_owned(),
+                f.steps.iter().map(|s| (*s).to_owned()).collect(),
+                f.window_seconds,
+            )
+        })
+        .collect();
+    core.sort();
+    assert_eq!(sql, core);
+}

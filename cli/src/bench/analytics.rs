@@ -100,10 +100,16 @@ impl AnalyticsBenchReport {
     pub fn failures(&self) -> Vec<String> {
         let mut failures = Vec::new();
         if self.ingest_tally.server_errors() > 0 {
-            failures.push(format!("{} ingest requests failed on the server", self.ingest_tally.server_errors()));
+            failures.push(format!(
+                "{} ingest requests failed on the server",
+                self.ingest_tally.server_errors()
+            ));
         }
         if self.ingest_tally.with_status(200) != self.ingest_tally.total() {
-            failures.push(format!("ingest answers were not all 200: {}", self.ingest_tally.describe()));
+            failures.push(format!(
+                "ingest answers were not all 200: {}",
+                self.ingest_tally.describe()
+            ));
         }
         if self.rolled_counts != self.raw_counts {
             failures.push(format!(
@@ -172,7 +178,11 @@ impl AnalyticsBenchReport {
             "  counts: rollups {:?}, raw {:?} ({})\n",
             self.rolled_counts,
             self.raw_counts,
-            if self.rolled_counts == self.raw_counts { "same" } else { "DIFFERENT" }
+            if self.rolled_counts == self.raw_counts {
+                "same"
+            } else {
+                "DIFFERENT"
+            }
         ));
         out
     }
@@ -246,7 +256,10 @@ async fn measure(url: &str, keys: JwtKeys, options: &AnalyticsBenchOptions) -> a
             .context("rolling up the funnels")?;
         let rollup_time = rollup_started.elapsed();
 
-        eprintln!("phase b: the discovery funnel from rollups ({} reads over HTTP)…", options.reads);
+        eprintln!(
+            "phase b: the discovery funnel from rollups ({} reads over HTTP)…",
+            options.reads
+        );
         let http = reqwest::Client::new();
         let path = format!(
             "{}/functions/v1/analytics-service/funnels/discovery?from={from}&to={to}&source=rollups",
@@ -332,7 +345,10 @@ async fn ingest(
                 let sent = http
                     .post(&url)
                     .bearer_auth(&anon)
-                    .header("x-forwarded-for", format!("10.{}.{}.{}", client, (n / 250) % 250, n % 250))
+                    .header(
+                        "x-forwarded-for",
+                        format!("10.{}.{}.{}", client, (n / 250) % 250, n % 250),
+                    )
                     .header("content-type", "application/json")
                     .body(body)
                     .send()
@@ -386,10 +402,13 @@ fn batch_body(device: usize, batch: usize) -> String {
 /// The rows phase (a) stored, loaded again with one COPY: rows and time.
 async fn copy_again(url: &str) -> anyhow::Result<(u64, Duration)> {
     let client = db::connect(url).await?;
-    let columns = "user_id, session_id, event_name, event_category, event_properties, device_info, location_info, \"timestamp\"";
+    let columns =
+        "user_id, session_id, event_name, event_category, event_properties, device_info, location_info, \"timestamp\"";
     // The rows as COPY text, read before timing so only the load is measured.
     let out = client
-        .copy_out(&format!("copy (select {columns} from public.analytics_events) to stdout"))
+        .copy_out(&format!(
+            "copy (select {columns} from public.analytics_events) to stdout"
+        ))
         .await?;
     pin_mut!(out);
     let mut data: Vec<u8> = Vec::new();
