@@ -991,6 +991,60 @@ async fn rollups_rerun_to_the_same_rows_and_equal_the_raw_figures() {
         assert!(!plain.is_empty());
     }
 
+    // Sign-up cohorts: customers join on the IST day of their profile.
+    let rows = app
+        .db
+        .client()
+        .await
+        .query(
+            "select id::text, (created_at at time zone 'Asia/Kolkata')::date from public.user_profiles where role = 'customer'",
+            &[],
+        )
+        .await
+        .unwrap();
+    let joined: Vec<(String, NaiveDate)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    let rows = app
+        .db
+        .client()
+        .await
+        .query(
+            "select customer_id::text, booking_date from public.bookings where status = 'completed'",
+            &[],
+        )
+        .await
+        .unwrap();
+    let activity: Vec<(String, NaiveDate)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    let (_, answer) = app
+        .read(
+            &format!("/cohorts?grain=week&type=signup&from={from}&to={to}"),
+            &analyst,
+        )
+        .await;
+    let core: Vec<(String, i64, i64, i64)> = cohort::retention(cohort::Grain::Week, &joined, &activity, today)
+        .into_iter()
+        .map(|r| (r.cohort_start.to_string(), r.period, r.cohort_size, r.retained))
+        .collect();
+    let got: Vec<(String, i64, i64, i64)> = answer["cohorts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| {
+            c["periods"].as_array().unwrap().iter().map(move |p| {
+                (
+                    c["cohort_start"].as_str().unwrap().to_owned(),
+                    p["period"].as_i64().unwrap(),
+                    c["cohort_size"].as_i64().unwrap(),
+                    p["retained"].as_i64().unwrap(),
+                )
+            })
+        })
+        .collect();
+    assert_eq!(got, core, "sign-up cohorts by week");
+    assert!(
+        core.iter().any(|r| r.2 >= 30),
+        "the test's customers signed up this week"
+    );
+
     // Late data: new events and a changed booking, then the same range again: the rollups
     // follow the raw rows, including rows that must disappear.
     send_journeys(&app, &users[..5], 99).await;
