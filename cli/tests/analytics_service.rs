@@ -756,6 +756,39 @@ async fn rollups_rerun_to_the_same_rows_and_equal_the_raw_figures() {
     let sent = send_journeys(&app, &users, 11).await;
     assert!(sent > 200, "{sent} events");
     book_and_pay(&app, &world).await;
+    // A campaign's SMS link: three sessions land on it, two of them pay.
+    let campaign = Uuid::new_v4();
+    app.db
+        .client()
+        .await
+        .batch_execute(&format!(
+            "insert into public.campaigns (id, name, type, content, created_by)
+             values ('{campaign}', 'Monsoon offer', 'sms', '{{}}', '{}')",
+            world.marketer
+        ))
+        .await
+        .unwrap();
+    let landed = Utc::now() - Duration::minutes(5);
+    let mut campaign_events = Vec::new();
+    for (session, views) in [("camp-1", 2), ("camp-2", 1), ("camp-3", 1)] {
+        for _ in 0..views {
+            campaign_events.push(
+                json!({ "event_name": "page_view", "session_id": session, "timestamp": landed.to_rfc3339(),
+                "event_properties": { "path": "/offers/monsoon", "utm_source": "sms", "utm_medium": "sms",
+                                      "utm_campaign": campaign.to_string() } }),
+            );
+        }
+    }
+    for session in ["camp-1", "camp-3"] {
+        campaign_events.push(
+            json!({ "event_name": "payment_captured", "session_id": session, "timestamp": landed.to_rfc3339(),
+            "event_properties": { "campaign_id": campaign, "amount": 150000, "utm_medium": "sms" } }),
+        );
+    }
+    let (status, body, _) = app
+        .send_events(&app.anon_key(), "", &json!({ "events": campaign_events }))
+        .await;
+    assert_eq!(status, 200, "{body}");
     let today = ist_today();
     let (from, to) = (today - Duration::days(80), today);
 
@@ -783,6 +816,44 @@ async fn rollups_rerun_to_the_same_rows_and_equal_the_raw_figures() {
     app.rollup(today - Duration::days(3), today).await;
     app.rollup(from, today - Duration::days(2)).await;
     assert_eq!(rollup_snapshot(&app).await, first);
+
+    // Campaigns: sessions that landed, journeys that paid, their value.
+    let row = app
+        .db
+        .client()
+        .await
+        .query_one(
+            "select metric_date, channel, clicked, converted, revenue from public.campaign_analytics where campaign_id = $1",
+            &[&campaign],
+        )
+        .await
+        .expect("one campaign row");
+    let got: (NaiveDate, String, i32, i32, i64) = (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4));
+    let plain = app
+        .db
+        .client()
+        .await
+        .query_one(
+            "select (select count(distinct session_id)::integer from public.page_views where utm_campaign = $1::uuid::text),
+                    (select count(*)::integer from public.analytics_events
+                      where event_name = 'payment_captured' and event_properties ->> 'campaign_id' = $1::uuid::text),
+                    (select sum((event_properties ->> 'amount')::bigint)::bigint from public.analytics_events
+                      where event_name = 'payment_captured' and event_properties ->> 'campaign_id' = $1::uuid::text)",
+            &[&campaign],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        got,
+        (
+            ombaro_analytics::ist_day(landed),
+            "sms".to_owned(),
+            plain.get(0),
+            plain.get(1),
+            plain.get(2)
+        )
+    );
+    assert_eq!((got.2, got.3, got.4), (3, 2, 300_000));
 
     // Funnels: the rollups equal plain SQL over the raw events and the core's evaluation,
     // for every day alone, the whole week, and each city.
