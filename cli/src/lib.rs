@@ -4,6 +4,7 @@
 pub mod analytics;
 pub mod bench;
 pub mod demo;
+pub mod notify;
 pub mod pay;
 pub mod schema_docs;
 pub mod server;
