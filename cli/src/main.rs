@@ -77,6 +77,9 @@ enum Command {
     /// Schema documentation.
     #[command(subcommand)]
     Schema(SchemaCommand),
+    /// Analytics: run the rollups the analytics service answers from.
+    #[command(subcommand)]
+    Analytics(AnalyticsCommand),
     /// Pay for a booking on the running stack through the sandbox gateway, as its customer's
     /// app would: checkout, then the sandbox's signed webhook to our own endpoint.
     #[command(
@@ -408,6 +411,48 @@ enum BenchCommand {
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
         scale: u32,
     },
+    /// The analytics service: ingest over HTTP against COPY, and the discovery funnel from
+    /// rollups against the raw events.
+    ///
+    /// Runs in a scratch database on the local cluster (your data is untouched): (a)
+    /// `--clients` senders post batches of `--batch` events for `--seconds` (each batch a
+    /// different device), then the same rows are loaded again with COPY: events/s of both
+    /// (goal: HTTP >= 0.5 of COPY); (b) `--events` events over 30 days generated in SQL, the
+    /// funnel rollup, then the discovery funnel for the 30 days from the rollups (over HTTP)
+    /// and from the raw events (SQL): both times and the ratio (goal >= 100x). Fails on a 5xx,
+    /// a refused batch or different numbers; a missed speed goal is only reported.
+    Analytics {
+        /// Seconds of phase (a).
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        seconds: u64,
+        /// Concurrent senders in phase (a).
+        #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=256))]
+        clients: u64,
+        /// Events per batch in phase (a).
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=500))]
+        batch: u64,
+        /// Events generated for phase (b); smaller for a quick run.
+        #[arg(long, default_value_t = 10_000_000, value_parser = clap::value_parser!(u64).range(8..=100_000_000))]
+        events: u64,
+        /// Reads of the funnel from the rollups (the median is compared).
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+        reads: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum AnalyticsCommand {
+    /// Roll up funnels, cohorts, conversions, revenue and campaigns for IST days --from to
+    /// --to (idempotent: rerun any range), then refresh the reporting views. `ombaro up` runs
+    /// yesterday and today every five minutes (pg_cron does where installed).
+    Rollup {
+        /// First IST day, e.g. 2026-03-01.
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// Last IST day (inclusive).
+        #[arg(long)]
+        to: chrono::NaiveDate,
+    },
 }
 
 #[derive(Subcommand)]
@@ -690,6 +735,25 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             let report = ombaro::bench::notifications::run(&url, options).await?;
             judge_bench("notification", report.render(), report.failures())
         }
+        Command::Bench(BenchCommand::Analytics {
+            seconds,
+            clients,
+            batch,
+            events,
+            reads,
+        }) => {
+            let url = stack.ensure_db()?;
+            let options = ombaro::bench::analytics::AnalyticsBenchOptions {
+                seconds,
+                clients: clients as usize,
+                batch: batch as usize,
+                events,
+                reads: reads as usize,
+                ..Default::default()
+            };
+            let report = ombaro::bench::analytics::run(&url, stack.keys()?, options).await?;
+            judge_bench("analytics", report.render(), report.failures())
+        }
         Command::Pay(args) => {
             let Some(record) = stack.server_record() else {
                 bail!("the function server is not running: start the stack with `ombaro up`");
@@ -743,6 +807,12 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             for line in ombaro::pay::settle(&record.api_url, &stack.keys()?, args.from, args.to).await? {
                 println!("{line}");
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Analytics(AnalyticsCommand::Rollup { from, to }) => {
+            let url = stack.ensure_db()?;
+            let written = ombaro::analytics::rollup(&url, from, to).await?;
+            println!("rolled up {from} to {to}: {written}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Partitions(PartitionsCommand::Maintain) => {
@@ -936,7 +1006,13 @@ async fn serve(
     } else {
         None
     };
+    // The analytics rollups every few minutes, unless pg_cron runs them in this database.
+    let rollups = tokio::spawn(ombaro_analytics::service::scheduler::run(
+        state.db.clone(),
+        ombaro_analytics::service::scheduler::EVERY,
+    ));
     let stopped = server::serve(listener, state, options, shutdown_signal()).await;
+    rollups.abort();
     if let Some(worker) = worker {
         worker.abort();
     }

@@ -112,6 +112,10 @@ pub fn app(
             ombaro_notifications::service::MOUNT,
             ombaro_notifications::service::router(),
         )
+        .nest(
+            ombaro_analytics::service::MOUNT,
+            ombaro_analytics::service::router(ombaro_analytics::service::AnalyticsSettings::from_env()),
+        )
         .route_layer(middleware::from_fn_with_state(state.clone(), require_jwt));
     // Gateways authenticate with their signature, not a Supabase JWT.
     let webhooks = Router::new().nest(
