@@ -353,6 +353,9 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 },
                 None => println!("the function server was not running"),
             }
+            if local_redis(&stack).stop()? {
+                println!("stopped the local redis-server");
+            }
             db_command(&stack, DbCommand::Stop).await
         }
         Command::Status { json } => {
@@ -651,6 +654,7 @@ async fn up(stack: &Stack, args: UpArgs) -> anyhow::Result<ExitCode> {
         prepared.seeds.len(),
         prepared.partitions.iter().filter(|(a, _)| a == "created").count()
     );
+    start_local_redis(stack);
     if args.detach {
         let log_path = stack.project.home.join("serve.log");
         let log = std::fs::File::create(&log_path)?;
@@ -699,6 +703,7 @@ async fn serve(
 ) -> anyhow::Result<()> {
     let keys = stack.keys()?;
     let login = ombaro_common::config::functions_login(db_url)?;
+    let cache = cache_for(stack, login.clone()).await;
     let state = AppState {
         db: db::Db::connect(login, &db::PoolConfig::default()).await?,
         keys: Arc::new(keys),
@@ -722,13 +727,53 @@ async fn serve(
         );
     }
     tracing::info!(api_url = %record.api_url, "function server listening");
-    let stopped = server::serve(listener, state, options, shutdown_signal()).await;
+    let stopped = server::serve_with(listener, state, options, Some(cache), shutdown_signal()).await;
     stack.remove_server_record(record.pid);
     match stopped? {
         server::Stopped::Drained => tracing::info!("function server stopped"),
         server::Stopped::DeadlinePassed => tracing::warn!("function server stopped with requests unfinished"),
     }
     Ok(())
+}
+
+/// The stack's own `redis-server` under `.ombaro/redis`.
+fn local_redis(stack: &Stack) -> ombaro_common::redis_server::LocalRedis {
+    ombaro_common::redis_server::LocalRedis::new(stack.project.home.join("redis"))
+}
+
+/// `ombaro up` starts a local `redis-server` when the binary is installed and `REDIS_URL` is
+/// not set; without one the cache is in process.
+fn start_local_redis(stack: &Stack) {
+    if std::env::var("REDIS_URL").is_ok_and(|u| !u.trim().is_empty()) || !ombaro_common::redis_server::installed() {
+        return;
+    }
+    match local_redis(stack).start() {
+        Ok(url) => eprintln!("cache: redis-server at {url}"),
+        Err(err) => eprintln!("cache: could not start redis-server ({err:#}); caching in process"),
+    }
+}
+
+/// The cache the function server reads through: `REDIS_URL`, else the local redis-server if
+/// it runs, else in process; with its invalidation listener (LISTEN ombaro_cache) started.
+async fn cache_for(stack: &Stack, login: tokio_postgres::Config) -> ombaro_common::cache::Cache {
+    use ombaro_common::cache::{listen_for_invalidations, Cache};
+    let url = std::env::var("REDIS_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .or_else(|| local_redis(stack).url());
+    let cache = match url {
+        Some(url) => match Cache::redis(&url).await {
+            Ok(cache) => cache,
+            Err(err) => {
+                tracing::warn!(%err, "redis unreachable; caching in process");
+                Cache::memory()
+            }
+        },
+        None => Cache::memory(),
+    };
+    tracing::info!(backend = cache.backend(), "cache");
+    listen_for_invalidations(login, cache.clone()).await;
+    cache
 }
 
 async fn shutdown_signal() {

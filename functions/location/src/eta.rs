@@ -184,7 +184,10 @@ mod tests {
         fixes.push(fix(503.0, 70));
         let a = advance(&TrackState::default(), &fixes, Some(dest()), &s);
         assert!(a.state.stationary);
-        assert_eq!(estimate(&a.state, Some(dest()), t(75), &s).method, EtaMethod::CityDefault);
+        assert_eq!(
+            estimate(&a.state, Some(dest()), t(75), &s).method,
+            EtaMethod::CityDefault
+        );
     }
 
     #[test]
@@ -209,7 +212,10 @@ mod tests {
             ..TrackState::default()
         };
         let eta = estimate(&track, Some(dest()), t(9), &s);
-        assert_eq!((eta.method, eta.eta_seconds, eta.distance_remaining_m), (EtaMethod::Arrived, Some(0), Some(0)));
+        assert_eq!(
+            (eta.method, eta.eta_seconds, eta.distance_remaining_m),
+            (EtaMethod::Arrived, Some(0), Some(0))
+        );
     }
 
     #[test]

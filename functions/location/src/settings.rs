@@ -81,15 +81,24 @@ mod tests {
     #[test]
     fn defaults_are_the_documented_ones() {
         let s = Settings::default();
-        assert_eq!((s.max_accuracy_m, s.max_speed_kmh, s.arrival_radius_m), (50.0, 150.0, 100.0));
+        assert_eq!(
+            (s.max_accuracy_m, s.max_speed_kmh, s.arrival_radius_m),
+            (50.0, 150.0, 100.0)
+        );
         assert_eq!((s.arrival_fixes, s.stale_after_seconds, s.road_factor), (2, 120, 1.35));
     }
 
     #[test]
     fn a_city_overrides_the_global_setting() {
-        let s = Settings::layered(&[json!({"road_factor": 1.5, "max_accuracy_m": 40}), json!({"road_factor": 1.2})])
-            .unwrap();
-        assert_eq!((s.road_factor, s.max_accuracy_m, s.arrival_radius_m), (1.2, 40.0, 100.0));
+        let s = Settings::layered(&[
+            json!({"road_factor": 1.5, "max_accuracy_m": 40}),
+            json!({"road_factor": 1.2}),
+        ])
+        .unwrap();
+        assert_eq!(
+            (s.road_factor, s.max_accuracy_m, s.arrival_radius_m),
+            (1.2, 40.0, 100.0)
+        );
         assert!(Settings::layered(&[json!({"road_factr": 1.2})]).is_err());
     }
 }

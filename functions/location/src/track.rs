@@ -114,7 +114,10 @@ impl Fix {
         if self.speed.is_some_and(|s| !within(s, 0.0, 1000.0)) {
             return Err(FixError::Speed(index));
         }
-        if self.heading.is_some_and(|h| !(h.is_finite() && (0.0..360.0).contains(&h))) {
+        if self
+            .heading
+            .is_some_and(|h| !(h.is_finite() && (0.0..360.0).contains(&h)))
+        {
             return Err(FixError::Heading(index));
         }
         if self.altitude.is_some_and(|a| !within(a, -1000.0, 100_000.0)) {
@@ -347,7 +350,9 @@ mod tests {
 
     #[test]
     fn a_straight_ride_counts_its_length() {
-        let fixes: Vec<Fix> = (0..=10).map(|i| fix(north(i as f64 * 100.0), 77.5946, 10.0, i * 20)).collect();
+        let fixes: Vec<Fix> = (0..=10)
+            .map(|i| fix(north(i as f64 * 100.0), 77.5946, 10.0, i * 20))
+            .collect();
         let a = advance(&TrackState::default(), &fixes, None, &Settings::default());
         assert!((a.state.distance_m - 1000.0).abs() < 1.0, "{}", a.state.distance_m);
         assert_eq!(a.state.travel_seconds(), 200);
@@ -389,7 +394,9 @@ mod tests {
     #[test]
     fn out_of_order_fixes_are_ordered_and_duplicates_not_counted() {
         let s = Settings::default();
-        let mut fixes: Vec<Fix> = (0..5).map(|i| fix(north(i as f64 * 100.0), 77.5946, 10.0, i * 30)).collect();
+        let mut fixes: Vec<Fix> = (0..5)
+            .map(|i| fix(north(i as f64 * 100.0), 77.5946, 10.0, i * 30))
+            .collect();
         fixes.reverse();
         fixes.push(fixes[0].clone());
         let a = advance(&TrackState::default(), &fixes, None, &s);

@@ -77,7 +77,12 @@ pub fn advance(input_json: &str) -> String {
         }
     }
     let settings = input.settings.unwrap_or_default();
-    to_json(&track::advance(&input.state, &input.fixes, input.destination, &settings))
+    to_json(&track::advance(
+        &input.state,
+        &input.fixes,
+        input.destination,
+        &settings,
+    ))
 }
 
 /// `{track, destination, now, settings?}` -> `{distance_remaining_m, eta_seconds, eta_at,
