@@ -10,8 +10,10 @@
 -- * An assignment's track (last accepted fix, distance so far, smoothed speed, geofence
 --   count) is carried between batches in private.assignment_tracks, so a batch costs the
 --   same whatever the length of the journey.
--- * A phone resends what it is not sure arrived: a therapist has one fix per instant
---   (unique on therapist_id, "timestamp"), and a duplicate is skipped, not an error.
+-- * A phone resends what it is not sure arrived: a fix of a therapist at an instant already
+--   stored is skipped, not an error (batches of one therapist are recorded one at a time,
+--   under a transaction-scoped advisory lock, and looked up on V10's index of
+--   (therapist_id, "timestamp")).
 -- * One rule for who may follow an assignment's live position, private.may_follow_assignment:
 --   its customer only while the therapist is on the way (in_transit), the vendor's people,
 --   and operations (therapists: read and bookings: read). The ETA endpoint asks it; the
@@ -23,12 +25,6 @@
 -- * Settings: system_settings 'location.tracking' (an object of the core's settings, see
 --   functions/location/src/settings.rs), and per city 'location.tracking.cities'
 --   ({"<city id>": {...}}), laid over it.
-
--- One fix per therapist and instant: the key duplicates are skipped on. It replaces V10's
--- plain index on the same columns (the latest position of a therapist).
-drop index public.idx_therapist_locations_therapist;
-create unique index idx_therapist_locations_therapist_id_timestamp
-  on public.therapist_locations (therapist_id, "timestamp" desc);
 
 -- assignment_tracks ----------------------------------------------------------------------
 
@@ -319,16 +315,21 @@ declare
   notified integer := 0;
   newest jsonb;
 begin
+  perform pg_advisory_xact_lock(hashtextextended('therapist_locations:' || therapist::text, 0));
   insert into public.therapist_locations (
     therapist_id, assignment_id, latitude, longitude, accuracy, speed, heading, altitude, battery_level, is_moving,
     "timestamp"
   )
-  select therapist, assignment, f.latitude, f.longitude, f.accuracy, f.speed, f.heading, f.altitude, f.battery_level,
+  select distinct on (f.recorded_at)
+         therapist, assignment, f.latitude, f.longitude, f.accuracy, f.speed, f.heading, f.altitude, f.battery_level,
          coalesce(f.is_moving, false), f.recorded_at
     from jsonb_to_recordset(fixes) as f(
       latitude numeric, longitude numeric, accuracy numeric, speed numeric, heading numeric, altitude numeric,
       battery_level integer, is_moving boolean, recorded_at timestamptz)
-  on conflict (therapist_id, "timestamp") do nothing;
+   where not exists (
+     select 1 from public.therapist_locations l where l.therapist_id = therapist and l."timestamp" = f.recorded_at
+   )
+   order by f.recorded_at;
   get diagnostics inserted = row_count;
 
   if assignment is null then
