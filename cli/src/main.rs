@@ -294,6 +294,32 @@ enum BenchCommand {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// The location service over HTTP: (a) `--therapists` therapists on the way send
+    /// `--batches` batches of `--batch-size` fixes at once: fixes/s and batch latency beside
+    /// COPY of the same rows into the same table in the same run (goal >= 0.5, reported
+    /// only); (b) `--readers` vendors read ETAs for `--seconds` with the cache (redis-server
+    /// when installed, else in process) and without: reads/s, p99, hit rate. Runs in a
+    /// scratch database on the local cluster. Fails on a refused request or a lost fix.
+    Location(LocationBenchArgs),
+}
+
+#[derive(Args)]
+struct LocationBenchArgs {
+    /// Simulated therapists on the way, sending at once.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=5000))]
+    therapists: u64,
+    /// Batches each therapist sends.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    batches: u64,
+    /// Fixes in a batch.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=100))]
+    batch_size: u64,
+    /// Concurrent ETA readers in phase (b).
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=512))]
+    readers: u64,
+    /// Seconds of each half of phase (b).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    seconds: u64,
 }
 
 #[derive(Subcommand)]
@@ -521,6 +547,19 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             };
             let report = ombaro::bench::payments::run(&url, stack.keys()?, options).await?;
             judge_bench("payment", report.render(), report.failures())
+        }
+        Command::Bench(BenchCommand::Location(args)) => {
+            let url = stack.ensure_db()?;
+            let options = ombaro::bench::location::LocationBenchOptions {
+                therapists: args.therapists as usize,
+                batches: args.batches as usize,
+                batch_size: args.batch_size as usize,
+                readers: args.readers as usize,
+                seconds: args.seconds,
+                ..Default::default()
+            };
+            let report = ombaro::bench::location::run(&url, stack.keys()?, options).await?;
+            judge_bench("location", report.render(), report.failures())
         }
         Command::Pay(args) => {
             let Some(record) = stack.server_record() else {

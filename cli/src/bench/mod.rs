@@ -3,6 +3,7 @@
 
 pub mod booking;
 mod http;
+pub mod location;
 pub mod payments;
 mod people;
 pub mod pgbench;
