@@ -220,9 +220,11 @@ mod tests {
 
     #[test]
     fn road_factor_and_hour_come_from_the_settings() {
-        let mut s = Settings::default();
-        s.road_factor = 1.0;
-        s.default_speed_kmh = [30.0; 24];
+        let s = Settings {
+            road_factor: 1.0,
+            default_speed_kmh: [30.0; 24],
+            ..Settings::default()
+        };
         let a = advance(&TrackState::default(), &[fix(0.0, 0)], Some(dest()), &s);
         let eta = estimate(&a.state, Some(dest()), t(1), &s);
         assert_eq!((eta.distance_remaining_m, eta.eta_seconds), (Some(5000), Some(600)));

@@ -299,7 +299,8 @@ pub fn advance(state: &TrackState, fixes: &[Fix], destination: Option<Point>, se
 }
 
 fn judge(state: &TrackState, fix: &Fix, settings: &Settings) -> Verdict {
-    if !(fix.accuracy <= settings.max_accuracy_m) {
+    // NaN never passes (validation refuses it first anyway).
+    if fix.accuracy.is_nan() || fix.accuracy > settings.max_accuracy_m {
         return Verdict::Inaccurate;
     }
     if state.last.is_some_and(|last| fix.recorded_at <= last.at) {
