@@ -132,21 +132,33 @@ grant execute on function private.may_follow_assignment(uuid), private.followed_
 comment on function private.may_follow_assignment(uuid) is 'Who may follow an assignment''s live position and ETA: its customer while in_transit, the vendor''s people, operations. Used by the ETA endpoint (through followed_assignment) and by the Realtime topic policy.';
 
 -- On Supabase, Broadcast from the database: the private topic assignment:<id>:location is
--- joined by those the same rule admits. (Stock Postgres has no realtime.messages unless the
--- bootstrap provides one.)
+-- joined by those the same rule admits. Stock Postgres has no realtime.messages unless the
+-- bootstrap provides one, so the policy is made by a function, run here where the table
+-- exists (and by the tests, on the pieces Supabase has).
+create or replace function private.install_location_topic_policy()
+returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  execute 'drop policy if exists "followers of an assignment receive its location" on realtime.messages';
+  execute $policy$
+    create policy "followers of an assignment receive its location" on realtime.messages
+      for select to authenticated
+      using (
+        (select realtime.topic()) ~ '^assignment:[0-9a-f-]{36}:location$'
+        and private.may_follow_assignment(substring((select realtime.topic()) from 12 for 36)::uuid)
+      )
+  $policy$;
+end
+$$;
+
+revoke execute on function private.install_location_topic_policy() from public, anon, authenticated, service_role;
+
 do $$
 begin
   if to_regclass('realtime.messages') is not null then
-    execute $policy$
-      create policy "followers of an assignment receive its location" on realtime.messages
-        for select to authenticated
-        using (
-          (select realtime.topic()) like 'assignment:%:location'
-          and private.may_follow_assignment(
-            (substring((select realtime.topic()) from '^assignment:([0-9a-f-]{36}):location$'))::uuid
-          )
-        )
-    $policy$;
+    perform private.install_location_topic_policy();
   end if;
 end
 $$;
