@@ -181,5 +181,18 @@ You can follow your application and upload any pending documents (GST certificat
 
 Team OMBARO Partner Onboarding$txt$,
     array['contact_person', 'business_name', 'application_number', 'application_status', 'status_message', 'application_url']
+  ),
+  (
+    'payment_flagged', 'en-IN', 'Payment flagged for finance', 'transactional',
+    'Payment flagged at {{gateway}}',
+    $html$<p>A payment event from <strong>{{gateway}}</strong> needs a look before it is applied.</p>
+<p>{{problem}}</p>
+<p>The event is in the payment inbox (private.webhook_events) with status flagged.</p>$html$,
+    $txt$A payment event from {{gateway}} needs a look before it is applied.
+
+{{problem}}
+
+The event is in the payment inbox (private.webhook_events) with status flagged.$txt$,
+    array['gateway', 'problem']
   )
 on conflict (code, locale) do nothing;

@@ -118,3 +118,90 @@ values (
   false
 )
 on conflict (key, effective_from) do nothing;
+
+-- Push and in-app templates by message code: the title and body an app shows (the in-app
+-- inbox row uses the same), `{{name}}` placeholders from the variables listed.
+insert into public.system_settings (key, value, effective_from, description, is_public)
+values (
+  'push_templates',
+  '{
+    "booking_created": {"title": "Booking {{booking_number}} received",
+      "body": "{{service_name}} at {{vendor_name}} on {{booking_date}} at {{booking_time}}. Pay {{total_amount}} to confirm it.",
+      "variables": ["booking_number", "service_name", "vendor_name", "booking_date", "booking_time", "total_amount"]},
+    "vendor_new_booking": {"title": "New booking {{booking_number}}",
+      "body": "{{customer_name}} booked {{service_name}} on {{booking_date}} at {{booking_time}}.",
+      "variables": ["booking_number", "customer_name", "service_name", "booking_date", "booking_time"]},
+    "booking_confirmed": {"title": "Booking {{booking_number}} confirmed",
+      "body": "{{vendor_name}} expects you on {{booking_date}} at {{booking_time}}.",
+      "variables": ["booking_number", "vendor_name", "booking_date", "booking_time"]},
+    "booking_started": {"title": "Your session has started",
+      "body": "Enjoy your {{service_name}} ({{booking_number}}).",
+      "variables": ["service_name", "booking_number"]},
+    "booking_completed": {"title": "Session complete",
+      "body": "How was your {{service_name}} at {{vendor_name}}? Rate it in the app.",
+      "variables": ["service_name", "vendor_name"]},
+    "booking_cancelled": {"title": "Booking {{booking_number}} cancelled",
+      "body": "Your booking on {{booking_date}} at {{booking_time}} is cancelled. Refund due: {{refund_amount}}.",
+      "variables": ["booking_number", "booking_date", "booking_time", "refund_amount"]},
+    "vendor_booking_cancelled": {"title": "Booking {{booking_number}} cancelled",
+      "body": "The booking of {{customer_name}} on {{booking_date}} at {{booking_time}} is cancelled; the slot is free again.",
+      "variables": ["booking_number", "customer_name", "booking_date", "booking_time"]},
+    "booking_rescheduled": {"title": "Booking {{booking_number}} moved",
+      "body": "Now on {{new_booking_date}} at {{new_booking_time}} (was {{old_booking_date}} at {{old_booking_time}}).",
+      "variables": ["booking_number", "new_booking_date", "new_booking_time", "old_booking_date", "old_booking_time"]},
+    "therapist_assigned": {"title": "{{therapist_name}} will serve you",
+      "body": "{{therapist_name}} is assigned to your booking {{booking_number}} on {{booking_date}} at {{booking_time}}.",
+      "variables": ["therapist_name", "booking_number", "booking_date", "booking_time"]},
+    "therapist_new_assignment": {"title": "New assignment {{booking_number}}",
+      "body": "{{service_name}} for {{customer_name}} on {{booking_date}} at {{booking_time}}.",
+      "variables": ["booking_number", "service_name", "customer_name", "booking_date", "booking_time"]},
+    "therapist_arriving": {"title": "Your therapist is on the way",
+      "body": "{{therapist_name}} is heading to you for booking {{booking_number}}.",
+      "variables": ["therapist_name", "booking_number"]},
+    "therapist_arrived": {"title": "Your therapist has arrived",
+      "body": "{{therapist_name}} is at your door for booking {{booking_number}}. Share your OTP only now.",
+      "variables": ["therapist_name", "booking_number"]},
+    "payment_received": {"title": "Payment received",
+      "body": "{{amount_paid}} received for booking {{booking_number}}. Thank you.",
+      "variables": ["amount_paid", "booking_number"]},
+    "vendor_booking_paid": {"title": "Booking {{booking_number}} paid",
+      "body": "{{customer_name}} paid {{amount}} for {{booking_date}} at {{booking_time}}.",
+      "variables": ["booking_number", "customer_name", "amount", "booking_date", "booking_time"]},
+    "payment_failed": {"title": "Payment failed",
+      "body": "The payment for booking {{booking_number}} did not go through. Try again before your slot is released.",
+      "variables": ["booking_number"]},
+    "refund_processed": {"title": "Refund processed",
+      "body": "{{refund_amount}} for booking {{booking_number}} is on its way back to you.",
+      "variables": ["refund_amount", "booking_number"]},
+    "promotion": {"title": "{{title}}", "body": "{{body}}", "variables": ["title", "body"]}
+  }',
+  '-infinity',
+  'Push and in-app notification templates by message code: title, body and the variables they use.',
+  false
+)
+on conflict (key, effective_from) do nothing;
+
+-- WhatsApp Business templates as approved by Meta: name, language, category, body with
+-- {{1}}..{{n}} and the variable behind each.
+insert into public.system_settings (key, value, effective_from, description, is_public)
+values (
+  'whatsapp_templates',
+  '{
+    "booking_confirmed": {"name": "booking_confirmed", "language": "en", "category": "utility",
+      "body": "Hi {{1}}, your OMBARO booking {{2}} with {{3}} on {{4}} at {{5}} is confirmed.",
+      "variables": ["customer_name", "booking_number", "vendor_name", "booking_date", "booking_time"]},
+    "booking_cancelled": {"name": "booking_cancelled", "language": "en", "category": "utility",
+      "body": "Hi {{1}}, your OMBARO booking {{2}} is cancelled. Refund due: {{3}}.",
+      "variables": ["customer_name", "booking_number", "refund_amount"]}
+  }',
+  '-infinity',
+  'Approved WhatsApp Business template messages by message code.',
+  false
+)
+on conflict (key, effective_from) do nothing;
+
+-- OMBARO's principal entity id on the DLT platform, sent with every SMS to an Indian number.
+insert into public.system_settings (key, value, effective_from, description, is_public)
+values ('dlt_entity_id', '"1101000000000000001"', '-infinity',
+        'Principal entity id of OMBARO registered on the TRAI DLT platform.', false)
+on conflict (key, effective_from) do nothing;

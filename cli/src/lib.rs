@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod demo;
+pub mod notify;
 pub mod pay;
 pub mod schema_docs;
 pub mod server;

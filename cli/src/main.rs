@@ -88,6 +88,20 @@ enum Command {
         completes it)."
     )]
     Pay(PayArgs),
+    /// Run a notification worker: deliver the outbox (notification_queue) until Ctrl-C.
+    #[command(
+        long_about = "Run a notification worker: claim due rows of notification_queue in small batches \
+        (for update skip locked), lease them, send each through its channel's provider and record the \
+        outcome. Wakes on LISTEN notification_queue, polls slowly otherwise. Run as many as you like, on \
+        as many machines: a killed worker's rows are retried when their lease ends. Providers come from \
+        the environment (FCM_SERVICE_ACCOUNT, SENDGRID_API_KEY or SMTP_HOST, MSG91_AUTH_KEY, \
+        WHATSAPP_TOKEN ...; see the README); without them, the local provider writes the logs as \
+        delivered and prints a line per message. `ombaro up` runs one in its own process."
+    )]
+    Worker(WorkerArgs),
+    /// The notification outbox of the running stack.
+    #[command(subcommand)]
+    Notifications(NotificationsCommand),
     /// Settle every vendor for a period on the running stack: commission, GST on it, TDS
     /// (s.194-O), TCS (s.52), refunds, net payable and the payout to make.
     #[command(
@@ -99,6 +113,49 @@ enum Command {
         Running a settled period again changes nothing; a period overlapping a settled one is refused."
     )]
     Settle(SettleArgs),
+    /// Generate code from the live schema.
+    #[command(subcommand)]
+    Gen(GenCommand),
+}
+
+#[derive(Subcommand)]
+enum GenCommand {
+    /// Types for apps, as `supabase gen types` emits them.
+    #[command(subcommand)]
+    Types(GenTypesCommand),
+}
+
+#[derive(Subcommand)]
+enum GenTypesCommand {
+    /// The `Database` type of the public schema for `createClient<Database>(...)`, printed to
+    /// standard output (redirect it to e.g. `src/database.types.ts`).
+    Typescript,
+}
+
+#[derive(Args)]
+struct WorkerArgs {
+    /// Rows claimed (and sent concurrently) at once.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    batch: u64,
+    /// Seconds a claimed row stays this worker's; then another worker may take it.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    lease_secs: u64,
+    /// Seconds between polls when no NOTIFY arrives.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=600))]
+    poll_secs: u64,
+    /// Do not print a line per message.
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[derive(Subcommand)]
+enum NotificationsCommand {
+    /// The latest deliveries (sent, failed, dead, skipped), newest first.
+    Tail {
+        /// How many.
+        #[arg(short = 'n', long, default_value_t = 20)]
+        lines: i64,
+    },
 }
 
 #[derive(Args)]
@@ -142,6 +199,9 @@ struct UpArgs {
     /// Do not load the reference seeds.
     #[arg(long)]
     no_seed: bool,
+    /// Do not run the notification worker in the server's process.
+    #[arg(long)]
+    no_worker: bool,
     #[command(flatten)]
     limits: ServerLimits,
 }
@@ -164,6 +224,9 @@ struct ServeArgs {
     /// Port of the function server.
     #[arg(long, default_value_t = DEFAULT_API_PORT)]
     port: u16,
+    /// Do not run the notification worker in the server's process.
+    #[arg(long)]
+    no_worker: bool,
     #[command(flatten)]
     limits: ServerLimits,
 }
@@ -185,6 +248,7 @@ impl ServerLimits {
         server::ServerOptions {
             request_timeout: Duration::from_secs(self.request_timeout),
             drain: Duration::from_secs(self.drain_timeout),
+            max_rows: server::max_rows_of(&ombaro_common::config::Project::discover().root),
         }
     }
 }
@@ -258,6 +322,25 @@ enum BenchCommand {
         #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
         attempts: u64,
     },
+    /// The notification outbox delivered by `ombaro worker` processes through the local
+    /// provider: messages/s and enqueue-to-delivered latency with 1, 2 and 4 workers, then one
+    /// of two workers SIGKILLed mid-run and a SQL reconciliation (nothing lost, nothing twice).
+    ///
+    /// Runs in a scratch database on the local cluster (your data is untouched). Messages are
+    /// spread over the five channels and 1 000 recipients and enqueued at once; the killed
+    /// worker's rows come back after the workers' 5 s lease. Fails on anything lost, doubled,
+    /// dead or skipped.
+    Notifications {
+        /// Messages per run.
+        #[arg(long, default_value_t = 50_000, value_parser = clap::value_parser!(u64).range(10..=1_000_000))]
+        messages: u64,
+        /// Worker process counts to measure, e.g. `--workers 1,2,4`.
+        #[arg(long, value_delimiter = ',', default_values_t = vec![1usize, 2, 4])]
+        workers: Vec<usize>,
+        /// Skip the SIGKILL run.
+        #[arg(long)]
+        no_kill: bool,
+    },
     /// The payment service's Razorpay webhooks under load over HTTP: throughput against
     /// pgbench, then a storm of duplicated, shuffled events reconciled against the books.
     ///
@@ -293,6 +376,21 @@ enum BenchCommand {
         /// Seed of the storm's refunds, duplicates and order: the same storm every run.
         #[arg(long, default_value_t = 42)]
         seed: u64,
+    },
+    /// The data API against the SQL it runs: a customer's bookings page and the catalogue
+    /// through /rest/v1, then the very statements the API generated through pgbench on the
+    /// same cluster with as many clients. Prints requests/s, p50/p99 and the SQL/HTTP
+    /// throughput ratio (goal: at most 1.5). Uses a scratch database with demo data.
+    Rest {
+        /// Seconds of each page over HTTP, and of each pgbench run.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        seconds: u64,
+        /// Concurrent HTTP clients, and pgbench clients.
+        #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=256))]
+        clients: u64,
+        /// Demo data scale of the scratch database (about 10 000 bookings per unit).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+        scale: u32,
     },
     /// The location service over HTTP: (a) `--therapists` therapists on the way send
     /// `--batches` batches of `--batch-size` fixes at once: fixes/s and batch latency beside
@@ -439,7 +537,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             let Some(url) = stack.running_db_url()? else {
                 bail!("the database is not running: start it with `ombaro db start` (or use `ombaro up`)");
             };
-            serve(&stack, &url, args.port, args.limits.options(), None).await?;
+            serve(&stack, &url, args.port, args.limits.options(), !args.no_worker, None).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Supabase(SupabaseCommand::Sync { check }) => {
@@ -463,6 +561,14 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             for c in changed {
                 println!("{c}");
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Gen(GenCommand::Types(GenTypesCommand::Typescript)) => {
+            let url = stack.ensure_db()?;
+            stack.prepare(&url, false).await?;
+            let mut client = db::connect(&url).await?;
+            let cache = ombaro_rest::schema::SchemaCache::load(&mut client).await?;
+            print!("{}", ombaro_rest::typescript::generate(&cache));
             Ok(ExitCode::SUCCESS)
         }
         Command::Schema(SchemaCommand::Docs) => {
@@ -524,6 +630,21 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             let report = ombaro::bench::booking::run(&url, stack.keys()?, options).await?;
             judge_bench("booking", report.render(), report.failures())
         }
+        Command::Bench(BenchCommand::Rest {
+            seconds,
+            clients,
+            scale,
+        }) => {
+            let url = stack.ensure_db()?;
+            let options = ombaro::bench::rest::RestBenchOptions {
+                seconds,
+                clients: clients as usize,
+                scale,
+                ..Default::default()
+            };
+            let report = ombaro::bench::rest::run(&url, stack.keys()?, options).await?;
+            judge_bench("data API", report.render(), report.failures.clone())
+        }
         Command::Bench(BenchCommand::Payments {
             seconds,
             clients,
@@ -547,6 +668,23 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             };
             let report = ombaro::bench::payments::run(&url, stack.keys()?, options).await?;
             judge_bench("payment", report.render(), report.failures())
+        }
+        Command::Bench(BenchCommand::Notifications {
+            messages,
+            workers,
+            no_kill,
+        }) => {
+            if workers.iter().any(|w| !(1..=64).contains(w)) {
+                bail!("--workers are counts from 1 to 64");
+            }
+            let url = stack.ensure_db()?;
+            let options = ombaro::bench::notifications::NotificationBenchOptions {
+                messages,
+                workers,
+                kill: !no_kill,
+            };
+            let report = ombaro::bench::notifications::run(&url, options).await?;
+            judge_bench("notification", report.render(), report.failures())
         }
         Command::Bench(BenchCommand::Location(args)) => {
             let url = stack.ensure_db()?;
@@ -576,6 +714,33 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             let outcome =
                 ombaro::pay::run(&client, &record.api_url, &stack.keys()?, &args.booking_number, action).await?;
             for line in outcome.lines {
+                println!("{line}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Worker(args) => {
+            let Some(url) = stack.running_db_url()? else {
+                bail!("the database is not running: start it with `ombaro db start` (or use `ombaro up`)");
+            };
+            let options = ombaro_notifications::service::WorkerOptions {
+                batch: args.batch as usize,
+                lease: Duration::from_secs(args.lease_secs),
+                poll: Duration::from_secs(args.poll_secs),
+                ..Default::default()
+            };
+            ombaro::notify::run_worker(&url, options, !args.quiet, shutdown_signal()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Notifications(NotificationsCommand::Tail { lines }) => {
+            let Some(url) = stack.running_db_url()? else {
+                bail!("the database is not running: start the stack with `ombaro up`");
+            };
+            let client = db::connect(&url).await?;
+            let lines = ombaro::notify::tail(&client, lines).await?;
+            if lines.is_empty() {
+                println!("no deliveries yet");
+            }
+            for line in lines.iter().rev() {
                 println!("{line}");
             }
             Ok(ExitCode::SUCCESS)
@@ -706,10 +871,13 @@ async fn up(stack: &Stack, args: UpArgs) -> anyhow::Result<ExitCode> {
             &args.limits.request_timeout.to_string(),
             "--drain-timeout",
             &args.limits.drain_timeout.to_string(),
-        ])
-        .stdin(std::process::Stdio::null())
-        .stdout(log.try_clone()?)
-        .stderr(log);
+        ]);
+        if args.no_worker {
+            cmd.arg("--no-worker");
+        }
+        cmd.stdin(std::process::Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log);
         #[cfg(unix)]
         {
             use std::os::unix::process::CommandExt;
@@ -726,6 +894,7 @@ async fn up(stack: &Stack, args: UpArgs) -> anyhow::Result<ExitCode> {
         &url,
         args.port,
         args.limits.options(),
+        !args.no_worker,
         Some("Started OMBARO local development setup.\n"),
     )
     .await?;
@@ -738,6 +907,7 @@ async fn serve(
     db_url: &str,
     port: u16,
     options: server::ServerOptions,
+    worker: bool,
     banner: Option<&str>,
 ) -> anyhow::Result<()> {
     let keys = stack.keys()?;
@@ -761,12 +931,23 @@ async fn serve(
         println!("{banner}");
         print!("{}", stack.status()?.render());
         println!(
-            "\nServing functions at {}/functions/v1/<name>; Ctrl-C stops.",
+            "\nServing the data API at {0}/rest/v1 and functions at {0}/functions/v1/<name>; Ctrl-C stops.",
             record.api_url
         );
     }
     tracing::info!(api_url = %record.api_url, "function server listening");
+    // The notification worker lives as long as the server.
+    let worker = if worker {
+        let w = ombaro::notify::worker(db_url, Default::default(), true).await?;
+        let listen = ombaro_common::config::functions_login(db_url)?;
+        Some(tokio::spawn(w.run(listen, std::future::pending())))
+    } else {
+        None
+    };
     let stopped = server::serve_with(listener, state, options, Some(cache), shutdown_signal()).await;
+    if let Some(worker) = worker {
+        worker.abort();
+    }
     stack.remove_server_record(record.pid);
     match stopped? {
         server::Stopped::Drained => tracing::info!("function server stopped"),

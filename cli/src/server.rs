@@ -1,5 +1,6 @@
-//! The function server: one HTTP server mounting every function at `/functions/v1/<name>`,
-//! as Supabase's edge runtime does. Bearer tokens are verified once, here, for every
+//! The stack's one HTTP server: every function at `/functions/v1/<name>`, as Supabase's edge
+//! runtime mounts them, and the data API at `/rest/v1` (crate `ombaro-rest`), behind the
+//! gateway layers a Supabase project has in front of them (CORS, request ids). Bearer tokens are verified once, here, for every
 //! function route; each request gets an id that is logged and echoed in `x-request-id`.
 //!
 //! Whatever a handler does, the client gets an answer: a panic is a `500` JSON naming the
@@ -9,6 +10,7 @@
 
 use std::{future::Future, panic::AssertUnwindSafe, sync::Arc, time::Duration};
 
+use axum::http::{HeaderName, Method};
 use axum::{
     body::Body,
     extract::{DefaultBodyLimit, Request, State},
@@ -25,6 +27,7 @@ use serde_json::{json, Value};
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower_http::{
+    cors::{AllowHeaders, AllowOrigin, CorsLayer},
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     trace::TraceLayer,
 };
@@ -40,6 +43,8 @@ pub struct ServerOptions {
     pub request_timeout: Duration,
     /// After a shutdown signal, in-flight requests get this long to finish.
     pub drain: Duration,
+    /// `[api] max_rows` of `supabase/config.toml`: no `/rest/v1` read returns more rows.
+    pub max_rows: Option<i64>,
 }
 
 impl Default for ServerOptions {
@@ -47,8 +52,31 @@ impl Default for ServerOptions {
         Self {
             request_timeout: Duration::from_secs(20),
             drain: Duration::from_secs(10),
+            max_rows: Some(1000),
         }
     }
+}
+
+/// `[api] max_rows` of the project's `supabase/config.toml` (Supabase's default, 1000, when
+/// the file or the key is missing; `0` means no limit).
+pub fn max_rows_of(project_root: &std::path::Path) -> Option<i64> {
+    let config = std::fs::read_to_string(project_root.join("supabase/config.toml")).unwrap_or_default();
+    let mut in_api = false;
+    for line in config.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_api = line == "[api]";
+        } else if in_api {
+            if let Some(value) = line.strip_prefix("max_rows").and_then(|r| r.trim().strip_prefix('=')) {
+                return match value.trim().parse::<i64>() {
+                    Ok(0) => None,
+                    Ok(n) => Some(n),
+                    Err(_) => Some(1000),
+                };
+            }
+        }
+    }
+    Some(1000)
 }
 
 /// How serving ended.
@@ -60,9 +88,14 @@ pub enum Stopped {
     DeadlinePassed,
 }
 
-/// The whole HTTP application.
-pub fn app(state: AppState, options: ServerOptions, payments: Arc<PaymentSettings>) -> Router {
-    app_with(state, options, payments, None)
+/// The whole HTTP application: the functions and, when given, the data API.
+pub fn app(
+    state: AppState,
+    options: ServerOptions,
+    payments: Arc<PaymentSettings>,
+    rest: Option<Arc<ombaro_rest::RestApi>>,
+) -> Router {
+    app_with(state, options, payments, rest, None)
 }
 
 /// [`app`] reading through `cache` where one is given (its invalidation listener must be
@@ -71,6 +104,7 @@ pub fn app_with(
     state: AppState,
     options: ServerOptions,
     payments: Arc<PaymentSettings>,
+    rest: Option<Arc<ombaro_rest::RestApi>>,
     cache: Option<Cache>,
 ) -> Router {
     let location = ombaro_location::service::LocationOptions { cache: cache.clone() };
@@ -80,6 +114,10 @@ pub fn app_with(
         .nest(
             ombaro_payments::service::MOUNT,
             ombaro_payments::service::router(payments.clone()),
+        )
+        .nest(
+            ombaro_notifications::service::MOUNT,
+            ombaro_notifications::service::router(),
         )
         .nest(
             ombaro_location::service::MOUNT,
@@ -95,13 +133,37 @@ pub fn app_with(
         ombaro_payments::service::webhook_router(payments),
     );
 
-    gateway(
-        Router::new()
-            .nest("/functions/v1", functions.merge(webhooks))
-            .fallback(not_found)
-            .with_state(state),
-        options,
-    )
+    let mut routes = Router::new().nest("/functions/v1", functions.merge(webhooks));
+    if let Some(rest) = rest {
+        routes = routes.nest_service(ombaro_rest::MOUNT, rest.router());
+    }
+    gateway(routes.fallback(not_found).with_state(state), options)
+}
+
+/// CORS as Supabase's API gateway answers it, on every route: a preflight is answered before
+/// any token check, any origin may call, and the headers supabase-js reads are exposed.
+fn cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::any())
+        .allow_methods([
+            Method::GET,
+            Method::HEAD,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
+        .allow_headers(AllowHeaders::mirror_request())
+        .expose_headers([
+            HeaderName::from_static("content-range"),
+            HeaderName::from_static("x-total-count"),
+            HeaderName::from_static("content-location"),
+            HeaderName::from_static("preference-applied"),
+            HeaderName::from_static("location"),
+            HeaderName::from_static("x-request-id"),
+        ])
+        .max_age(Duration::from_secs(3600))
 }
 
 /// The layers every route sits behind, outermost first: request id (set, then echoed),
@@ -122,6 +184,7 @@ pub fn gateway(routes: Router, options: ServerOptions) -> Router {
                 }))
                 .layer(PropagateRequestIdLayer::x_request_id()),
         )
+        .layer(cors())
 }
 
 fn request_id(req: &Request) -> &str {
@@ -195,7 +258,15 @@ pub async fn serve_with(
     );
     // The sandbox gateway delivers its webhooks to this server.
     payments.sandbox_webhook_base = Some(format!("http://{}", listener.local_addr()?));
-    let router = app_with(state, options, Arc::new(payments), cache);
+    let rest = ombaro_rest::RestApi::start(
+        state.db.clone(),
+        state.keys.clone(),
+        options.max_rows,
+        format!("http://{}", listener.local_addr()?),
+    )
+    .await
+    .map_err(|err| std::io::Error::other(format!("loading the data API's schema cache: {err:#}")))?;
+    let router = app_with(state, options, Arc::new(payments), Some(rest), cache);
     serve_router(listener, router, options.drain, shutdown).await
 }
 

@@ -250,8 +250,112 @@ fn every_command_explains_itself() {
         vec!["status", "--help"],
         vec!["keys", "--help"],
         vec!["supabase", "sync", "--help"],
+        vec!["worker", "--help"],
+        vec!["notifications", "tail", "--help"],
+        vec!["bench", "notifications", "--help"],
     ] {
         let out = stdout(&home.ombaro(&args));
         assert!(out.contains("Usage:"), "{args:?}: {out}");
     }
+}
+
+/// `ombaro up` delivers the outbox in its own process: a booking made over HTTP reaches the
+/// customer and the vendor through the local provider within a second, inbox rows included.
+#[test]
+fn up_delivers_a_bookings_notifications_within_a_second() {
+    let home = Home::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    stdout(&home.ombaro(&["up", "--detach", "--port", &port]));
+    let status: Value = serde_json::from_str(&stdout(&home.ombaro(&["status", "--json"]))).unwrap();
+    let (api, db_url) = (status["api_url"].as_str().unwrap(), status["db_url"].as_str().unwrap());
+    let keys = ombaro_common::jwt::JwtKeys::new(status["jwt_secret"].as_str().unwrap());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let client = ombaro_common::db::connect(db_url).await.unwrap();
+        let (customer, vendor, therapist) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+        let therapist_user = uuid::Uuid::new_v4();
+        client
+            .batch_execute(&format!(
+                "insert into auth.users (id, aud, role, email, email_confirmed_at, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
+                 select id, 'authenticated', 'authenticated', id || '@example.in', now(), '{{}}', '{{}}', now(), now()
+                   from unnest(array['{customer}', '{vendor}', '{therapist_user}']::uuid[]) id;
+                 insert into public.user_profiles (id, name, mobile, role) values
+                   ('{customer}', 'Meera', '9811111111', 'customer'), ('{vendor}', 'Serene', '9822222222', 'vendor'),
+                   ('{therapist_user}', 'Asha', '9833333333', 'therapist');
+                 insert into public.customers (id) values ('{customer}');
+                 insert into public.vendors (id, business_name, business_type, business_address, city_id, location, timezone,
+                                             contact_person, contact_mobile, contact_email, verification_status, status)
+                 values ('{vendor}', 'Serene Spa', 'spa', '{{\"line1\": \"MG Road\", \"city\": \"Bengaluru\"}}',
+                         (select id from public.cities where name = 'Bengaluru'),
+                         extensions.st_setsrid(extensions.st_makepoint(77.5946, 12.9716), 4326)::extensions.geography,
+                         'Asia/Kolkata', 'Owner', '9800000000', 'serene@example.in', 'verified', 'active');
+                 insert into public.vendor_availability (vendor_id, day_of_week, open_time, close_time)
+                 select '{vendor}', d, '09:00', '21:00' from generate_series(0, 6) d;
+                 insert into public.vendor_services (vendor_id, service_id, durations_offered, is_home_service, is_in_spa)
+                 select '{vendor}', s.id, '{{60}}', false, true from public.services s where s.code = 'SWD';
+                 insert into public.therapists (id, user_id, vendor_id, name, email, mobile, gender, specialization, rating, status)
+                 values ('{therapist}', '{therapist_user}', '{vendor}', 'Asha', 'asha@example.in', '9700000000', 'female',
+                         '{{SWD}}', 4.8, 'active');
+                 insert into public.therapist_schedules (therapist_id, day_of_week, start_time, end_time)
+                 select '{therapist}', d, '09:00', '21:00' from generate_series(0, 6) d;"
+            ))
+            .await
+            .unwrap();
+        let swd: uuid::Uuid = client
+            .query_one("select id from public.services where code = 'SWD'", &[])
+            .await
+            .unwrap()
+            .get(0);
+        let ist = chrono::FixedOffset::east_opt(5 * 3600 + 1800).unwrap();
+        let day = chrono::Utc::now().with_timezone(&ist).date_naive() + chrono::Duration::days(3);
+        let start = format!("{day}T11:00:00+05:30");
+        let token = keys.user_token(&customer.to_string(), None, 600, json!({}));
+        let http = reqwest::Client::new();
+        let booked = http
+            .post(format!("{api}/functions/v1/booking-service/bookings"))
+            .bearer_auth(&token)
+            .json(&json!({"vendor_id": vendor, "start": start,
+                          "items": [{"service_id": swd, "duration_minutes": 60}]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(booked.status().as_u16(), 201, "{}", booked.text().await.unwrap());
+        let at = std::time::Instant::now();
+        let delivered = loop {
+            let inbox: i64 = client
+                .query_one(
+                    "select count(*) from public.notifications where user_id = any($1) and type = 'booking_created'",
+                    &[&vec![customer, vendor]],
+                )
+                .await
+                .unwrap()
+                .get(0);
+            if inbox == 2 || at.elapsed() > std::time::Duration::from_secs(5) {
+                break at.elapsed();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        };
+        assert!(
+            delivered < std::time::Duration::from_secs(1),
+            "the customer's and vendor's inbox rows took {delivered:?}"
+        );
+        let pending: i64 = client
+            .query_one(
+                "select count(*) from public.notification_queue where status in ('pending', 'processing', 'failed', 'dead')",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(pending, 0);
+    });
+    let log = std::fs::read_to_string(home.0.join("serve.log")).unwrap();
+    assert!(log.contains("[notify] in_app   Booking OBO-"), "{log}");
+    let tail = stdout(&home.ombaro(&["notifications", "tail"]));
+    assert!(tail.contains("booking.created"), "{tail}");
 }

@@ -4,9 +4,11 @@
 pub mod booking;
 mod http;
 pub mod location;
+pub mod notifications;
 pub mod payments;
 mod people;
 pub mod pgbench;
+pub mod rest;
 pub mod rls;
 pub mod scratch;
 mod table;

@@ -70,6 +70,36 @@ pub async fn run(url: &str, clients: usize, seconds: u64) -> anyhow::Result<Base
     })
 }
 
+/// pgbench running the SQL script at `script` (no vacuum, extended protocol as the services'
+/// driver uses) with `clients` connections for `seconds`.
+pub async fn run_script(url: &str, script: &std::path::Path, clients: usize, seconds: u64) -> anyhow::Result<Baseline> {
+    let threads = clients.clamp(1, 2);
+    let output = pgbench(
+        url,
+        &[
+            "-n",
+            "-M",
+            "extended",
+            "-f",
+            &script.display().to_string(),
+            "-c",
+            &clients.to_string(),
+            "-j",
+            &threads.to_string(),
+            "-T",
+            &seconds.to_string(),
+        ],
+    )
+    .await?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let tps = parse_tps(&stdout).with_context(|| format!("no `tps = ` line in pgbench's output:\n{stdout}"))?;
+    Ok(Baseline {
+        tps,
+        clients,
+        duration: Duration::from_secs(seconds),
+    })
+}
+
 /// The TPS pgbench reports, preferring the figure without connection setup: the benches'
 /// clients' connections are pooled, so setup is not part of their figure either. PG 14+
 /// prints only "without initial connection time"; older versions print "excluding

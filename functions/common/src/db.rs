@@ -183,6 +183,8 @@ impl RoleLimits {
 pub struct Db {
     pub pool: Pool,
     pub limits: Arc<RoleLimits>,
+    /// The login the pool uses, for connections that must not be pooled (`LISTEN`).
+    pub login: tokio_postgres::Config,
 }
 
 impl Db {
@@ -190,7 +192,7 @@ impl Db {
     /// bypasses RLS: the services must not be able to do more than the roles they act as.
     /// Reads the API roles' limits once.
     pub async fn connect(config: tokio_postgres::Config, settings: &PoolConfig) -> anyhow::Result<Self> {
-        let pool = pool_for(config, settings)?;
+        let pool = pool_for(config.clone(), settings)?;
         let client = pool.get().await.context("connecting to the database")?;
         let row = client
             .query_one(
@@ -211,6 +213,7 @@ impl Db {
         Ok(Self {
             pool,
             limits: Arc::new(limits),
+            login: config,
         })
     }
 

@@ -34,7 +34,12 @@ pub fn migrations() -> Vec<Migration> {
 /// Applies the migrations not yet applied, in order, each in its own transaction; returns
 /// the names applied. An applied migration whose file has since been edited is refused.
 pub async fn migrate(client: &mut Client) -> anyhow::Result<Vec<String>> {
-    run_migrations(client, &migrations()).await
+    let applied = run_migrations(client, &migrations()).await?;
+    if !applied.is_empty() {
+        // A running data API reloads its schema cache, as PostgREST does on this channel.
+        client.batch_execute("notify pgrst, 'reload schema'").await?;
+    }
+    Ok(applied)
 }
 
 /// Migrations of the history before V1-V33 were squashed (unreleased, so never kept): a

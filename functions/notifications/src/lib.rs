@@ -15,18 +15,27 @@
 //! - [`schedule`]: send now, or defer past the person's quiet hours and outside TRAI's
 //!   promotional window;
 //! - [`retry`]: exponential backoff with jitter, then dead;
-//! - [`events`]: each event's default channels, category and urgency;
+//! - [`events`]: the events queued, each one's default channels, category and urgency, and
+//!   the template of each message code per channel;
+//! - [`vars`]: a message's variables, amounts and times written out;
+//! - [`plan`]: what to do with one claimed queue row (fan out, skip, defer, send, dead);
+//! - `service` (feature `server`): the worker, the providers and the HTTP endpoints;
 //! - `wasm` (feature `wasm`): JSON-in, JSON-out exports.
 //!
 //! Every error enum has a stable `code()`, the same string the WASM exports answer with.
 
 pub mod channel;
 pub mod events;
+pub mod plan;
 pub mod prefs;
 pub mod retry;
 pub mod schedule;
 pub mod sms;
 pub mod template;
+pub mod vars;
+
+#[cfg(feature = "server")]
+pub mod service;
 
 #[cfg(feature = "wasm")]
 pub mod wasm;

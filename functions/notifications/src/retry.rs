@@ -88,6 +88,14 @@ impl RetryPolicy {
         })
     }
 
+    /// The same backoff with another attempt limit (a queue row's own `max_attempts`).
+    pub fn with_max_attempts(self, max_attempts: u32) -> Self {
+        RetryPolicy {
+            max_attempts: max_attempts.max(1),
+            ..self
+        }
+    }
+
     pub fn max_attempts(&self) -> u32 {
         self.max_attempts
     }
@@ -108,6 +116,17 @@ pub enum Failure {
     Transient { retry_after_secs: Option<u32> },
     /// Never going to work.
     Permanent,
+}
+
+impl Failure {
+    /// How a provider's answer classifies: no answer (timeout, connection refused), `408`,
+    /// `429` and `5xx` are worth another attempt; any other `4xx` never will be.
+    pub fn from_status(status: Option<u16>, retry_after_secs: Option<u32>) -> Failure {
+        match status {
+            None | Some(408) | Some(429) | Some(500..=599) => Failure::Transient { retry_after_secs },
+            Some(_) => Failure::Permanent,
+        }
+    }
 }
 
 /// Why a message is dead.
@@ -185,6 +204,19 @@ mod tests {
     }
 
     const TRANSIENT: Failure = Failure::Transient { retry_after_secs: None };
+
+    #[test]
+    fn provider_answers_classify_as_transient_or_permanent() {
+        for status in [None, Some(408), Some(429), Some(500), Some(503)] {
+            assert!(
+                matches!(Failure::from_status(status, None), Failure::Transient { .. }),
+                "{status:?}"
+            );
+        }
+        for status in [400, 401, 403, 404, 422] {
+            assert_eq!(Failure::from_status(Some(status), None), Failure::Permanent, "{status}");
+        }
+    }
 
     #[test]
     fn the_backoff_doubles_up_to_the_cap() {

@@ -797,13 +797,13 @@ impl PushTemplate {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use serde_json::json;
 
     use super::*;
 
     /// The `email_templates` rows of seeds/70_communications.sql, read from the SQL.
-    fn seeded_email_templates() -> Vec<EmailTemplateRow> {
+    pub(crate) fn seeded_email_templates() -> Vec<EmailTemplateRow> {
         let sql = include_str!("../../../seeds/70_communications.sql");
         let quoted = |s: &str| -> (String, usize) {
             let start = s.find('\'').unwrap() + 1;
@@ -854,12 +854,17 @@ mod tests {
     }
 
     /// The `sms_templates` setting of seeds/80_system.sql, as seeded.
-    fn seeded_sms_setting() -> Value {
+    pub(crate) fn seeded_sms_setting() -> Value {
+        seeded_setting("sms_templates")
+    }
+
+    /// A JSON setting of seeds/80_system.sql, as seeded.
+    pub(crate) fn seeded_setting(key: &str) -> Value {
         let sql = include_str!("../../../seeds/80_system.sql");
-        let at = sql.find("'sms_templates',").unwrap();
+        let at = sql.find(&format!("'{key}',")).unwrap();
         let start = at + sql[at..].find("'{").unwrap() + 1;
         let end = start + sql[start..].find("}'").unwrap() + 1;
-        serde_json::from_str(&sql[start..end]).unwrap()
+        serde_json::from_str(&sql[start..end].replace("''", "'")).unwrap()
     }
 
     fn seeded_sms(code: &str) -> SmsTemplate {
@@ -885,7 +890,7 @@ mod tests {
     #[test]
     fn every_seeded_email_template_parses_and_uses_what_it_declares() {
         let rows = seeded_email_templates();
-        assert_eq!(rows.len(), 8);
+        assert_eq!(rows.len(), 9);
         for row in rows {
             let code = row.code.clone();
             let declared = row.variables.clone();
