@@ -1,5 +1,6 @@
 //! The stack's one HTTP server: every function at `/functions/v1/<name>`, as Supabase's edge
-//! runtime mounts them, and the data API at `/rest/v1` (crate `ombaro-rest`), behind the
+//! runtime mounts them, the data API at `/rest/v1` (crate `ombaro-rest`) and Realtime at
+//! `/realtime/v1` (crate `ombaro-realtime`), behind the
 //! gateway layers a Supabase project has in front of them (CORS, request ids). Bearer tokens are verified once, here, for every
 //! function route; each request gets an id that is logged and echoed in `x-request-id`.
 //!
@@ -36,7 +37,7 @@ use tower_http::{
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// How long requests may take, and how long shutdown waits for them.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ServerOptions {
     /// A request still running after this is answered `503 request_timeout`. Longer than the
     /// longest statement timeout, so the database's own, more precise answer comes first.
@@ -45,6 +46,9 @@ pub struct ServerOptions {
     pub drain: Duration,
     /// `[api] max_rows` of `supabase/config.toml`: no `/rest/v1` read returns more rows.
     pub max_rows: Option<i64>,
+    /// A login that may read a logical replication slot (the local superuser; on Supabase,
+    /// Realtime's own role): `/realtime/v1` delivers `postgres_changes` only with one.
+    pub realtime_login: Option<tokio_postgres::Config>,
 }
 
 impl Default for ServerOptions {
@@ -53,6 +57,7 @@ impl Default for ServerOptions {
             request_timeout: Duration::from_secs(20),
             drain: Duration::from_secs(10),
             max_rows: Some(1000),
+            realtime_login: None,
         }
     }
 }
@@ -94,8 +99,9 @@ pub fn app(
     options: ServerOptions,
     payments: Arc<PaymentSettings>,
     rest: Option<Arc<ombaro_rest::RestApi>>,
+    realtime: Option<Arc<ombaro_realtime::Realtime>>,
 ) -> Router {
-    app_with(state, options, payments, rest, None)
+    app_with(state, options, payments, rest, realtime, None)
 }
 
 /// [`app`] reading through `cache` where one is given (its invalidation listener must be
@@ -105,6 +111,7 @@ pub fn app_with(
     options: ServerOptions,
     payments: Arc<PaymentSettings>,
     rest: Option<Arc<ombaro_rest::RestApi>>,
+    realtime: Option<Arc<ombaro_realtime::Realtime>>,
     cache: Option<Cache>,
 ) -> Router {
     let location = ombaro_location::service::LocationOptions { cache: cache.clone() };
@@ -136,6 +143,9 @@ pub fn app_with(
     let mut routes = Router::new().nest("/functions/v1", functions.merge(webhooks));
     if let Some(rest) = rest {
         routes = routes.nest_service(ombaro_rest::MOUNT, rest.router());
+    }
+    if let Some(realtime) = realtime {
+        routes = routes.nest_service(ombaro_realtime::MOUNT, realtime.router());
     }
     gateway(routes.fallback(not_found).with_state(state), options)
 }
@@ -266,8 +276,10 @@ pub async fn serve_with(
     )
     .await
     .map_err(|err| std::io::Error::other(format!("loading the data API's schema cache: {err:#}")))?;
-    let router = app_with(state, options, Arc::new(payments), Some(rest), cache);
-    serve_router(listener, router, options.drain, shutdown).await
+    let realtime = ombaro_realtime::Realtime::new(state.db.clone(), state.keys.clone(), options.realtime_login.clone());
+    let drain = options.drain;
+    let router = app_with(state, options, Arc::new(payments), Some(rest), Some(realtime), cache);
+    serve_router(listener, router, drain, shutdown).await
 }
 
 /// Serves `router` until `shutdown` completes; then stops accepting, waits for in-flight

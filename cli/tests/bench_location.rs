@@ -24,7 +24,10 @@ async fn ingest_and_eta_reads_run_end_to_end() {
     assert!(report.failures().is_empty(), "{rendered}");
     assert_eq!((report.fixes, report.stored), (180, 180), "{rendered}");
     assert_eq!(report.copy_rows, 180, "{rendered}");
-    assert!(report.with_cache.reads > 0 && report.without_cache.reads > 0, "{rendered}");
+    assert!(
+        report.with_cache.reads > 0 && report.without_cache.reads > 0,
+        "{rendered}"
+    );
     assert_eq!(report.with_cache.hit_rate, Some(1.0), "{rendered}");
     assert_eq!(report.without_cache.hit_rate, None, "{rendered}");
     assert!(rendered.contains("HTTP / COPY = "), "{rendered}");

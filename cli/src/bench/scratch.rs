@@ -91,7 +91,10 @@ impl Server {
             .context("binding the bench's function server")?;
         let base = format!("http://{}", listener.local_addr()?);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let options = crate::server::ServerOptions::default();
+        let options = crate::server::ServerOptions {
+            realtime_login: Some(url.parse().context("parsing the database URL")?),
+            ..crate::server::ServerOptions::default()
+        };
         let task = tokio::spawn(crate::server::serve(listener, state, options, async {
             let _ = stopped.await;
         }));
