@@ -138,6 +138,18 @@ fn up_detached_serves_the_printed_keys_and_refuses_others() {
             async move { req.send().await.unwrap().status().as_u16() }
         };
         assert_eq!(call(status["anon_key"].as_str().unwrap().to_owned()).await, 200);
+        // The cache is the redis-server `up` started under .ombaro/redis (scripts/setup
+        // installs it).
+        let body: Value = http
+            .get(&health)
+            .bearer_auth(status["anon_key"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(body["cache"]["backend"], "redis", "{body}");
 
         let keys = ombaro_common::jwt::JwtKeys::new(status["jwt_secret"].as_str().unwrap());
         let foreign = ombaro_common::jwt::JwtKeys::new("a-secret-from-some-other-project-000");
@@ -193,6 +205,8 @@ fn up_detached_serves_the_printed_keys_and_refuses_others() {
         "{stopped}"
     );
     assert!(stopped.contains("Postgres stopped"), "{stopped}");
+    assert!(stopped.contains("stopped the local redis-server"), "{stopped}");
+    assert!(!home.0.join("redis").join("port").exists());
     let server_line = stopped.find("function server").unwrap();
     assert!(server_line < stopped.find("Postgres stopped").unwrap(), "{stopped}");
     assert!(

@@ -4,6 +4,7 @@
 pub mod analytics;
 pub mod booking;
 mod http;
+pub mod location;
 pub mod notifications;
 pub mod payments;
 mod people;
