@@ -447,7 +447,6 @@ enum BenchCommand {
     Location(LocationBenchArgs),
 }
 
-
 #[derive(Subcommand)]
 enum AnalyticsCommand {
     /// Roll up funnels, cohorts, conversions, revenue and campaigns for IST days --from to
@@ -462,7 +461,6 @@ enum AnalyticsCommand {
         to: chrono::NaiveDate,
     },
 }
-
 
 #[derive(Args)]
 struct LocationBenchArgs {
