@@ -6,6 +6,10 @@
 async fn the_shared_http_client_speaks_https() {
     // Port 9 (discard) is closed here: a client with TLS gets as far as connecting; one
     // without refuses the URL's scheme before trying.
-    let err = reqwest::Client::new().get("https://127.0.0.1:9/").send().await.unwrap_err();
+    let err = reqwest::Client::new()
+        .get("https://127.0.0.1:9/")
+        .send()
+        .await
+        .unwrap_err();
     assert!(err.is_connect(), "expected a connection error, got {err:?}");
 }
