@@ -155,6 +155,7 @@ pub async fn start(rt: Arc<Realtime>) -> anyhow::Result<()> {
     let rt = Arc::downgrade(&rt);
     tokio::spawn(async move {
         let mut published = HashSet::new();
+        let mut keys: HashMap<(String, String), Vec<(String, String)>> = HashMap::new();
         let mut refreshed = std::time::Instant::now() - Duration::from_secs(60);
         loop {
             if refreshed.elapsed() > Duration::from_secs(5) {
@@ -189,13 +190,13 @@ pub async fn start(rt: Arc<Realtime>) -> anyhow::Result<()> {
             };
             let got = rows.len();
             let Some(rt) = rt.upgrade() else { break };
-            for row in rows {
-                let data: String = row.get(0);
-                if let Some(change) = Change::parse(&data) {
-                    if published.contains(&(change.schema.clone(), change.table.clone())) {
-                        deliver(&rt, &change, &privileges).await;
-                    }
-                }
+            let changes: Vec<Change> = rows
+                .iter()
+                .filter_map(|row| Change::parse(row.get::<_, &str>(0)))
+                .filter(|c| published.contains(&(c.schema.clone(), c.table.clone())))
+                .collect();
+            if !changes.is_empty() {
+                deliver(&rt, &changes, &privileges, &mut keys).await;
             }
             if got == 0 {
                 tokio::time::sleep(IDLE_POLL).await;
@@ -215,115 +216,149 @@ struct Candidate {
     claims: String,
 }
 
-async fn deliver(rt: &Realtime, change: &Change, privileges: &Mutex<HashMap<(String, String), Vec<String>>>) {
+/// Delivers one read's worth of changes: the channels each may reach, then one transaction
+/// asking, for every (change, subscriber) pair, whether that subscriber sees the row, all
+/// statements sent in one flight; then the messages.
+async fn deliver(
+    rt: &Realtime,
+    changes: &[Change],
+    privileges: &Mutex<HashMap<(String, String), Vec<String>>>,
+    keys: &mut HashMap<(String, String), Vec<(String, String)>>,
+) {
     let now = chrono::Utc::now().timestamp();
-    let candidates: Vec<Candidate> = {
+    let mut work: Vec<(usize, Vec<Candidate>)> = Vec::new();
+    {
         let connections = rt.connections.lock().expect("connections lock");
-        let mut found = Vec::new();
-        for (id, connection) in connections.iter() {
-            for (topic, channel) in &connection.channels {
-                if channel.expires_at.is_some_and(|exp| exp <= now) {
-                    continue;
-                }
-                let ids: Vec<u32> = channel
-                    .changes
-                    .iter()
-                    .filter(|s| {
-                        (s.event == "*" || s.event == change.kind())
-                            && (s.schema == "*" || s.schema == change.schema)
-                            && (s.table == "*" || s.table == change.table)
-                            && s.filter.as_ref().is_none_or(|f| f.matches(change.value_of(&f.column)))
-                    })
-                    .map(|s| s.id)
-                    .collect();
-                if !ids.is_empty() {
-                    found.push(Candidate {
-                        connection: *id,
-                        topic: topic.clone(),
-                        join_ref: channel.join_ref.clone(),
-                        ids,
-                        role: channel.role.clone(),
-                        claims: channel.claims.to_string(),
-                    });
+        for (index, change) in changes.iter().enumerate() {
+            let mut found = Vec::new();
+            for (id, connection) in connections.iter() {
+                for (topic, channel) in &connection.channels {
+                    if channel.expires_at.is_some_and(|exp| exp <= now) {
+                        continue;
+                    }
+                    let ids: Vec<u32> = channel
+                        .changes
+                        .iter()
+                        .filter(|s| {
+                            (s.event == "*" || s.event == change.kind())
+                                && (s.schema == "*" || s.schema == change.schema)
+                                && (s.table == "*" || s.table == change.table)
+                                && s.filter.as_ref().is_none_or(|f| f.matches(change.value_of(&f.column)))
+                        })
+                        .map(|s| s.id)
+                        .collect();
+                    if !ids.is_empty() {
+                        found.push(Candidate {
+                            connection: *id,
+                            topic: topic.clone(),
+                            join_ref: channel.join_ref.clone(),
+                            ids,
+                            role: channel.role.clone(),
+                            claims: channel.claims.to_string(),
+                        });
+                    }
                 }
             }
+            if !found.is_empty() {
+                work.push((index, found));
+            }
         }
-        found
-    };
-    tracing::debug!(table = %change.table, kind = change.kind(), candidates = candidates.len(), "change");
-    if candidates.is_empty() {
+    }
+    if work.is_empty() {
         return;
     }
-    let primary_key = primary_key(rt, &change.schema, &change.table).await;
-    let visible: HashMap<(String, String), bool> = if change.action == 'D' {
-        HashMap::new()
-    } else {
-        let groups: HashSet<(String, String)> = candidates.iter().map(|c| (c.role.clone(), c.claims.clone())).collect();
-        visibility(rt, change, &primary_key, groups).await
-    };
-    let commit_timestamp = commit_timestamp(&change.timestamp);
-    for candidate in candidates {
-        if change.action != 'D'
-            && !visible
-                .get(&(candidate.role.clone(), candidate.claims.clone()))
-                .copied()
-                .unwrap_or(false)
-        {
+    for (index, _) in &work {
+        let change = &changes[*index];
+        let key = (change.schema.clone(), change.table.clone());
+        if !keys.contains_key(&key) {
+            let pk = primary_key(rt, &change.schema, &change.table).await;
+            keys.insert(key, pk);
+        }
+    }
+    // One check per (change, distinct subscriber); deletes are not checked.
+    let mut questions: Vec<(usize, String, String)> = Vec::new();
+    for (index, candidates) in &work {
+        if changes[*index].action == 'D' {
             continue;
         }
-        let readable = readable_columns(rt, privileges, &candidate.role, &change.schema, &change.table).await;
-        let keep = |name: &str| readable.iter().any(|c| c == name);
-        let source = if change.action == 'D' {
-            &change.identity
-        } else {
-            &change.columns
-        };
-        let columns: Vec<Value> = source
-            .iter()
-            .filter(|(n, _, _)| keep(n))
-            .map(|(n, t, _)| json!({"name": n, "type": t}))
-            .collect();
-        let record: Map<String, Value> = change
-            .columns
-            .iter()
-            .filter(|(n, _, _)| keep(n))
-            .map(|(n, _, v)| (n.clone(), v.clone()))
-            .collect();
-        // Old values: the primary key only, as Realtime sends them when RLS is on (from the
-        // old key when the slot reports one, else the unchanged key of the new row).
-        let old_source = if change.identity.is_empty() {
-            &change.columns
-        } else {
-            &change.identity
-        };
-        let old_record: Map<String, Value> = old_source
-            .iter()
-            .filter(|(n, _, _)| primary_key.iter().any(|(k, _)| k == n) && keep(n))
-            .map(|(n, _, v)| (n.clone(), v.clone()))
-            .collect();
-        let mut data = json!({
-            "schema": change.schema,
-            "table": change.table,
-            "commit_timestamp": commit_timestamp,
-            "type": change.kind(),
-            "columns": columns,
-            "errors": null,
-        });
-        if change.action != 'D' {
-            data["record"] = Value::Object(record);
+        let mut seen = HashSet::new();
+        for c in candidates {
+            if seen.insert((c.role.clone(), c.claims.clone())) {
+                questions.push((*index, c.role.clone(), c.claims.clone()));
+            }
         }
-        if change.action != 'I' {
-            data["old_record"] = Value::Object(old_record);
-        }
-        let mut message = Message::new(
-            &candidate.topic,
-            "postgres_changes",
-            json!({"ids": candidate.ids, "data": data}),
-        );
-        message.join_ref = candidate.join_ref;
-        let connections = rt.connections.lock().expect("connections lock");
-        if let Some(connection) = connections.get(&candidate.connection) {
-            let _ = connection.tx.send(Outgoing::Message(message));
+    }
+    let answers = visibility(rt, changes, keys, &questions).await;
+    for (index, candidates) in work {
+        let change = &changes[index];
+        let primary_key = keys
+            .get(&(change.schema.clone(), change.table.clone()))
+            .cloned()
+            .unwrap_or_default();
+        let commit_timestamp = commit_timestamp(&change.timestamp);
+        for candidate in candidates {
+            if change.action != 'D'
+                && !answers
+                    .get(&(index, candidate.role.clone(), candidate.claims.clone()))
+                    .copied()
+                    .unwrap_or(false)
+            {
+                continue;
+            }
+            let readable = readable_columns(rt, privileges, &candidate.role, &change.schema, &change.table).await;
+            let keep = |name: &str| readable.iter().any(|c| c == name);
+            let source = if change.action == 'D' {
+                &change.identity
+            } else {
+                &change.columns
+            };
+            let columns: Vec<Value> = source
+                .iter()
+                .filter(|(n, _, _)| keep(n))
+                .map(|(n, t, _)| json!({"name": n, "type": t}))
+                .collect();
+            let record: Map<String, Value> = change
+                .columns
+                .iter()
+                .filter(|(n, _, _)| keep(n))
+                .map(|(n, _, v)| (n.clone(), v.clone()))
+                .collect();
+            // Old values: the primary key only, as Realtime sends them when RLS is on (from the
+            // old key when the slot reports one, else the unchanged key of the new row).
+            let old_source = if change.identity.is_empty() {
+                &change.columns
+            } else {
+                &change.identity
+            };
+            let old_record: Map<String, Value> = old_source
+                .iter()
+                .filter(|(n, _, _)| primary_key.iter().any(|(k, _)| k == n) && keep(n))
+                .map(|(n, _, v)| (n.clone(), v.clone()))
+                .collect();
+            let mut data = json!({
+                "schema": change.schema,
+                "table": change.table,
+                "commit_timestamp": commit_timestamp,
+                "type": change.kind(),
+                "columns": columns,
+                "errors": null,
+            });
+            if change.action != 'D' {
+                data["record"] = Value::Object(record);
+            }
+            if change.action != 'I' {
+                data["old_record"] = Value::Object(old_record);
+            }
+            let mut message = Message::new(
+                &candidate.topic,
+                "postgres_changes",
+                json!({"ids": candidate.ids, "data": data}),
+            );
+            message.join_ref = candidate.join_ref;
+            let connections = rt.connections.lock().expect("connections lock");
+            if let Some(connection) = connections.get(&candidate.connection) {
+                let _ = connection.tx.send(Outgoing::Message(message));
+            }
         }
     }
 }
@@ -359,16 +394,18 @@ async fn primary_key(rt: &Realtime, schema: &str, table: &str) -> Vec<(String, S
         })
 }
 
-/// For each (role, claims), whether the changed row is visible to it now, asked in one
-/// transaction that switches to each subscriber in turn.
+/// For each (change, role, claims), whether the changed row is visible to that subscriber
+/// now: one transaction that switches to each subscriber in turn, every statement sent in one
+/// flight. A statement that fails (a policy raising, say) aborts the transaction, and it and
+/// every later answer count as not visible: nothing is delivered on doubt.
 async fn visibility(
     rt: &Realtime,
-    change: &Change,
-    primary_key: &[(String, String)],
-    groups: HashSet<(String, String)>,
-) -> HashMap<(String, String), bool> {
+    changes: &[Change],
+    keys: &HashMap<(String, String), Vec<(String, String)>>,
+    questions: &[(usize, String, String)],
+) -> HashMap<(usize, String, String), bool> {
     let mut visible = HashMap::new();
-    if primary_key.is_empty() {
+    if questions.is_empty() {
         return visible;
     }
     let Ok(mut client) = rt.db.pool.get().await else {
@@ -377,55 +414,70 @@ async fn visibility(
     let Ok(tx) = client.transaction().await else {
         return visible;
     };
-    let conditions: Vec<String> = primary_key
-        .iter()
-        .enumerate()
-        .map(|(i, (name, ty))| format!("\"{}\" = ${}::text::{ty}", name.replace('"', "\"\""), i + 1))
-        .collect();
-    let check = format!(
-        "select exists (select 1 from \"{}\".\"{}\" where {})",
-        change.schema.replace('"', "\"\""),
-        change.table.replace('"', "\"\""),
-        conditions.join(" and ")
-    );
-    let keys: Vec<Option<String>> = primary_key
-        .iter()
-        .map(|(name, _)| {
-            change.value_of(name).and_then(|v| match v {
-                Value::Null => None,
-                Value::String(s) => Some(s.clone()),
-                other => Some(other.to_string()),
+    let Ok(set) = tx
+        .prepare_cached("select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)")
+        .await
+    else {
+        return visible;
+    };
+    let mut checks = Vec::new();
+    for (index, _, _) in questions {
+        let change = &changes[*index];
+        let primary_key = keys
+            .get(&(change.schema.clone(), change.table.clone()))
+            .cloned()
+            .unwrap_or_default();
+        let conditions: Vec<String> = primary_key
+            .iter()
+            .enumerate()
+            .map(|(i, (name, ty))| format!("\"{}\" = ${}::text::{ty}", name.replace('"', "\"\""), i + 1))
+            .collect();
+        let sql = format!(
+            "select exists (select 1 from \"{}\".\"{}\" where {})",
+            change.schema.replace('"', "\"\""),
+            change.table.replace('"', "\"\""),
+            if conditions.is_empty() {
+                "false".to_owned()
+            } else {
+                conditions.join(" and ")
+            }
+        );
+        let values: Vec<Option<String>> = primary_key
+            .iter()
+            .map(|(name, _)| {
+                change.value_of(name).and_then(|v| match v {
+                    Value::Null => None,
+                    Value::String(s) => Some(s.clone()),
+                    other => Some(other.to_string()),
+                })
             })
-        })
-        .collect();
-    let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = keys
-        .iter()
-        .map(|k| k as &(dyn tokio_postgres::types::ToSql + Sync))
-        .collect();
-    for (role, claims) in groups {
-        let ok = async {
-            tx.execute("savepoint subscriber", &[]).await?;
-            tx.execute(
-                "select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)",
-                &[&role, &claims],
-            )
-            .await?;
-            let row = tx.query_one(check.as_str(), &params).await?;
-            tx.execute("release savepoint subscriber", &[]).await?;
+            .collect();
+        checks.push((sql, values));
+    }
+    let futures = questions.iter().zip(&checks).map(|((_, role, claims), (sql, values))| {
+        let tx = &tx;
+        let set = &set;
+        async move {
+            let typed: Vec<(&(dyn tokio_postgres::types::ToSql + Sync), tokio_postgres::types::Type)> = values
+                .iter()
+                .map(|v| {
+                    (
+                        v as &(dyn tokio_postgres::types::ToSql + Sync),
+                        tokio_postgres::types::Type::TEXT,
+                    )
+                })
+                .collect();
+            let (_, row) =
+                futures_util::future::try_join(tx.execute(set, &[role, claims]), tx.query_typed_one(sql, &typed))
+                    .await?;
             Ok::<bool, tokio_postgres::Error>(row.get(0))
         }
-        .await;
-        let seen = match ok {
-            Ok(seen) => seen,
-            Err(err) => {
-                tracing::debug!(%err, %role, "visibility check refused");
-                // Refused (no privilege, or an error in a policy): not visible.
-                let _ = tx.execute("rollback to savepoint subscriber", &[]).await;
-                false
-            }
-        };
-        tracing::debug!(%role, %claims, seen, "visibility");
-        visible.insert((role, claims), seen);
+    });
+    // `join_all` polls every future once in order before waiting: the whole batch is sent
+    // at once, in order, and Postgres answers it in that order.
+    let answers = futures_util::future::join_all(futures).await;
+    for ((index, role, claims), answer) in questions.iter().zip(answers) {
+        visible.insert((*index, role.clone(), claims.clone()), answer.unwrap_or(false));
     }
     let _ = tx.rollback().await;
     visible
