@@ -47,6 +47,9 @@ alter role authenticator set pgrst.db_schemas = 'public';
 
 create schema if not exists extensions;
 grant usage on schema extensions to anon, authenticated, service_role;
+-- The login may look names up there (its statements are parsed before it switches to the
+-- caller's role); it may still read nothing.
+grant usage on schema extensions to authenticator;
 
 create extension if not exists pgcrypto with schema extensions;
 create extension if not exists "uuid-ossp" with schema extensions;

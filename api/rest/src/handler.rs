@@ -13,7 +13,7 @@ use axum::{
 };
 use ombaro_common::jwt::AuthError;
 use serde_json::{Map, Value};
-use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::types::ToSql;
 
 use crate::{
     error::RestError,
@@ -23,6 +23,10 @@ use crate::{
     sql::{ident, qualified},
     RestApi,
 };
+
+/// Distinct statement shapes a connection keeps prepared; beyond this its cache starts over,
+/// so a client inventing query shapes cannot grow the server without bound.
+const MAX_PREPARED_PER_CONNECTION: usize = 500;
 
 /// Who is calling.
 pub struct Caller {
@@ -342,6 +346,9 @@ impl RequestContext<'_> {
         let anon = self.caller.is_anon();
         let db_err = |e: tokio_postgres::Error| RestError::from_db(&e, anon);
         let mut client = self.api.db.pool.get().await?;
+        if client.statement_cache.size() > MAX_PREPARED_PER_CONNECTION {
+            client.statement_cache.clear();
+        }
         let tx = client
             .build_transaction()
             .read_only(self.read_only())
@@ -390,14 +397,14 @@ impl RequestContext<'_> {
             &headers_json,
             &cookies_json,
         ];
-        // The settings and the statement go out in one flight: the statement is parsed,
-        // bound and run unnamed (its values bound as text) after the role switch, since the
-        // login itself may not even look into the schemas the caller uses.
-        let typed: Vec<(&(dyn ToSql + Sync), Type)> = params.iter().map(|p| (*p, Type::TEXT)).collect();
-        let (_, row) =
-            futures_util::future::try_join(tx.execute(&set, &settings), tx.query_typed_one(statement, &typed))
-                .await
-                .map_err(db_err)?;
+        // Statements are prepared once per connection and shape (values are bound), as
+        // PostgREST prepares them, and then the settings and the statement go out in one
+        // flight. (A statement is prepared by the login, before the role switch: parsing
+        // needs no privilege on what it names beyond the schemas' usage.)
+        let main = tx.prepare_cached(statement).await.map_err(db_err)?;
+        let (_, row) = futures_util::future::try_join(tx.execute(&set, &settings), tx.query_one(&main, params))
+            .await
+            .map_err(db_err)?;
         let mut outcome = Outcome {
             body: row.get(0),
             rows: row.get(1),
