@@ -270,9 +270,8 @@ async fn deliver(
     for (index, _) in &work {
         let change = &changes[*index];
         let key = (change.schema.clone(), change.table.clone());
-        if !keys.contains_key(&key) {
-            let pk = primary_key(rt, &change.schema, &change.table).await;
-            keys.insert(key, pk);
+        if let std::collections::hash_map::Entry::Vacant(slot) = keys.entry(key) {
+            slot.insert(primary_key(rt, &change.schema, &change.table).await);
         }
     }
     // One check per (change, distinct subscriber); deletes are not checked.
