@@ -1,5 +1,6 @@
 //! The stack's one HTTP server: every function at `/functions/v1/<name>`, as Supabase's edge
-//! runtime mounts them, and the data API at `/rest/v1` (crate `ombaro-rest`), behind the
+//! runtime mounts them, the data API at `/rest/v1` (crate `ombaro-rest`) and the auth API at
+//! `/auth/v1` (crate `ombaro-auth`), behind the
 //! gateway layers a Supabase project has in front of them (CORS, request ids). Bearer tokens are verified once, here, for every
 //! function route; each request gets an id that is logged and echoed in `x-request-id`.
 //!
@@ -45,6 +46,8 @@ pub struct ServerOptions {
     pub drain: Duration,
     /// `[api] max_rows` of `supabase/config.toml`: no `/rest/v1` read returns more rows.
     pub max_rows: Option<i64>,
+    /// `[auth]` of `supabase/config.toml`, for `/auth/v1`.
+    pub auth: ombaro_auth::AuthOptions,
 }
 
 impl Default for ServerOptions {
@@ -53,6 +56,7 @@ impl Default for ServerOptions {
             request_timeout: Duration::from_secs(20),
             drain: Duration::from_secs(10),
             max_rows: Some(1000),
+            auth: ombaro_auth::AuthOptions::default(),
         }
     }
 }
@@ -88,12 +92,13 @@ pub enum Stopped {
     DeadlinePassed,
 }
 
-/// The whole HTTP application: the functions and, when given, the data API.
+/// The whole HTTP application: the functions and, when given, the data and auth APIs.
 pub fn app(
     state: AppState,
     options: ServerOptions,
     payments: Arc<PaymentSettings>,
     rest: Option<Arc<ombaro_rest::RestApi>>,
+    auth: Option<Arc<ombaro_auth::AuthApi>>,
 ) -> Router {
     let functions = Router::new()
         .route("/health", get(health))
@@ -116,6 +121,9 @@ pub fn app(
     let mut routes = Router::new().nest("/functions/v1", functions.merge(webhooks));
     if let Some(rest) = rest {
         routes = routes.nest_service(ombaro_rest::MOUNT, rest.router());
+    }
+    if let Some(auth) = auth {
+        routes = routes.nest_service(ombaro_auth::MOUNT, auth.router());
     }
     gateway(routes.fallback(not_found).with_state(state), options)
 }
@@ -142,6 +150,10 @@ fn cors() -> CorsLayer {
             HeaderName::from_static("preference-applied"),
             HeaderName::from_static("location"),
             HeaderName::from_static("x-request-id"),
+            // auth-js reads the error code by API version; the admin list pages by `link`.
+            HeaderName::from_static("x-supabase-api-version"),
+            HeaderName::from_static("x-sb-error-code"),
+            HeaderName::from_static("link"),
         ])
         .max_age(Duration::from_secs(3600))
 }
@@ -235,7 +247,16 @@ pub async fn serve(
     )
     .await
     .map_err(|err| std::io::Error::other(format!("loading the data API's schema cache: {err:#}")))?;
-    let router = app(state, options, Arc::new(payments), Some(rest));
+    let auth = ombaro_auth::AuthApi::start(
+        state.db.clone(),
+        state.keys.clone(),
+        options.auth,
+        format!("http://{}", listener.local_addr()?),
+        ombaro_auth::config::site_url(&ombaro_common::config::Project::discover().root),
+    )
+    .await
+    .map_err(|err| std::io::Error::other(format!("starting the auth API: {err:#}")))?;
+    let router = app(state, options, Arc::new(payments), Some(rest), Some(auth));
     serve_router(listener, router, options.drain, shutdown).await
 }
 
@@ -248,7 +269,9 @@ pub async fn serve_router(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<Stopped> {
     let (signalled, mut on_signal) = tokio::sync::watch::channel(false);
-    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+    // The peer address reaches handlers (the auth API's per-IP rate limits).
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, service).with_graceful_shutdown(async move {
         shutdown.await;
         let _ = signalled.send(true);
     });
