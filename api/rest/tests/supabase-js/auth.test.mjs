@@ -193,7 +193,14 @@ test('sign-out: global ends every session, others all but this one, local only t
     assert.equal(error, null)
     return { c, session: data.session }
   }
-  const userWith = async (session) => client().auth.getUser(session.access_token)
+  // GET /user with a session's access token, as GoTrue answers it.
+  const userWith = async (session) => {
+    const r = await fetch(`${env.url}/auth/v1/user`, {
+      headers: { apikey: env.anonKey, authorization: `Bearer ${session.access_token}`, 'x-supabase-api-version': '2024-01-01' },
+    })
+    const body = await r.json()
+    return r.status === 200 ? { error: null, user: body } : { error: { status: r.status, code: body.code } }
+  }
 
   const a = await signIn()
   const b = await signIn()
@@ -204,6 +211,10 @@ test('sign-out: global ends every session, others all but this one, local only t
     const gone = await userWith(other.session)
     assert.equal(gone.error.status, 403)
     assert.equal(gone.error.code, 'session_not_found')
+    // supabase-js reads that code as "signed out".
+    const viaClient = await client().auth.getUser(other.session.access_token)
+    assert.equal(viaClient.data.user, null)
+    assert.equal(viaClient.error.name, 'AuthSessionMissingError')
     const refresh = await client().auth.refreshSession({ refresh_token: other.session.refresh_token })
     assert.equal(refresh.error.code, 'refresh_token_not_found')
   }
