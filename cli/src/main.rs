@@ -922,7 +922,7 @@ async fn serve(
         println!("{banner}");
         print!("{}", stack.status()?.render());
         println!(
-            "\nServing the data API at {0}/rest/v1 and functions at {0}/functions/v1/<name>; Ctrl-C stops.",
+            "\nServing the data API at {0}/rest/v1, auth at {0}/auth/v1 and functions at {0}/functions/v1/<name>; Ctrl-C stops.",
             record.api_url
         );
     }
