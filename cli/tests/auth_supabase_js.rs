@@ -70,7 +70,12 @@ async fn supabase_js_signs_up_in_and_out_with_otp_and_admin() {
     });
     let output = tokio::task::spawn_blocking(move || {
         Command::new("node")
-            .args(["--test", "--test-reporter=spec", "--test-concurrency=1", "auth.test.mjs"])
+            .args([
+                "--test",
+                "--test-reporter=spec",
+                "--test-concurrency=1",
+                "auth.test.mjs",
+            ])
             .current_dir(&suite)
             .env("OMBARO_TEST_ENV", env.to_string())
             .output()

@@ -61,7 +61,12 @@ async fn supabase_js_reads_writes_and_calls_as_every_persona() {
     });
     let output = tokio::task::spawn_blocking(move || {
         Command::new("node")
-            .args(["--test", "--test-reporter=spec", "--test-concurrency=1", "rest.test.mjs"])
+            .args([
+                "--test",
+                "--test-reporter=spec",
+                "--test-concurrency=1",
+                "rest.test.mjs",
+            ])
             .current_dir(&suite)
             .env("OMBARO_TEST_ENV", env.to_string())
             .output()

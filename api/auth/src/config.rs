@@ -171,13 +171,7 @@ pub fn site_url(root: &Path) -> String {
     std::fs::read_to_string(root.join("supabase/config.toml"))
         .ok()
         .and_then(|t| t.parse::<toml::Table>().ok())
-        .and_then(|d| {
-            d.get("auth")?
-                .as_table()?
-                .get("site_url")?
-                .as_str()
-                .map(str::to_owned)
-        })
+        .and_then(|d| d.get("auth")?.as_table()?.get("site_url")?.as_str().map(str::to_owned))
         .unwrap_or_else(|| "http://127.0.0.1:3000".to_owned())
 }
 

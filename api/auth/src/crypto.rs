@@ -44,7 +44,11 @@ pub fn verify_blocking(password: &str, hash: &str) -> bool {
 
 /// A random string of `len` ASCII letters and digits.
 pub fn secure_token(len: usize) -> String {
-    rand::rng().sample_iter(&Alphanumeric).take(len).map(char::from).collect()
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
 }
 
 /// A six-digit code.

@@ -158,7 +158,10 @@ mod tests {
         headers.insert(API_VERSION_HEADER, HeaderValue::from_static("2024-01-01"));
         let (status, h, v) = body(AuthError::invalid_credentials().for_request(&headers)).await;
         assert_eq!(status, 400);
-        assert_eq!(v, json!({"code": "invalid_credentials", "message": "Invalid login credentials"}));
+        assert_eq!(
+            v,
+            json!({"code": "invalid_credentials", "message": "Invalid login credentials"})
+        );
         assert_eq!(h["x-sb-error-code"], "invalid_credentials");
         assert_eq!(h[API_VERSION_HEADER], "2024-01-01");
 

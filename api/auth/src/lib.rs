@@ -120,10 +120,9 @@ async fn require_apikey(State(api): State<Arc<AuthApi>>, req: Request, next: Nex
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
         .or_else(|| {
-            req.uri().query().and_then(|q| {
-                q.split('&')
-                    .find_map(|p| p.strip_prefix("apikey=").map(str::to_owned))
-            })
+            req.uri()
+                .query()
+                .and_then(|q| q.split('&').find_map(|p| p.strip_prefix("apikey=").map(str::to_owned)))
         });
     let Some(key) = key else {
         return (
@@ -134,11 +133,7 @@ async fn require_apikey(State(api): State<Arc<AuthApi>>, req: Request, next: Nex
     };
     match api.keys.verify(&key) {
         Ok(claims) if claims.role == "anon" || claims.role == "service_role" => next.run(req).await,
-        _ => (
-            StatusCode::UNAUTHORIZED,
-            Json(json!({ "message": "Invalid API key" })),
-        )
-            .into_response(),
+        _ => (StatusCode::UNAUTHORIZED, Json(json!({ "message": "Invalid API key" }))).into_response(),
     }
 }
 

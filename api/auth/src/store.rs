@@ -84,7 +84,11 @@ fn user_of(row: &Row) -> User {
     }
 }
 
-async fn one_user(tx: &Transaction<'_>, filter: &str, param: &(dyn tokio_postgres::types::ToSql + Sync)) -> Result<Option<User>, AuthError> {
+async fn one_user(
+    tx: &Transaction<'_>,
+    filter: &str,
+    param: &(dyn tokio_postgres::types::ToSql + Sync),
+) -> Result<Option<User>, AuthError> {
     let sql = format!("{USER_SELECT} where {filter} and u.deleted_at is null");
     let statement = tx.prepare_cached(&sql).await?;
     Ok(tx.query_opt(&statement, &[param]).await?.as_ref().map(user_of))
@@ -416,10 +420,12 @@ pub async fn update_user(tx: &Transaction<'_>, id: Uuid, c: &UserChanges<'_>) ->
             }
             Ok(n == 1)
         }
-        Err(err) if err.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) => Err(AuthError::unprocessable(
-            "email_exists",
-            "A user with this email address or phone number has already been registered",
-        )),
+        Err(err) if err.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) => {
+            Err(AuthError::unprocessable(
+                "email_exists",
+                "A user with this email address or phone number has already been registered",
+            ))
+        }
         Err(err) => Err(err.into()),
     }
 }
@@ -544,12 +550,12 @@ pub async fn delete_user(tx: &Transaction<'_>, id: Uuid, soft: bool) -> Result<b
     let statement = tx.prepare_cached(sql).await?;
     match tx.execute(&statement, &[&id]).await {
         Ok(n) => Ok(n == 1),
-        Err(err) if err.code() == Some(&tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION) => Err(
-            AuthError::unprocessable(
+        Err(err) if err.code() == Some(&tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION) => {
+            Err(AuthError::unprocessable(
                 "user_has_history",
                 "The user has records that must be kept (bookings, ledgers); delete with should_soft_delete",
-            ),
-        ),
+            ))
+        }
         Err(err) => Err(err.into()),
     }
 }

@@ -113,7 +113,12 @@ pub enum Refreshed {
 }
 
 pub async fn refresh(api: &AuthApi, tx: &Transaction<'_>, token: &str) -> Result<Refreshed, AuthError> {
-    let not_found = || AuthError::bad_request("refresh_token_not_found", "Invalid Refresh Token: Refresh Token Not Found");
+    let not_found = || {
+        AuthError::bad_request(
+            "refresh_token_not_found",
+            "Invalid Refresh Token: Refresh Token Not Found",
+        )
+    };
     if token.is_empty() || token.len() > 255 {
         return Err(not_found());
     }
@@ -132,7 +137,10 @@ pub async fn refresh(api: &AuthApi, tx: &Transaction<'_>, token: &str) -> Result
         return Err(not_found());
     };
     if user.banned {
-        return Err(AuthError::bad_request("user_banned", "Invalid Refresh Token: User Banned"));
+        return Err(AuthError::bad_request(
+            "user_banned",
+            "Invalid Refresh Token: User Banned",
+        ));
     }
     if found.revoked {
         let active = store::active_token(tx, found.session_id).await?;

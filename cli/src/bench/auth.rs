@@ -138,7 +138,10 @@ async fn measure(bench_url: &str, keys: JwtKeys, o: &AuthBenchOptions) -> anyhow
         .await?;
 
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    eprintln!("bcrypt cost {} alone on {threads} threads for {} s…", o.bcrypt_cost, o.seconds);
+    eprintln!(
+        "bcrypt cost {} alone on {threads} threads for {} s…",
+        o.bcrypt_cost, o.seconds
+    );
     let bcrypt_per_sec = bare_bcrypt(&hash, threads, Duration::from_secs(o.seconds)).await;
 
     let mut server_options = crate::server::ServerOptions::default();

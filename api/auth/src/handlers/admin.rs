@@ -50,7 +50,11 @@ fn parse_id(id: &str) -> Result<Uuid, AuthError> {
 }
 
 pub async fn list(State(api): State<Arc<AuthApi>>, ctx: Ctx) -> Response {
-    let page = ctx.param("page").and_then(|p| p.parse::<i64>().ok()).filter(|p| *p >= 1).unwrap_or(1);
+    let page = ctx
+        .param("page")
+        .and_then(|p| p.parse::<i64>().ok())
+        .filter(|p| *p >= 1)
+        .unwrap_or(1);
     let per_page = ctx
         .param("per_page")
         .and_then(|p| p.parse::<i64>().ok())
@@ -140,12 +144,18 @@ pub async fn create(State(api): State<Arc<AuthApi>>, ctx: Ctx, bytes: Bytes) -> 
         let email = given(&p.email).map(super::email).transpose()?;
         let phone = given(&p.phone).map(super::phone).transpose()?;
         if email.is_none() && phone.is_none() {
-            return Err(AuthError::validation("Unable to validate email address: invalid format"));
+            return Err(AuthError::validation(
+                "Unable to validate email address: invalid format",
+            ));
         }
         let hash = match p.password.as_deref().filter(|s| !s.is_empty()) {
             Some(pw) => {
                 check_password(&api, pw)?;
-                Some(crypto::hash_password(pw.to_owned(), api.options.bcrypt_cost).await.map_err(AuthError::internal)?)
+                Some(
+                    crypto::hash_password(pw.to_owned(), api.options.bcrypt_cost)
+                        .await
+                        .map_err(AuthError::internal)?,
+                )
             }
             None => None,
         };
@@ -183,7 +193,10 @@ pub async fn create(State(api): State<Arc<AuthApi>>, ctx: Ctx, bytes: Bytes) -> 
             role: "authenticated",
         };
         let id = store::insert_user(&tx, &new).await?.ok_or_else(|| {
-            AuthError::unprocessable("email_exists", "A user with this email address has already been registered")
+            AuthError::unprocessable(
+                "email_exists",
+                "A user with this email address has already been registered",
+            )
         })?;
         if let Some(ban) = p.ban_duration.as_deref() {
             let changes = UserChanges {
@@ -223,7 +236,11 @@ pub async fn update(State(api): State<Arc<AuthApi>>, ctx: Ctx, Path(id): Path<St
         let hash = match p.password.as_deref().filter(|s| !s.is_empty()) {
             Some(pw) => {
                 check_password(&api, pw)?;
-                Some(crypto::hash_password(pw.to_owned(), api.options.bcrypt_cost).await.map_err(AuthError::internal)?)
+                Some(
+                    crypto::hash_password(pw.to_owned(), api.options.bcrypt_cost)
+                        .await
+                        .map_err(AuthError::internal)?,
+                )
             }
             None => None,
         };
@@ -304,7 +321,11 @@ pub async fn generate_link(State(api): State<Arc<AuthApi>>, ctx: Ctx, bytes: Byt
         let hash_pw = match (p.kind.as_str(), p.password.as_deref().filter(|s| !s.is_empty())) {
             ("signup", Some(pw)) => {
                 check_password(&api, pw)?;
-                Some(crypto::hash_password(pw.to_owned(), api.options.bcrypt_cost).await.map_err(AuthError::internal)?)
+                Some(
+                    crypto::hash_password(pw.to_owned(), api.options.bcrypt_cost)
+                        .await
+                        .map_err(AuthError::internal)?,
+                )
             }
             ("signup", None) => return Err(AuthError::validation("Signup requires a valid password")),
             _ => None,
@@ -337,7 +358,10 @@ pub async fn generate_link(State(api): State<Arc<AuthApi>>, ctx: Ctx, bytes: Byt
                     role: "authenticated",
                 };
                 let id = store::insert_user(&tx, &new).await?.ok_or_else(|| {
-                    AuthError::unprocessable("email_exists", "A user with this email address has already been registered")
+                    AuthError::unprocessable(
+                        "email_exists",
+                        "A user with this email address has already been registered",
+                    )
                 })?;
                 store::user_by_id(&tx, id).await?.ok_or_else(user_not_found)?
             }

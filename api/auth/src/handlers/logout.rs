@@ -34,7 +34,10 @@ async fn run(api: &Arc<AuthApi>, ctx: &Ctx) -> Result<(), AuthError> {
     let mut client = super::conn(api).await?;
     let tx = super::begin(api, &mut client).await?;
     if scope != "global" && who.session.is_none() {
-        return Err(AuthError::forbidden("session_not_found", "Session from session_id claim in JWT does not exist"));
+        return Err(AuthError::forbidden(
+            "session_not_found",
+            "Session from session_id claim in JWT does not exist",
+        ));
     }
     store::logout(&tx, who.user, who.session, scope).await?;
     tx.commit().await?;

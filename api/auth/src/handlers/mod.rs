@@ -51,10 +51,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip());
+        let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
         let user_agent = parts
             .headers
             .get(axum::http::header::USER_AGENT)
@@ -182,7 +179,10 @@ pub async fn authenticate(api: &AuthApi, ctx: &Ctx) -> Result<Authenticated, Aut
         AuthError::forbidden(
             "bad_jwt",
             match err {
-                ombaro_common::jwt::AuthError::Expired => "invalid JWT: unable to parse or verify signature, token has invalid claims: token is expired".to_owned(),
+                ombaro_common::jwt::AuthError::Expired => {
+                    "invalid JWT: unable to parse or verify signature, token has invalid claims: token is expired"
+                        .to_owned()
+                }
                 _ => "invalid JWT: unable to parse or verify signature, token signature is invalid".to_owned(),
             },
         )
@@ -259,9 +259,8 @@ pub fn phone(raw: &str) -> Result<String, AuthError> {
         .chars()
         .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
         .collect();
-    let valid = (2..=15).contains(&digits.len())
-        && digits.chars().all(|c| c.is_ascii_digit())
-        && !digits.starts_with('0');
+    let valid =
+        (2..=15).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit()) && !digits.starts_with('0');
     if valid {
         Ok(digits)
     } else {
@@ -312,7 +311,12 @@ pub fn display_name(user: &crate::store::User) -> String {
         .or_else(|| meta.get("full_name"))
         .and_then(Value::as_str)
         .map(str::to_owned)
-        .or_else(|| user.email.as_deref().and_then(|e| e.split('@').next()).map(str::to_owned))
+        .or_else(|| {
+            user.email
+                .as_deref()
+                .and_then(|e| e.split('@').next())
+                .map(str::to_owned)
+        })
         .unwrap_or_else(|| "there".to_owned())
 }
 

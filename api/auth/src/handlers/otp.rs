@@ -48,9 +48,9 @@ async fn run_otp(api: &Arc<AuthApi>, ctx: &Ctx, bytes: &[u8]) -> Result<Value, A
     }
     let data = super::metadata(params.data)?;
     match (given(&params.email), given(&params.phone)) {
-        (Some(_), Some(_)) | (None, None) => {
-            Err(AuthError::validation("Only an email address or phone number should be provided"))
-        }
+        (Some(_), Some(_)) | (None, None) => Err(AuthError::validation(
+            "Only an email address or phone number should be provided",
+        )),
         (None, Some(raw)) => {
             let phone = super::phone(raw)?;
             ctx.limit(api, Kind::Sms)?;
@@ -155,7 +155,16 @@ pub async fn send_sms_code(
     }
     let code = crypto::otp();
     store::store_one_time_token(tx, user.id, kind, &crypto::token_hash(phone, &code), phone).await?;
-    let id = store::enqueue(tx, "auth.otp", user.id, "sms", &format!("+{phone}"), "otp_login", &json!({ "otp": code })).await?;
+    let id = store::enqueue(
+        tx,
+        "auth.otp",
+        user.id,
+        "sms",
+        &format!("+{phone}"),
+        "otp_login",
+        &json!({ "otp": code }),
+    )
+    .await?;
     Ok(Value::String(id.to_string()))
 }
 
@@ -216,7 +225,9 @@ pub async fn recover(State(api): State<Arc<AuthApi>>, ctx: Ctx, bytes: Bytes) ->
 
 async fn run_recover(api: &Arc<AuthApi>, ctx: &Ctx, bytes: &[u8]) -> Result<Value, AuthError> {
     let params: RecoverParams = body(bytes)?;
-    let email = super::email(given(&params.email).ok_or_else(|| AuthError::validation("Password recovery requires an email"))?)?;
+    let email = super::email(
+        given(&params.email).ok_or_else(|| AuthError::validation("Password recovery requires an email"))?,
+    )?;
     ctx.limit(api, Kind::Email)?;
     let redirect_to = params
         .redirect_to

@@ -37,21 +37,36 @@ async fn run(api: &Arc<AuthApi>, ctx: &Ctx, bytes: &[u8]) -> Result<Value, AuthE
     let params: SignupParams = body(bytes)?;
     let o = api.options;
     if !o.enable_signup {
-        return Err(AuthError::unprocessable("signup_disabled", "Signups not allowed for this instance"));
+        return Err(AuthError::unprocessable(
+            "signup_disabled",
+            "Signups not allowed for this instance",
+        ));
     }
     let (email, phone) = match (given(&params.email), given(&params.phone)) {
         (Some(_), Some(_)) => {
-            return Err(AuthError::validation("Only an email address or phone number should be provided on signup."))
+            return Err(AuthError::validation(
+                "Only an email address or phone number should be provided on signup.",
+            ))
         }
-        (None, None) => return Err(AuthError::validation("To signup, please provide your email or phone number")),
+        (None, None) => {
+            return Err(AuthError::validation(
+                "To signup, please provide your email or phone number",
+            ))
+        }
         (Some(e), None) => (Some(super::email(e)?), None),
         (None, Some(p)) => (None, Some(super::phone(p)?)),
     };
     if email.is_some() && !o.email_signup {
-        return Err(AuthError::unprocessable("email_provider_disabled", "Email signups are disabled"));
+        return Err(AuthError::unprocessable(
+            "email_provider_disabled",
+            "Email signups are disabled",
+        ));
     }
     if phone.is_some() && !o.phone_signup {
-        return Err(AuthError::unprocessable("phone_provider_disabled", "Phone signups are disabled"));
+        return Err(AuthError::unprocessable(
+            "phone_provider_disabled",
+            "Phone signups are disabled",
+        ));
     }
     let password = params
         .password
@@ -63,7 +78,11 @@ async fn run(api: &Arc<AuthApi>, ctx: &Ctx, bytes: &[u8]) -> Result<Value, AuthE
     let hash = crypto::hash_password(password.to_owned(), o.bcrypt_cost)
         .await
         .map_err(AuthError::internal)?;
-    let confirm = if email.is_some() { o.email_confirmations } else { o.phone_confirmations };
+    let confirm = if email.is_some() {
+        o.email_confirmations
+    } else {
+        o.phone_confirmations
+    };
     let provider = if email.is_some() { "email" } else { "phone" };
     let app_metadata = json!({ "provider": provider, "providers": [provider] });
 
@@ -75,10 +94,17 @@ async fn run(api: &Arc<AuthApi>, ctx: &Ctx, bytes: &[u8]) -> Result<Value, AuthE
         _ => None,
     };
     if let Some(existing) = existing {
-        let confirmed = if email.is_some() { existing.email_confirmed } else { existing.phone_confirmed };
+        let confirmed = if email.is_some() {
+            existing.email_confirmed
+        } else {
+            existing.phone_confirmed
+        };
         if !confirm {
             // Signed in straight away: there is no hiding that the address is taken.
-            return Err(AuthError::unprocessable("user_already_exists", "User already registered"));
+            return Err(AuthError::unprocessable(
+                "user_already_exists",
+                "User already registered",
+            ));
         }
         if !confirmed {
             // Sends the code again (spaced), as a second sign-up would on GoTrue.
@@ -87,7 +113,12 @@ async fn run(api: &Arc<AuthApi>, ctx: &Ctx, bytes: &[u8]) -> Result<Value, AuthE
         }
         // GoTrue answers an existing address with a look-alike user, so a sign-up does not
         // tell anyone which addresses have accounts.
-        return Ok(obfuscated_user(email.as_deref(), phone.as_deref(), &user_metadata, provider));
+        return Ok(obfuscated_user(
+            email.as_deref(),
+            phone.as_deref(),
+            &user_metadata,
+            provider,
+        ));
     }
     let new = NewUser {
         email: email.as_deref(),
@@ -100,10 +131,15 @@ async fn run(api: &Arc<AuthApi>, ctx: &Ctx, bytes: &[u8]) -> Result<Value, AuthE
         role: "authenticated",
     };
     let Some(id) = store::insert_user(&tx, &new).await? else {
-        return Err(AuthError::unprocessable("user_already_exists", "User already registered"));
+        return Err(AuthError::unprocessable(
+            "user_already_exists",
+            "User already registered",
+        ));
     };
     let answer = if confirm {
-        let user = store::user_by_id(&tx, id).await?.ok_or_else(|| AuthError::internal("new user vanished"))?;
+        let user = store::user_by_id(&tx, id)
+            .await?
+            .ok_or_else(|| AuthError::internal("new user vanished"))?;
         send_confirmation(api, &tx, &user, email.as_deref(), phone.as_deref()).await?;
         store::user_by_id(&tx, id).await?.map(|u| u.json).unwrap_or(Value::Null)
     } else {
@@ -151,7 +187,16 @@ async fn send_confirmation(
     } else if let Some(phone) = phone {
         let hash = crypto::token_hash(phone, &code);
         store::store_one_time_token(tx, user.id, OneTimeKind::Confirmation, &hash, phone).await?;
-        store::enqueue(tx, "auth.otp", user.id, "sms", &format!("+{phone}"), "otp_login", &json!({ "otp": code })).await?;
+        store::enqueue(
+            tx,
+            "auth.otp",
+            user.id,
+            "sms",
+            &format!("+{phone}"),
+            "otp_login",
+            &json!({ "otp": code }),
+        )
+        .await?;
     }
     Ok(())
 }

@@ -56,12 +56,7 @@ async fn password(api: &Arc<AuthApi>, ctx: &Ctx, bytes: &[u8]) -> Result<Value, 
                 Ok(p) => store::user_by_phone(&tx, &p).await?,
                 Err(_) => None,
             },
-            (None, None) => {
-                return Err(AuthError::bad_request(
-                    "validation_failed",
-                    "missing email or phone",
-                ))
-            }
+            (None, None) => return Err(AuthError::bad_request("validation_failed", "missing email or phone")),
         };
         tx.rollback().await?;
         user

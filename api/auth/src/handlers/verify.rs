@@ -152,10 +152,14 @@ async fn check(
     } else {
         let token = given(&p.token).ok_or_else(|| AuthError::validation("Verify requires a token or a token hash"))?;
         let (user, address) = if kind == "sms" || kind == "phone_change" {
-            let phone = super::phone(given(&p.phone).ok_or_else(|| AuthError::validation("Only a phone number should be provided"))?)?;
+            let phone = super::phone(
+                given(&p.phone).ok_or_else(|| AuthError::validation("Only a phone number should be provided"))?,
+            )?;
             (store::user_by_phone(tx, &phone).await?, phone)
         } else {
-            let email = super::email(given(&p.email).ok_or_else(|| AuthError::validation("Only an email address should be provided"))?)?;
+            let email = super::email(
+                given(&p.email).ok_or_else(|| AuthError::validation("Only an email address should be provided"))?,
+            )?;
             (store::user_by_email(tx, &email).await?, email)
         };
         let user = user.ok_or_else(invalid)?;
@@ -187,7 +191,9 @@ async fn check(
         return Err(invalid());
     }
     // A recovery link must be a recovery token; a sign-up link a confirmation.
-    if (kind == "recovery" && matched != OneTimeKind::Recovery) || (kind == "signup" && matched != OneTimeKind::Confirmation) {
+    if (kind == "recovery" && matched != OneTimeKind::Recovery)
+        || (kind == "signup" && matched != OneTimeKind::Confirmation)
+    {
         return Err(invalid());
     }
     store::consume_one_time_token(tx, user.id, matched).await?;
