@@ -70,7 +70,7 @@ pub async fn session_response(
 ) -> Result<Value, AuthError> {
     let user = store::user_by_id(tx, user_id)
         .await?
-        .ok_or_else(|| AuthError::invalid_credentials())?;
+        .ok_or_else(AuthError::invalid_credentials)?;
     let amr = store::amr(tx, session).await?;
     let now = chrono::Utc::now().timestamp();
     let access = api.keys.sign(&claims(api, &user, session, amr, now));
