@@ -252,7 +252,7 @@ pub async fn serve(
         state.keys.clone(),
         options.auth,
         format!("http://{}", listener.local_addr()?),
-        ombaro_auth::config::site_url(&ombaro_common::config::Project::discover().root),
+        ombaro_auth::config::RedirectUrls::from_project(&ombaro_common::config::Project::discover().root),
     )
     .await
     .map_err(|err| std::io::Error::other(format!("starting the auth API: {err:#}")))?;

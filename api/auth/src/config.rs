@@ -166,13 +166,71 @@ impl AuthOptions {
     }
 }
 
-/// `[auth] site_url`: where links in messages lead by default.
-pub fn site_url(root: &Path) -> String {
-    std::fs::read_to_string(root.join("supabase/config.toml"))
-        .ok()
-        .and_then(|t| t.parse::<toml::Table>().ok())
-        .and_then(|d| d.get("auth")?.as_table()?.get("site_url")?.as_str().map(str::to_owned))
-        .unwrap_or_else(|| "http://127.0.0.1:3000".to_owned())
+/// Where links in messages may lead: `[auth] site_url` (the default) and
+/// `additional_redirect_urls`. A `redirect_to` elsewhere is replaced by the site URL, as GoTrue
+/// does, so nobody can have a victim's sign-in link deliver its tokens to another site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedirectUrls {
+    pub site_url: String,
+    pub additional: Vec<String>,
+}
+
+impl Default for RedirectUrls {
+    fn default() -> Self {
+        Self {
+            site_url: "http://127.0.0.1:3000".to_owned(),
+            additional: Vec::new(),
+        }
+    }
+}
+
+impl RedirectUrls {
+    pub fn from_project(root: &Path) -> Self {
+        let text = std::fs::read_to_string(root.join("supabase/config.toml")).unwrap_or_default();
+        Self::from_toml(&text)
+    }
+
+    pub fn from_toml(text: &str) -> Self {
+        let mut urls = Self::default();
+        let Some(auth) = text
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|d| d.get("auth").and_then(|a| a.as_table()).cloned())
+        else {
+            return urls;
+        };
+        if let Some(site) = auth.get("site_url").and_then(|v| v.as_str()) {
+            urls.site_url = site.trim_end_matches('/').to_owned();
+        }
+        if let Some(list) = auth.get("additional_redirect_urls").and_then(|v| v.as_array()) {
+            urls.additional = list
+                .iter()
+                .filter_map(|v| v.as_str())
+                .map(|u| u.trim_end_matches('/').to_owned())
+                .collect();
+        }
+        urls
+    }
+
+    /// `wanted` when it is the site URL or an allowed URL, or a path below one; else the site.
+    pub fn choose(&self, wanted: Option<&str>) -> String {
+        let Some(wanted) = wanted.map(str::trim).filter(|w| !w.is_empty()) else {
+            return self.site_url.clone();
+        };
+        let allowed = std::iter::once(&self.site_url)
+            .chain(self.additional.iter())
+            .any(|base| {
+                wanted == base
+                    || wanted
+                        .strip_prefix(base.as_str())
+                        .is_some_and(|rest| rest.starts_with('/') || rest.starts_with('?') || rest.starts_with('#'))
+            });
+        if allowed {
+            wanted.to_owned()
+        } else {
+            self.site_url.clone()
+        }
+    }
 }
 
 #[cfg(test)]
@@ -204,6 +262,29 @@ sign_in_sign_ups = 5
         assert_eq!(o.rate_limits.sign_in_sign_ups, 5);
         assert_eq!(o.rate_limits.token_refresh, 150);
         assert_eq!(o.bcrypt_cost, 10);
+    }
+
+    #[test]
+    fn redirects_stay_on_allowed_sites() {
+        let urls = RedirectUrls::from_toml(
+            r#"
+[auth]
+site_url = "http://127.0.0.1:3000"
+additional_redirect_urls = ["https://app.ombaro.in/"]
+"#,
+        );
+        assert_eq!(urls.choose(None), "http://127.0.0.1:3000");
+        assert_eq!(
+            urls.choose(Some("https://app.ombaro.in/welcome")),
+            "https://app.ombaro.in/welcome"
+        );
+        assert_eq!(urls.choose(Some("http://127.0.0.1:3000")), "http://127.0.0.1:3000");
+        assert_eq!(urls.choose(Some("https://evil.example/steal")), "http://127.0.0.1:3000");
+        assert_eq!(
+            urls.choose(Some("https://app.ombaro.in.evil.example/")),
+            "http://127.0.0.1:3000"
+        );
+        assert_eq!(urls.choose(Some("http://127.0.0.1:30001/")), "http://127.0.0.1:3000");
     }
 
     #[test]

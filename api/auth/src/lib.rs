@@ -47,8 +47,8 @@ pub struct AuthApi {
     pub issuer: String,
     /// The server's URL, for links in messages.
     pub api_url: String,
-    /// `[auth] site_url`: where links lead when the caller names no `redirect_to`.
-    pub site_url: String,
+    /// Where links may lead (`[auth] site_url` and `additional_redirect_urls`).
+    pub redirects: config::RedirectUrls,
     pub limiter: ratelimit::Limiter,
     /// A bcrypt hash at the configured cost, checked when there is no real one, so a refused
     /// sign-in takes as long whether or not the account exists.
@@ -61,7 +61,7 @@ impl AuthApi {
         keys: Arc<JwtKeys>,
         options: AuthOptions,
         api_url: String,
-        site_url: String,
+        redirects: config::RedirectUrls,
     ) -> anyhow::Result<Arc<Self>> {
         let decoy_hash = crypto::hash_password(crypto::secure_token(24), options.bcrypt_cost).await?;
         Ok(Arc::new(Self {
@@ -70,7 +70,7 @@ impl AuthApi {
             options,
             issuer: format!("{api_url}{MOUNT}"),
             api_url,
-            site_url,
+            redirects,
             limiter: ratelimit::Limiter::default(),
             decoy_hash,
         }))

@@ -379,7 +379,7 @@ pub async fn generate_link(State(api): State<Arc<AuthApi>>, ctx: Ctx, bytes: Byt
             (k, _) => k,
         }
         .to_owned();
-        let redirect = p.redirect_to.clone().unwrap_or_else(|| api.site_url.clone());
+        let redirect = api.redirects.choose(p.redirect_to.as_deref());
         let action_link = super::verify::link(&api, &hash, &verification_type, Some(&redirect));
         let user = store::user_by_id(&tx, user.id).await?.ok_or_else(user_not_found)?;
         tx.commit().await?;

@@ -26,12 +26,12 @@ use crate::{
 
 /// The link a message carries: `GET /auth/v1/verify` with the token hash.
 pub fn link(api: &AuthApi, hash: &str, kind: &str, redirect_to: Option<&str>) -> String {
-    let redirect = redirect_to.unwrap_or(&api.site_url);
+    let redirect = api.redirects.choose(redirect_to);
     format!(
         "{}{}/verify?token={hash}&type={kind}&redirect_to={}",
         api.api_url,
         crate::MOUNT,
-        encode(redirect)
+        encode(&redirect)
     )
 }
 
@@ -83,11 +83,7 @@ pub async fn verify_post(State(api): State<Arc<AuthApi>>, ctx: Ctx, bytes: Bytes
 /// `GET /verify?token=<hash>&type=...&redirect_to=...`: redirects to `redirect_to` with
 /// `#access_token=...` (or `#error=...`), as GoTrue's implicit flow does.
 pub async fn verify_get(State(api): State<Arc<AuthApi>>, ctx: Ctx) -> Response {
-    let redirect = ctx
-        .param("redirect_to")
-        .filter(|r| r.starts_with("http://") || r.starts_with("https://"))
-        .map(str::to_owned)
-        .unwrap_or_else(|| api.site_url.clone());
+    let redirect = api.redirects.choose(ctx.param("redirect_to"));
     let kind = ctx.param("type").unwrap_or_default().to_owned();
     let params = VerifyParams {
         kind: Some(kind.clone()),

@@ -356,7 +356,8 @@ test('email magic link: queued for the notification service, its code signs in',
 test('password recovery answers the same for unknown addresses and queues only for real ones', async () => {
   const address = email('recover')
   assert.equal((await client().auth.signUp({ email: address, password })).error, null)
-  const known = await client().auth.resetPasswordForEmail(address)
+  // A redirect to another site is not honoured: the link lands on the project's site URL.
+  const known = await client().auth.resetPasswordForEmail(address, { redirectTo: 'https://evil.example/steal' })
   const unknown = await client().auth.resetPasswordForEmail(email('unknown'))
   assert.equal(known.error, null)
   assert.equal(unknown.error, null)
@@ -372,6 +373,8 @@ test('password recovery answers the same for unknown addresses and queues only f
   const link = new URL(queued.data.payload.reset_link)
   const followed = await fetch(link, { redirect: 'manual' })
   assert.equal(followed.status, 303)
+  assert.ok(!followed.headers.get('location').startsWith('https://evil.example'), followed.headers.get('location'))
+  assert.ok(!link.searchParams.get('redirect_to').includes('evil.example'))
   const fragment = new URLSearchParams(new URL(followed.headers.get('location')).hash.slice(1))
   assert.equal(fragment.get('type'), 'recovery')
   assert.equal(claims(fragment.get('access_token')).email, address)
