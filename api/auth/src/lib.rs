@@ -51,8 +51,8 @@ pub struct AuthApi {
     pub redirects: config::RedirectUrls,
     pub limiter: ratelimit::Limiter,
     /// A bcrypt hash at the configured cost, checked when there is no real one, so a refused
-    /// sign-in takes as long whether or not the account exists.
-    decoy_hash: String,
+    /// sign-in takes as long whether or not the account exists. Made on first use.
+    decoy_hash: tokio::sync::OnceCell<String>,
 }
 
 impl AuthApi {
@@ -63,7 +63,6 @@ impl AuthApi {
         api_url: String,
         redirects: config::RedirectUrls,
     ) -> anyhow::Result<Arc<Self>> {
-        let decoy_hash = crypto::hash_password(crypto::secure_token(24), options.bcrypt_cost).await?;
         Ok(Arc::new(Self {
             db,
             keys,
@@ -72,12 +71,16 @@ impl AuthApi {
             api_url,
             redirects,
             limiter: ratelimit::Limiter::default(),
-            decoy_hash,
+            decoy_hash: tokio::sync::OnceCell::new(),
         }))
     }
 
-    pub fn decoy_hash(&self) -> String {
-        self.decoy_hash.clone()
+    pub async fn decoy_hash(&self) -> Result<String, error::AuthError> {
+        self.decoy_hash
+            .get_or_try_init(|| crypto::hash_password(crypto::secure_token(24), self.options.bcrypt_cost))
+            .await
+            .cloned()
+            .map_err(error::AuthError::internal)
     }
 
     pub fn router(self: &Arc<Self>) -> Router {

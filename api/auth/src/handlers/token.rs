@@ -62,7 +62,7 @@ async fn password(api: &Arc<AuthApi>, ctx: &Ctx, bytes: &[u8]) -> Result<Value, 
         user
     };
     let hash = user.as_ref().and_then(|u| u.encrypted_password.clone());
-    let ok = !password.is_empty() && crypto::verify_password(password, hash, api.decoy_hash()).await;
+    let ok = !password.is_empty() && crypto::verify_password(password, hash, api.decoy_hash().await?).await;
     let Some(user) = user.filter(|_| ok) else {
         return Err(AuthError::invalid_credentials());
     };
