@@ -250,6 +250,7 @@ impl ServerLimits {
             drain: Duration::from_secs(self.drain_timeout),
             max_rows: server::max_rows_of(&ombaro_common::config::Project::discover().root),
             auth: ombaro_auth::AuthOptions::from_project(&ombaro_common::config::Project::discover().root),
+            realtime_login: None,
         }
     }
 }
@@ -377,6 +378,21 @@ enum BenchCommand {
         /// Seed of the storm's refunds, duplicates and order: the same storm every run.
         #[arg(long, default_value_t = 42)]
         seed: u64,
+    },
+    /// Realtime at volume over real websockets: --sockets users each subscribe --channels
+    /// channels to their own notifications (every tenth also spies, by filter, on another
+    /// user's), then notifications are inserted at --rate per second. Prints deliveries,
+    /// commit-to-client p50/p99 and deliveries to subscribers RLS excludes (must be 0).
+    Realtime {
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=5000))]
+        sockets: u64,
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=50))]
+        channels: u64,
+        /// Changes per second.
+        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        rate: u64,
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        seconds: u64,
     },
     /// The data API against the SQL it runs: a customer's bookings page and the catalogue
     /// through /rest/v1, then the very statements the API generated through pgbench on the
@@ -618,6 +634,23 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             };
             let report = ombaro::bench::booking::run(&url, stack.keys()?, options).await?;
             judge_bench("booking", report.render(), report.failures())
+        }
+        Command::Bench(BenchCommand::Realtime {
+            sockets,
+            channels,
+            rate,
+            seconds,
+        }) => {
+            let url = stack.ensure_db()?;
+            let options = ombaro::bench::realtime::RealtimeBenchOptions {
+                sockets: sockets as usize,
+                channels: channels as usize,
+                rate: rate as usize,
+                seconds,
+                ..Default::default()
+            };
+            let report = ombaro::bench::realtime::run(&url, stack.keys()?, options).await?;
+            judge_bench("realtime", report.render(), report.failures())
         }
         Command::Bench(BenchCommand::Rest {
             seconds,
@@ -898,11 +931,14 @@ async fn serve(
     stack: &Stack,
     db_url: &str,
     port: u16,
-    options: server::ServerOptions,
+    mut options: server::ServerOptions,
     worker: bool,
     banner: Option<&str>,
 ) -> anyhow::Result<()> {
     let keys = stack.keys()?;
+    // Realtime reads the replication slot with the database's own administrative login, as
+    // Supabase Realtime does with its role; requests still act as their callers.
+    options.realtime_login = Some(db_url.parse().context("parsing the database URL")?);
     let login = ombaro_common::config::functions_login(db_url)?;
     let state = AppState {
         db: db::Db::connect(login, &db::PoolConfig::default()).await?,
@@ -922,7 +958,7 @@ async fn serve(
         println!("{banner}");
         print!("{}", stack.status()?.render());
         println!(
-            "\nServing the data API at {0}/rest/v1, auth at {0}/auth/v1 and functions at {0}/functions/v1/<name>; Ctrl-C stops.",
+            "\nServing the data API at {0}/rest/v1, auth at {0}/auth/v1, Realtime at {0}/realtime/v1 and functions at {0}/functions/v1/<name>; Ctrl-C stops.",
             record.api_url
         );
     }

@@ -1,6 +1,7 @@
 //! The stack's one HTTP server: every function at `/functions/v1/<name>`, as Supabase's edge
-//! runtime mounts them, the data API at `/rest/v1` (crate `ombaro-rest`) and the auth API at
-//! `/auth/v1` (crate `ombaro-auth`), behind the
+//! runtime mounts them, the data API at `/rest/v1` (crate `ombaro-rest`), the auth API at
+//! `/auth/v1` (crate `ombaro-auth`) and Realtime at `/realtime/v1` (crate `ombaro-realtime`),
+//! behind the
 //! gateway layers a Supabase project has in front of them (CORS, request ids). Bearer tokens are verified once, here, for every
 //! function route; each request gets an id that is logged and echoed in `x-request-id`.
 //!
@@ -37,7 +38,7 @@ use tower_http::{
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// How long requests may take, and how long shutdown waits for them.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ServerOptions {
     /// A request still running after this is answered `503 request_timeout`. Longer than the
     /// longest statement timeout, so the database's own, more precise answer comes first.
@@ -48,6 +49,9 @@ pub struct ServerOptions {
     pub max_rows: Option<i64>,
     /// `[auth]` of `supabase/config.toml`, for `/auth/v1`.
     pub auth: ombaro_auth::AuthOptions,
+    /// A login that may read a logical replication slot (the local superuser; on Supabase,
+    /// Realtime's own role): `/realtime/v1` delivers `postgres_changes` only with one.
+    pub realtime_login: Option<tokio_postgres::Config>,
 }
 
 impl Default for ServerOptions {
@@ -57,6 +61,7 @@ impl Default for ServerOptions {
             drain: Duration::from_secs(10),
             max_rows: Some(1000),
             auth: ombaro_auth::AuthOptions::default(),
+            realtime_login: None,
         }
     }
 }
@@ -92,13 +97,14 @@ pub enum Stopped {
     DeadlinePassed,
 }
 
-/// The whole HTTP application: the functions and, when given, the data and auth APIs.
+/// The whole HTTP application: the functions and, when given, the data, auth and Realtime APIs.
 pub fn app(
     state: AppState,
     options: ServerOptions,
     payments: Arc<PaymentSettings>,
     rest: Option<Arc<ombaro_rest::RestApi>>,
     auth: Option<Arc<ombaro_auth::AuthApi>>,
+    realtime: Option<Arc<ombaro_realtime::Realtime>>,
 ) -> Router {
     let functions = Router::new()
         .route("/health", get(health))
@@ -124,6 +130,9 @@ pub fn app(
     }
     if let Some(auth) = auth {
         routes = routes.nest_service(ombaro_auth::MOUNT, auth.router());
+    }
+    if let Some(realtime) = realtime {
+        routes = routes.nest_service(ombaro_realtime::MOUNT, realtime.router());
     }
     gateway(routes.fallback(not_found).with_state(state), options)
 }
@@ -256,8 +265,10 @@ pub async fn serve(
     )
     .await
     .map_err(|err| std::io::Error::other(format!("starting the auth API: {err:#}")))?;
-    let router = app(state, options, Arc::new(payments), Some(rest), Some(auth));
-    serve_router(listener, router, options.drain, shutdown).await
+    let realtime = ombaro_realtime::Realtime::new(state.db.clone(), state.keys.clone(), options.realtime_login.clone());
+    let drain = options.drain;
+    let router = app(state, options, Arc::new(payments), Some(rest), Some(auth), Some(realtime));
+    serve_router(listener, router, drain, shutdown).await
 }
 
 /// Serves `router` until `shutdown` completes; then stops accepting, waits for in-flight

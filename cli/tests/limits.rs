@@ -271,7 +271,7 @@ async fn a_panicking_handler_answers_500_json_with_the_request_id() {
     let options = ServerOptions::default();
     tokio::spawn(server::serve_router(
         listener,
-        misbehaving(options),
+        misbehaving(options.clone()),
         options.drain,
         std::future::pending(),
     ));
@@ -304,7 +304,7 @@ async fn a_request_past_its_deadline_is_503() {
     };
     tokio::spawn(server::serve_router(
         listener,
-        misbehaving(options),
+        misbehaving(options.clone()),
         options.drain,
         std::future::pending(),
     ));
@@ -324,7 +324,7 @@ async fn shutdown_finishes_brief_requests_and_abandons_stuck_ones_at_the_deadlin
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let serving = tokio::spawn(server::serve_router(
         listener,
-        misbehaving(options),
+        misbehaving(options.clone()),
         Duration::from_secs(5),
         async {
             let _ = stopped.await;
@@ -342,7 +342,7 @@ async fn shutdown_finishes_brief_requests_and_abandons_stuck_ones_at_the_deadlin
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let serving = tokio::spawn(server::serve_router(
         listener,
-        misbehaving(options),
+        misbehaving(options.clone()),
         Duration::from_millis(500),
         async {
             let _ = stopped.await;

@@ -563,3 +563,66 @@ async fn hostile_query_strings_get_a_clean_4xx_and_change_nothing() {
     }
     assert_eq!(app.count(fingerprint).await, before, "the database changed");
 }
+
+#[tokio::test]
+async fn many_to_many_hints_and_geojson() {
+    let app = TestApp::spawn().await;
+    let world = World::new(&app).await;
+    let service = Rest {
+        app: &app,
+        token: app.service_key(),
+    };
+    // Many-to-many through service_tag_mapping: each service's tags, as an array.
+    let (status, body) = service.get("/services?select=code,service_tags(code)&order=code").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let services = body.as_array().unwrap();
+    assert!(services.iter().all(|s| s["service_tags"].is_array()));
+    let tagged: i64 = app
+        .count("select count(distinct service_id) from public.service_tag_mapping")
+        .await;
+    assert_eq!(
+        services
+            .iter()
+            .filter(|s| !s["service_tags"].as_array().unwrap().is_empty())
+            .count() as i64,
+        tagged
+    );
+    // Two foreign keys from campaigns to employees: ambiguous without a hint, 300 as PostgREST.
+    let (status, body) = service.get("/campaigns?select=id,employees(name)").await;
+    assert_eq!(status, StatusCode::MULTIPLE_CHOICES, "{body}");
+    assert_eq!(body["code"], "PGRST201");
+    let (status, body) = service
+        .get("/campaigns?select=id,creator:employees!campaigns_created_by_fkey(name)")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // PostGIS rows as GeoJSON.
+    let (status, headers, body) = service
+        .call(
+            Method::GET,
+            &format!("/vendors?select=id,business_name,location&id=eq.{}", world.vendor),
+            &[("Accept", "application/geo+json")],
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/geo+json"));
+    let doc: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(doc["type"], "FeatureCollection");
+    assert_eq!(doc["features"][0]["geometry"]["type"], "Point");
+    assert_eq!(doc["features"][0]["properties"]["business_name"], "Spa serene");
+    // An estimated count on a small table is exact.
+    let (status, headers, _) = service
+        .call(
+            Method::GET,
+            "/services?select=id&limit=1",
+            &[("Prefer", "count=estimated")],
+            None,
+        )
+        .await;
+    assert!(status.is_success());
+    let total: i64 = app.count("select count(*) from public.services").await;
+    assert_eq!(headers["content-range"].to_str().unwrap(), format!("0-0/{total}"));
+}

@@ -5,7 +5,10 @@
 use std::{env, fs, path::Path};
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    // Read when the script runs, not when it was compiled: a build script binary reused from
+    // another checkout must still read this checkout's files.
+    let manifest_dir = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest_dir).join("../..");
     let root = root.canonicalize().expect("workspace root");
     let mut out = String::new();
 

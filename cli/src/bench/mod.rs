@@ -8,6 +8,7 @@ pub mod notifications;
 pub mod payments;
 mod people;
 pub mod pgbench;
+pub mod realtime;
 pub mod rest;
 pub mod rls;
 pub mod scratch;

@@ -77,7 +77,11 @@ pub struct Server {
 
 impl Server {
     pub async fn start(url: &str, keys: JwtKeys, pool_size: usize) -> anyhow::Result<Self> {
-        Self::start_with(url, keys, pool_size, crate::server::ServerOptions::default()).await
+        let options = crate::server::ServerOptions {
+            realtime_login: Some(url.parse().context("parsing the database URL")?),
+            ..crate::server::ServerOptions::default()
+        };
+        Self::start_with(url, keys, pool_size, options).await
     }
 
     /// [`Server::start`] with other server options (the auth bench turns rate limits off).

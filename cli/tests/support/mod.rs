@@ -62,7 +62,9 @@ impl TestApp {
         // Server logs go to the test's captured output: shown only when a test fails.
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
-            .with_env_filter(tracing_subscriber::EnvFilter::new("warn,ombaro=info"))
+            .with_env_filter(tracing_subscriber::EnvFilter::new(
+                std::env::var("OMBARO_TEST_LOG").unwrap_or_else(|_| "warn,ombaro=info".into()),
+            ))
             .try_init();
         let db = TestDb::new().await;
         if !setup.is_empty() {
@@ -85,6 +87,10 @@ impl TestApp {
         };
         match booking_options {
             None => {
+                let options = ombaro::server::ServerOptions {
+                    realtime_login: Some(db.url.parse().expect("the test database URL")),
+                    ..options
+                };
                 tokio::spawn(ombaro::server::serve(listener, state, options, stopped));
             }
             Some(options) => {
