@@ -267,7 +267,14 @@ pub async fn serve(
     .map_err(|err| std::io::Error::other(format!("starting the auth API: {err:#}")))?;
     let realtime = ombaro_realtime::Realtime::new(state.db.clone(), state.keys.clone(), options.realtime_login.clone());
     let drain = options.drain;
-    let router = app(state, options, Arc::new(payments), Some(rest), Some(auth), Some(realtime));
+    let router = app(
+        state,
+        options,
+        Arc::new(payments),
+        Some(rest),
+        Some(auth),
+        Some(realtime),
+    );
     serve_router(listener, router, drain, shutdown).await
 }
 

@@ -193,6 +193,9 @@ async fn the_gateway_wants_a_project_key() {
     assert_eq!(nothing, 0);
 }
 
+/// email, profile role, mobile, name, has a customers row.
+type ProfileRow = (String, Option<String>, Option<String>, Option<String>, bool);
+
 #[tokio::test]
 async fn whoever_inserts_a_user_it_becomes_a_customer_and_nothing_else() {
     // The rule lives in the database: an insert straight into auth.users (as GoTrue on Supabase
@@ -225,7 +228,7 @@ async fn whoever_inserts_a_user_it_becomes_a_customer_and_nothing_else() {
         )
         .await
         .unwrap();
-    let got: Vec<(String, Option<String>, Option<String>, Option<String>, bool)> = rows
+    let got: Vec<ProfileRow> = rows
         .iter()
         .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
         .collect();
