@@ -48,6 +48,13 @@ async fn run(api: &Arc<AuthApi>, ctx: &Ctx, bytes: &[u8]) -> Result<Value, AuthE
                 "Only an email address or phone number should be provided on signup.",
             ))
         }
+        // No address at all is GoTrue's anonymous sign-in, off in this project's config.
+        (None, None) if params.password.as_deref().is_none_or(str::is_empty) => {
+            return Err(AuthError::unprocessable(
+                "anonymous_provider_disabled",
+                "Anonymous sign-ins are disabled",
+            ))
+        }
         (None, None) => {
             return Err(AuthError::validation(
                 "To signup, please provide your email or phone number",

@@ -96,6 +96,9 @@ test('a weak password and a bad address are refused with their codes', async () 
   const bad = await client().auth.signUp({ email: 'not-an-email', password })
   assert.equal(bad.error.status, 400)
   assert.equal(bad.error.code, 'email_address_invalid')
+  const anonymous = await client().auth.signInAnonymously()
+  assert.equal(anonymous.error.status, 422)
+  assert.equal(anonymous.error.code, 'anonymous_provider_disabled')
 })
 
 test('sign-in with the password; a wrong password and an unknown email fail alike', async () => {
