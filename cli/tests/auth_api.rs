@@ -8,7 +8,7 @@ mod support;
 use serde_json::{json, Value};
 use support::TestApp;
 
-async fn confirming_app() -> TestApp {
+async fn confirming_app(max_frequency: i64) -> TestApp {
     TestApp::spawn_with(
         ombaro_common::db::PoolConfig::default(),
         ombaro::server::ServerOptions {
@@ -16,6 +16,7 @@ async fn confirming_app() -> TestApp {
                 bcrypt_cost: 4,
                 email_confirmations: true,
                 phone_confirmations: true,
+                max_frequency,
                 ..ombaro_auth::AuthOptions::default()
             },
             ..ombaro::server::ServerOptions::default()
@@ -41,7 +42,7 @@ async fn post(app: &TestApp, path: &str, body: Value) -> (u16, Value) {
 
 #[tokio::test]
 async fn with_confirmations_on_a_sign_up_waits_for_its_code() {
-    let app = confirming_app().await;
+    let app = confirming_app(60).await;
     let email = "asha.confirm@example.in";
     let (status, user) = post(&app, "/signup", json!({"email": email, "password": "long enough"})).await;
     assert_eq!(status, 200, "{user}");
@@ -99,6 +100,22 @@ async fn with_confirmations_on_a_sign_up_waits_for_its_code() {
         .get(0);
     assert_eq!(queued, 1);
 
+    // Asked again within a minute: the same answer, still one message; an unknown address
+    // gets the same answer too.
+    let (status, resent) = post(&app, "/resend", json!({"type": "signup", "email": email})).await;
+    assert_eq!((status, resent), (200, json!({})));
+    let (status, ghost) = post(&app, "/resend", json!({"type": "signup", "email": "nobody@example.in"})).await;
+    assert_eq!((status, ghost), (200, json!({})));
+    let queued: i64 = db
+        .query_one(
+            "select count(*) from public.notification_queue where recipient = $1",
+            &[&email],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(queued, 1);
+
     let (status, wrong) = post(
         &app,
         "/verify",
@@ -125,7 +142,8 @@ async fn with_confirmations_on_a_sign_up_waits_for_its_code() {
 
 #[tokio::test]
 async fn a_phone_sign_up_with_confirmations_gets_its_code_by_sms() {
-    let app = confirming_app().await;
+    // No spacing between codes here, so the resend goes out at once.
+    let app = confirming_app(0).await;
     let (status, user) = post(
         &app,
         "/signup",
@@ -134,18 +152,28 @@ async fn a_phone_sign_up_with_confirmations_gets_its_code_by_sms() {
     .await;
     assert_eq!(status, 200, "{user}");
     assert_eq!(user["phone"], "919876543210");
+    let (status, resent) = post(&app, "/resend", json!({"type": "sms", "phone": "+919876543210"})).await;
+    assert_eq!(status, 200, "{resent}");
     let db = app.db.client().await;
-    let row = db
-        .query_one(
-            "select channel, template_code, recipient from public.notification_queue where event_type = 'auth.otp'",
+    let rows = db
+        .query(
+            "select id::text, channel, template_code, recipient from public.notification_queue
+              where event_type = 'auth.otp' order by created_at",
             &[],
         )
         .await
         .unwrap();
-    let (channel, template, recipient): (String, String, String) = (row.get(0), row.get(1), row.get(2));
+    assert_eq!(rows.len(), 2, "the sign-up's code and the resent one");
+    for row in &rows {
+        let (channel, template, recipient): (String, String, String) = (row.get(1), row.get(2), row.get(3));
+        assert_eq!(
+            (channel.as_str(), template.as_str(), recipient.as_str()),
+            ("sms", "otp_login", "+919876543210")
+        );
+    }
     assert_eq!(
-        (channel.as_str(), template.as_str(), recipient.as_str()),
-        ("sms", "otp_login", "+919876543210")
+        resent["message_id"].as_str(),
+        Some(rows[1].get::<_, String>(0).as_str())
     );
     // The profile the sign-up made is a customer's.
     let role: String = db

@@ -102,6 +102,7 @@ impl AuthApi {
             .route("/otp", post(handlers::otp::otp))
             .route("/verify", post(handlers::verify::verify_post))
             .route("/recover", post(handlers::otp::recover))
+            .route("/resend", post(handlers::otp::resend))
             .nest("/admin", admin)
             .route_layer(middleware::from_fn_with_state(self.clone(), require_apikey));
         // As on Supabase's gateway, health and the links in emails need no API key.

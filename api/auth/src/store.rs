@@ -44,7 +44,7 @@ const USER_SELECT: &str = "
          coalesce(u.raw_app_meta_data, '{}'), coalesce(u.raw_user_meta_data, '{}'),
          (select p.role from public.user_profiles p where p.id = u.id),
          nullif(u.confirmation_token, ''), nullif(u.recovery_token, ''),
-         extract(epoch from u.confirmation_sent_at)::int8, extract(epoch from u.recovery_sent_at)::int8,
+         floor(extract(epoch from u.confirmation_sent_at))::int8, floor(extract(epoch from u.recovery_sent_at))::int8,
          jsonb_build_object(
            'id', u.id, 'aud', coalesce(u.aud, ''), 'role', coalesce(u.role, ''),
            'email', coalesce(u.email, ''), 'phone', coalesce(u.phone, ''),

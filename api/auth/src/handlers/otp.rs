@@ -120,7 +120,7 @@ async fn create_passwordless(
 
 fn recently(sent_at: Option<i64>, spacing: i64) -> bool {
     let now = chrono::Utc::now().timestamp();
-    sent_at.is_some_and(|at| now - at < spacing)
+    spacing > 0 && sent_at.is_some_and(|at| now - at < spacing)
 }
 
 /// Which stored token a code for `user` on this address is kept as: confirmation until the
@@ -261,4 +261,56 @@ async fn run_recover(api: &Arc<AuthApi>, ctx: &Ctx, bytes: &[u8]) -> Result<Valu
     }
     tx.commit().await?;
     Ok(json!({}))
+}
+
+#[derive(Deserialize)]
+struct ResendParams {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+}
+
+/// `POST /resend` (`type` `signup` with an email, `sms` with a phone): the confirmation code
+/// again, for an address that has not confirmed yet. Any other address gets the same answer
+/// and nothing is sent.
+pub async fn resend(State(api): State<Arc<AuthApi>>, ctx: Ctx, bytes: Bytes) -> Response {
+    let result = run_resend(&api, &ctx, &bytes).await;
+    ctx.answer(result)
+}
+
+async fn run_resend(api: &Arc<AuthApi>, ctx: &Ctx, bytes: &[u8]) -> Result<Value, AuthError> {
+    let params: ResendParams = body(bytes)?;
+    match (params.kind.as_deref(), given(&params.email), given(&params.phone)) {
+        (Some("signup"), Some(raw), None) => {
+            let email = super::email(raw)?;
+            ctx.limit(api, Kind::Email)?;
+            let mut client = super::conn(api).await?;
+            let tx = super::begin(api, &mut client).await?;
+            if let Some(user) = store::user_by_email(&tx, &email).await? {
+                if !user.email_confirmed && !user.banned {
+                    send_email_code(api, &tx, &user, &email, None).await?;
+                }
+            }
+            tx.commit().await?;
+            Ok(json!({}))
+        }
+        (Some("sms"), None, Some(raw)) => {
+            let phone = super::phone(raw)?;
+            ctx.limit(api, Kind::Sms)?;
+            let mut client = super::conn(api).await?;
+            let tx = super::begin(api, &mut client).await?;
+            let mut message_id = Value::String(uuid::Uuid::new_v4().to_string());
+            if let Some(user) = store::user_by_phone(&tx, &phone).await? {
+                if !user.phone_confirmed && !user.banned {
+                    message_id = send_sms_code(api, &tx, &user, &phone).await?;
+                }
+            }
+            tx.commit().await?;
+            Ok(json!({ "message_id": message_id }))
+        }
+        _ => Err(AuthError::validation(
+            "Resend needs type signup with an email, or type sms with a phone",
+        )),
+    }
 }

@@ -165,9 +165,10 @@ async fn send_confirmation(
     phone: Option<&str>,
 ) -> Result<(), AuthError> {
     let now = chrono::Utc::now().timestamp();
-    if user
-        .confirmation_sent_at
-        .is_some_and(|at| now - at < api.options.max_frequency)
+    if api.options.max_frequency > 0
+        && user
+            .confirmation_sent_at
+            .is_some_and(|at| now - at < api.options.max_frequency)
     {
         return Ok(());
     }
