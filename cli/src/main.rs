@@ -77,6 +77,9 @@ enum Command {
     /// Schema documentation.
     #[command(subcommand)]
     Schema(SchemaCommand),
+    /// Analytics: run the rollups the analytics service answers from.
+    #[command(subcommand)]
+    Analytics(AnalyticsCommand),
     /// Pay for a booking on the running stack through the sandbox gateway, as its customer's
     /// app would: checkout, then the sandbox's signed webhook to our own endpoint.
     #[command(
@@ -426,6 +429,74 @@ enum BenchCommand {
         #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=100000))]
         users: u64,
     },
+    /// The analytics service: ingest over HTTP against COPY, and the discovery funnel from
+    /// rollups against the raw events.
+    ///
+    /// Runs in a scratch database on the local cluster (your data is untouched): (a)
+    /// `--clients` senders post batches of `--batch` events for `--seconds` (each batch a
+    /// different device), then the same rows are loaded again with COPY: events/s of both
+    /// (goal: HTTP >= 0.5 of COPY); (b) `--events` events over 30 days generated in SQL, the
+    /// funnel rollup, then the discovery funnel for the 30 days from the rollups (over HTTP)
+    /// and from the raw events (SQL): both times and the ratio (goal >= 100x). Fails on a 5xx,
+    /// a refused batch or different numbers; a missed speed goal is only reported.
+    Analytics {
+        /// Seconds of phase (a).
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        seconds: u64,
+        /// Concurrent senders in phase (a).
+        #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=256))]
+        clients: u64,
+        /// Events per batch in phase (a).
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=500))]
+        batch: u64,
+        /// Events generated for phase (b); smaller for a quick run.
+        #[arg(long, default_value_t = 10_000_000, value_parser = clap::value_parser!(u64).range(8..=100_000_000))]
+        events: u64,
+        /// Reads of the funnel from the rollups (the median is compared).
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+        reads: u64,
+    },
+    /// The location service over HTTP: (a) `--therapists` therapists on the way send
+    /// `--batches` batches of `--batch-size` fixes at once: fixes/s and batch latency beside
+    /// COPY of the same rows into the same table in the same run (goal >= 0.5, reported
+    /// only); (b) `--readers` vendors read ETAs for `--seconds` with the cache (redis-server
+    /// when installed, else in process) and without: reads/s, p99, hit rate. Runs in a
+    /// scratch database on the local cluster. Fails on a refused request or a lost fix.
+    Location(LocationBenchArgs),
+}
+
+#[derive(Subcommand)]
+enum AnalyticsCommand {
+    /// Roll up funnels, cohorts, conversions, revenue and campaigns for IST days --from to
+    /// --to (idempotent: rerun any range), then refresh the reporting views. `ombaro up` runs
+    /// yesterday and today every five minutes (pg_cron does where installed).
+    Rollup {
+        /// First IST day, e.g. 2026-03-01.
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// Last IST day (inclusive).
+        #[arg(long)]
+        to: chrono::NaiveDate,
+    },
+}
+
+#[derive(Args)]
+struct LocationBenchArgs {
+    /// Simulated therapists on the way, sending at once.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=5000))]
+    therapists: u64,
+    /// Batches each therapist sends.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    batches: u64,
+    /// Fixes in a batch.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=100))]
+    batch_size: u64,
+    /// Concurrent ETA readers in phase (b).
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=512))]
+    readers: u64,
+    /// Seconds of each half of phase (b).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    seconds: u64,
 }
 
 #[derive(Subcommand)]
@@ -484,6 +555,9 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                     }
                 },
                 None => println!("the function server was not running"),
+            }
+            if local_redis(&stack).stop()? {
+                println!("stopped the local redis-server");
             }
             db_command(&stack, DbCommand::Stop).await
         }
@@ -725,6 +799,38 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             let report = ombaro::bench::notifications::run(&url, options).await?;
             judge_bench("notification", report.render(), report.failures())
         }
+        Command::Bench(BenchCommand::Analytics {
+            seconds,
+            clients,
+            batch,
+            events,
+            reads,
+        }) => {
+            let url = stack.ensure_db()?;
+            let options = ombaro::bench::analytics::AnalyticsBenchOptions {
+                seconds,
+                clients: clients as usize,
+                batch: batch as usize,
+                events,
+                reads: reads as usize,
+                ..Default::default()
+            };
+            let report = ombaro::bench::analytics::run(&url, stack.keys()?, options).await?;
+            judge_bench("analytics", report.render(), report.failures())
+        }
+        Command::Bench(BenchCommand::Location(args)) => {
+            let url = stack.ensure_db()?;
+            let options = ombaro::bench::location::LocationBenchOptions {
+                therapists: args.therapists as usize,
+                batches: args.batches as usize,
+                batch_size: args.batch_size as usize,
+                readers: args.readers as usize,
+                seconds: args.seconds,
+                ..Default::default()
+            };
+            let report = ombaro::bench::location::run(&url, stack.keys()?, options).await?;
+            judge_bench("location", report.render(), report.failures())
+        }
         Command::Pay(args) => {
             let Some(record) = stack.server_record() else {
                 bail!("the function server is not running: start the stack with `ombaro up`");
@@ -778,6 +884,12 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             for line in ombaro::pay::settle(&record.api_url, &stack.keys()?, args.from, args.to).await? {
                 println!("{line}");
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Analytics(AnalyticsCommand::Rollup { from, to }) => {
+            let url = stack.ensure_db()?;
+            let written = ombaro::analytics::rollup(&url, from, to).await?;
+            println!("rolled up {from} to {to}: {written}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Partitions(PartitionsCommand::Maintain) => {
@@ -884,6 +996,7 @@ async fn up(stack: &Stack, args: UpArgs) -> anyhow::Result<ExitCode> {
         prepared.seeds.len(),
         prepared.partitions.iter().filter(|(a, _)| a == "created").count()
     );
+    start_local_redis(stack);
     if args.detach {
         let log_path = stack.project.home.join("serve.log");
         let log = std::fs::File::create(&log_path)?;
@@ -940,6 +1053,7 @@ async fn serve(
     // Supabase Realtime does with its role; requests still act as their callers.
     options.realtime_login = Some(db_url.parse().context("parsing the database URL")?);
     let login = ombaro_common::config::functions_login(db_url)?;
+    let cache = cache_for(stack, login.clone()).await;
     let state = AppState {
         db: db::Db::connect(login, &db::PoolConfig::default()).await?,
         keys: Arc::new(keys),
@@ -971,7 +1085,13 @@ async fn serve(
     } else {
         None
     };
-    let stopped = server::serve(listener, state, options, shutdown_signal()).await;
+    // The analytics rollups every few minutes, unless pg_cron runs them in this database.
+    let rollups = tokio::spawn(ombaro_analytics::service::scheduler::run(
+        state.db.clone(),
+        ombaro_analytics::service::scheduler::EVERY,
+    ));
+    let stopped = server::serve_with(listener, state, options, Some(cache), shutdown_signal()).await;
+    rollups.abort();
     if let Some(worker) = worker {
         worker.abort();
     }
@@ -981,6 +1101,46 @@ async fn serve(
         server::Stopped::DeadlinePassed => tracing::warn!("function server stopped with requests unfinished"),
     }
     Ok(())
+}
+
+/// The stack's own `redis-server` under `.ombaro/redis`.
+fn local_redis(stack: &Stack) -> ombaro_common::redis_server::LocalRedis {
+    ombaro_common::redis_server::LocalRedis::new(stack.project.home.join("redis"))
+}
+
+/// `ombaro up` starts a local `redis-server` when the binary is installed and `REDIS_URL` is
+/// not set; without one the cache is in process.
+fn start_local_redis(stack: &Stack) {
+    if std::env::var("REDIS_URL").is_ok_and(|u| !u.trim().is_empty()) || !ombaro_common::redis_server::installed() {
+        return;
+    }
+    match local_redis(stack).start() {
+        Ok(url) => eprintln!("cache: redis-server at {url}"),
+        Err(err) => eprintln!("cache: could not start redis-server ({err:#}); caching in process"),
+    }
+}
+
+/// The cache the function server reads through: `REDIS_URL`, else the local redis-server if
+/// it runs, else in process; with its invalidation listener (LISTEN ombaro_cache) started.
+async fn cache_for(stack: &Stack, login: tokio_postgres::Config) -> ombaro_common::cache::Cache {
+    use ombaro_common::cache::{listen_for_invalidations, Cache};
+    let url = std::env::var("REDIS_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .or_else(|| local_redis(stack).url());
+    let cache = match url {
+        Some(url) => match Cache::redis(&url).await {
+            Ok(cache) => cache,
+            Err(err) => {
+                tracing::warn!(%err, "redis unreachable; caching in process");
+                Cache::memory()
+            }
+        },
+        None => Cache::memory(),
+    };
+    tracing::info!(backend = cache.backend(), "cache");
+    listen_for_invalidations(login, cache.clone()).await;
+    cache
 }
 
 async fn shutdown_signal() {

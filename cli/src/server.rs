@@ -23,7 +23,7 @@ use axum::{
     Json, Router,
 };
 use futures_util::FutureExt;
-use ombaro_common::{http::require_jwt, ApiError, AppState};
+use ombaro_common::{cache::Cache, http::require_jwt, ApiError, AppState};
 use ombaro_payments::service::PaymentSettings;
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
@@ -106,7 +106,22 @@ pub fn app(
     auth: Option<Arc<ombaro_auth::AuthApi>>,
     realtime: Option<Arc<ombaro_realtime::Realtime>>,
 ) -> Router {
-    let functions = Router::new()
+    app_with(state, options, payments, rest, auth, realtime, None)
+}
+
+/// [`app`] reading through `cache` where one is given (its invalidation listener must be
+/// running: see [`ombaro_common::cache::listen_for_invalidations`]).
+pub fn app_with(
+    state: AppState,
+    options: ServerOptions,
+    payments: Arc<PaymentSettings>,
+    rest: Option<Arc<ombaro_rest::RestApi>>,
+    auth: Option<Arc<ombaro_auth::AuthApi>>,
+    realtime: Option<Arc<ombaro_realtime::Realtime>>,
+    cache: Option<Cache>,
+) -> Router {
+    let location = ombaro_location::service::LocationOptions { cache: cache.clone() };
+    let mut functions = Router::new()
         .route("/health", get(health))
         .nest(ombaro_booking::service::MOUNT, ombaro_booking::service::router())
         .nest(
@@ -117,7 +132,18 @@ pub fn app(
             ombaro_notifications::service::MOUNT,
             ombaro_notifications::service::router(),
         )
-        .route_layer(middleware::from_fn_with_state(state.clone(), require_jwt));
+        .nest(
+            ombaro_analytics::service::MOUNT,
+            ombaro_analytics::service::router(ombaro_analytics::service::AnalyticsSettings::from_env()),
+        )
+        .nest(
+            ombaro_location::service::MOUNT,
+            ombaro_location::service::router(location),
+        );
+    if let Some(cache) = cache {
+        functions = functions.layer(axum::Extension(cache));
+    }
+    let functions = functions.route_layer(middleware::from_fn_with_state(state.clone(), require_jwt));
     // Gateways authenticate with their signature, not a Supabase JWT.
     let webhooks = Router::new().nest(
         ombaro_payments::service::MOUNT,
@@ -241,6 +267,17 @@ pub async fn serve(
     options: ServerOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<Stopped> {
+    serve_with(listener, state, options, None, shutdown).await
+}
+
+/// [`serve`] reading through `cache` where one is given.
+pub async fn serve_with(
+    listener: TcpListener,
+    state: AppState,
+    options: ServerOptions,
+    cache: Option<Cache>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<Stopped> {
     let mut payments = PaymentSettings::from_env(
         state
             .keys
@@ -267,13 +304,14 @@ pub async fn serve(
     .map_err(|err| std::io::Error::other(format!("starting the auth API: {err:#}")))?;
     let realtime = ombaro_realtime::Realtime::new(state.db.clone(), state.keys.clone(), options.realtime_login.clone());
     let drain = options.drain;
-    let router = app(
+    let router = app_with(
         state,
         options,
         Arc::new(payments),
         Some(rest),
         Some(auth),
         Some(realtime),
+        cache,
     );
     serve_router(listener, router, drain, shutdown).await
 }
@@ -306,17 +344,22 @@ pub async fn serve_router(
     }
 }
 
-/// `GET /functions/v1/health`: the caller's token is valid and the database answers.
-async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+/// `GET /functions/v1/health`: the caller's token is valid and the database answers; with
+/// the cache's hit and miss counters where there is one.
+async fn health(State(state): State<AppState>, cache: Option<axum::Extension<Cache>>) -> Result<Json<Value>, ApiError> {
     let check = async {
         let client = state.db.get().await?;
         client.query_one("select 1", &[]).await?;
         Ok::<_, ApiError>(())
     };
     match tokio::time::timeout(Duration::from_secs(3), check).await {
-        Ok(Ok(())) => Ok(Json(
-            json!({ "status": "ok", "database": "ok", "version": env!("CARGO_PKG_VERSION") }),
-        )),
+        Ok(Ok(())) => {
+            let mut body = json!({ "status": "ok", "database": "ok", "version": env!("CARGO_PKG_VERSION") });
+            if let Some(axum::Extension(cache)) = cache {
+                body["cache"] = json!(cache.stats());
+            }
+            Ok(Json(body))
+        }
         Ok(Err(err)) => Err(err),
         Err(_) => {
             Err(ApiError::unavailable("database_timeout", "the database did not answer within 3s").retry_after(1))

@@ -60,7 +60,7 @@ fn stdout(out: &Output) -> String {
 /// Pids of postmasters serving `data_dir`.
 fn postmasters(data_dir: &Path) -> Vec<u32> {
     let needle = data_dir.display().to_string();
-    std::fs::read_dir("/proc")
+    let matching: Vec<u32> = std::fs::read_dir("/proc")
         .unwrap()
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
         .filter(|pid| {
@@ -68,6 +68,17 @@ fn postmasters(data_dir: &Path) -> Vec<u32> {
             let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
             cmdline.contains("postgres") && cmdline.contains(&needle) && !cmdline.contains("pg_ctl")
         })
+        .collect();
+    // A child the postmaster has just forked still shows its parent's command line until it
+    // renames itself: only processes whose parent is not one of them are postmasters.
+    let parent = |pid: u32| -> Option<u32> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        stat.rsplit_once(") ")?.1.split_whitespace().nth(1)?.parse().ok()
+    };
+    matching
+        .iter()
+        .copied()
+        .filter(|pid| parent(*pid).is_none_or(|ppid| !matching.contains(&ppid)))
         .collect()
 }
 
@@ -127,6 +138,18 @@ fn up_detached_serves_the_printed_keys_and_refuses_others() {
             async move { req.send().await.unwrap().status().as_u16() }
         };
         assert_eq!(call(status["anon_key"].as_str().unwrap().to_owned()).await, 200);
+        // The cache is the redis-server `up` started under .ombaro/redis (scripts/setup
+        // installs it).
+        let body: Value = http
+            .get(&health)
+            .bearer_auth(status["anon_key"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(body["cache"]["backend"], "redis", "{body}");
 
         let keys = ombaro_common::jwt::JwtKeys::new(status["jwt_secret"].as_str().unwrap());
         let foreign = ombaro_common::jwt::JwtKeys::new("a-secret-from-some-other-project-000");
@@ -182,6 +205,8 @@ fn up_detached_serves_the_printed_keys_and_refuses_others() {
         "{stopped}"
     );
     assert!(stopped.contains("Postgres stopped"), "{stopped}");
+    assert!(stopped.contains("stopped the local redis-server"), "{stopped}");
+    assert!(!home.0.join("redis").join("port").exists());
     let server_line = stopped.find("function server").unwrap();
     assert!(server_line < stopped.find("Postgres stopped").unwrap(), "{stopped}");
     assert!(

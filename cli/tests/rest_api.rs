@@ -573,7 +573,7 @@ async fn many_to_many_hints_and_geojson() {
         token: app.service_key(),
     };
     // Many-to-many through service_tag_mapping: each service's tags, as an array.
-    let (status, body) = service.get("/services?select=code,service_tags(code)&order=code").await;
+    let (status, body) = service.get("/services?select=code,service_tags(slug)&order=code").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let services = body.as_array().unwrap();
     assert!(services.iter().all(|s| s["service_tags"].is_array()));

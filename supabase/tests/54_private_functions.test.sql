@@ -13,8 +13,9 @@ select is(
   array[
     'active_assignment_ids_of_current_customer', 'booking_ids_of_current_therapist', 'booking_ids_visible_for_photos',
     'busy_range', 'can_review_identity_of', 'changed_columns', 'current_roles', 'customer_ids_served_now',
-    'financial_year', 'has_any_role', 'has_permission', 'has_role', 'hr_assignable_role_ids', 'is_active_employee',
-    'is_api_caller', 'is_service_role', 'mask_last4', 'next_complaint_number', 'object_owner',
+    'financial_year', 'followed_assignment', 'has_any_role', 'has_permission', 'has_role', 'hr_assignable_role_ids', 'is_active_employee',
+    'is_api_caller', 'is_service_role', 'mask_last4', 'may_follow_assignment', 'may_see_therapist_location',
+    'next_complaint_number', 'object_owner',
     'own_role_ids_of_current_user', 'reports_of_current_user', 'setting_value', 'sha256_hex',
     'therapist_ids_of_current_user', 'therapist_ids_of_current_vendor', 'ticket_ids_of_current_user',
     'vendor_ids_of_current_user', 'vendor_ids_where_staff_can', 'vendor_staff_can', 'vendor_therapist_ids'

@@ -382,8 +382,9 @@ impl RequestContext<'_> {
             .await
             .map_err(db_err)?;
         // Statements are prepared once per connection and shape (values are bound), as
-        // PostgREST prepares them; the settings and the statement then go out together.
-        let main = tx.prepare_cached(statement).await.map_err(db_err)?;
+        // PostgREST prepares them. The statement is parsed after the role is switched (the
+        // login itself may not even look into the schemas the caller uses), in the same
+        // flight as the settings.
         let (method, headers_json, cookies_json, claims) = (
             self.method.as_str(),
             Value::Object(request_headers).to_string(),
@@ -400,7 +401,11 @@ impl RequestContext<'_> {
             &headers_json,
             &cookies_json,
         ];
-        let (_, row) = tokio::try_join!(tx.execute(&set, &settings), tx.query_one(&main, params)).map_err(db_err)?;
+        // `try_join` polls in order: the settings are sent before the statement is parsed.
+        let (_, main) = futures_util::future::try_join(tx.execute(&set, &settings), tx.prepare_cached(statement))
+            .await
+            .map_err(db_err)?;
+        let row = tx.query_one(&main, params).await.map_err(db_err)?;
         let mut outcome = Outcome {
             body: row.get(0),
             rows: row.get(1),

@@ -1,9 +1,11 @@
 //! `ombaro bench ...`: performance measured as ratios against a baseline taken in the same
 //! run on the same cluster, because absolute timings on a shared machine mean little.
 
+pub mod analytics;
 pub mod auth;
 pub mod booking;
 mod http;
+pub mod location;
 pub mod notifications;
 pub mod payments;
 mod people;

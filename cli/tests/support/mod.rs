@@ -114,6 +114,46 @@ impl TestApp {
         }
     }
 
+    /// The function server reading through `cache`, with its invalidation listener running
+    /// (as `ombaro serve` runs it).
+    pub async fn spawn_cached(cache: ombaro_common::cache::Cache) -> Self {
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("warn,ombaro=info"))
+            .try_init();
+        let db = TestDb::new().await;
+        let keys = JwtKeys::new(TEST_SECRET);
+        let pool = ombaro_common::db::PoolConfig::default();
+        let state = AppState {
+            db: db.app_db(&pool).await,
+            keys: Arc::new(keys.clone()),
+        };
+        ombaro_common::cache::listen_for_invalidations(db.authenticator_login(), cache.clone()).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let stopped = async {
+            let _ = rx.await;
+        };
+        tokio::spawn(ombaro::server::serve_with(
+            listener,
+            state,
+            ombaro::server::ServerOptions::default(),
+            Some(cache),
+            stopped,
+        ));
+        Self {
+            base,
+            db,
+            keys,
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(30))
+                .build()
+                .unwrap(),
+            shutdown: Some(tx),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

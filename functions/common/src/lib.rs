@@ -5,12 +5,14 @@
 //! the JSON error type every endpoint answers with, the schema the stack applies, and the
 //! local Postgres cluster. The `testing` feature adds the integration-test harness.
 
+pub mod cache;
 pub mod cluster;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod http;
 pub mod jwt;
+pub mod redis_server;
 pub mod schema;
 
 #[cfg(feature = "testing")]

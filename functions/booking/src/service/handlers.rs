@@ -12,6 +12,7 @@ use axum::{
 };
 use chrono::{DateTime, Utc};
 use ombaro_common::{
+    cache::Cache,
     http::{ApiJson, ApiQuery},
     ApiError, AppState, Caller,
 };
@@ -148,6 +149,7 @@ async fn price(
     req: &BookingRequest,
     customer: Option<Uuid>,
     now: DateTime<Utc>,
+    cache: Option<&Cache>,
 ) -> Result<Priced> {
     if req.items.is_empty() || req.items.len() > MAX_ITEMS {
         return Err(ApiError::unprocessable(
@@ -162,7 +164,7 @@ async fn price(
     // first, so the error a caller sees does not depend on timing.
     let (vendor, services, addons, package, promotion, tiers, tax_rates, convenience_fee) = tokio::join!(
         store::vendor(tx, req.vendor_id),
-        store::services(tx, req.vendor_id, &service_ids),
+        store::services_cached(tx, cache, req.vendor_id, &service_ids),
         store::addons(tx, &addon_ids),
         async {
             match req.package_id {
@@ -317,13 +319,15 @@ fn inline_location(req: &BookingRequest) -> Option<(f64, f64, String, Option<Str
 pub async fn quote(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
+    cache: Option<Extension<Cache>>,
     ApiJson(req): ApiJson<BookingRequest>,
 ) -> Result<Json<Value>> {
+    let cache = cache.map(|Extension(c)| c);
     let mut client = state.db.get().await?;
     let tx = state.db.begin_as(&mut client, &caller).await?;
     store::act_as_service(&tx).await?;
     let now = store::now(&tx).await?;
-    let priced = price(&tx, &req, caller.user_id, now).await?;
+    let priced = price(&tx, &req, caller.user_id, now, cache.as_ref()).await?;
     tx.rollback().await?;
     Ok(Json(json!({
         "vendor_id": priced.vendor.id,
@@ -340,8 +344,10 @@ pub async fn quote(
 pub async fn slots(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
+    cache: Option<Extension<Cache>>,
     ApiQuery(query): ApiQuery<SlotsQuery>,
 ) -> Result<Json<Value>> {
+    let cache = cache.map(|Extension(c)| c);
     let addon_ids = query
         .addon_ids()
         .map_err(|e| ApiError::bad_request("invalid_query", e))?;
@@ -376,7 +382,7 @@ pub async fn slots(
     }
     let service_ids = [query.service_id];
     let (services, addons) = tokio::join!(
-        store::services(&tx, vendor.id, &service_ids),
+        store::services_cached(&tx, cache.as_ref(), vendor.id, &service_ids),
         store::addons(&tx, &addon_ids),
     );
     let services = by_uuid(services?, |s| &s.service.id)?;
@@ -548,7 +554,8 @@ async fn book(
             return Ok(Booked::Replayed(view));
         }
     }
-    let priced = price(tx, req, Some(customer), now).await?;
+    // A booking reads the catalogue itself: what is charged never comes from a cache.
+    let priced = price(tx, req, Some(customer), now, None).await?;
     if let Some(expected) = req.expected_total_amount {
         if expected != priced.quote.total_amount.get() {
             return Err(ApiError::conflict(

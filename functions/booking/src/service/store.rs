@@ -10,7 +10,10 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
-use ombaro_common::{ApiError, Caller};
+use ombaro_common::{
+    cache::{keys, Cache},
+    ApiError, Caller,
+};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use tokio_postgres::{types::ToSql, Row};
@@ -178,6 +181,47 @@ pub struct OfferedService {
 /// The services with these ids that exist and are active, with the vendor's own price and
 /// durations where it sets them. Missing ids are simply absent.
 pub async fn services(tx: &Transaction<'_>, vendor: Uuid, ids: &[Uuid]) -> Result<Vec<OfferedService>, ApiError> {
+    offered_services(service_rows(tx, vendor, ids).await?)
+}
+
+/// A row of [`services`]: the service as JSON, offered, in spa, at home.
+type ServiceRow = (Value, bool, bool, bool);
+
+/// [`services`] read through `cache` (`services:catalog:v<version>:<vendor>:<ids>`, one
+/// hour), for the quote and the slots: a catalogue or price change bumps the version in its
+/// own transaction and the database then drops every such key (V71), so a changed price is
+/// not quoted from cache. Bookings read [`services`].
+pub async fn services_cached(
+    tx: &Transaction<'_>,
+    cache: Option<&Cache>,
+    vendor: Uuid,
+    ids: &[Uuid],
+) -> Result<Vec<OfferedService>, ApiError> {
+    let Some(cache) = cache else {
+        return services(tx, vendor, ids).await;
+    };
+    let mut sorted = ids.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    let names: Vec<String> = sorted.iter().map(Uuid::to_string).collect();
+    // The catalogue's version in this transaction's snapshot (V71): an entry read at an
+    // older version is never taken, even before the change's NOTIFY has dropped it.
+    let version: i64 = query_one(tx, "select private.cache_version('services:catalog')", &[])
+        .await?
+        .get(0);
+    let key = format!("{}:v{version}:{vendor}:{}", keys::SERVICES_CATALOG, names.join(","));
+    if let Some(rows) = cache.get_json::<Vec<ServiceRow>>(&key).await {
+        return offered_services(rows);
+    }
+    let generation = cache.generation();
+    let rows = service_rows(tx, vendor, &sorted).await?;
+    cache
+        .put_json_unless_invalidated(&key, &rows, keys::SERVICES_CATALOG_TTL, generation)
+        .await;
+    offered_services(rows)
+}
+
+async fn service_rows(tx: &Transaction<'_>, vendor: Uuid, ids: &[Uuid]) -> Result<Vec<ServiceRow>, ApiError> {
     let rows = query(
         tx,
             "select jsonb_strip_nulls(jsonb_build_object(
@@ -203,13 +247,20 @@ pub async fn services(tx: &Transaction<'_>, vendor: Uuid, ids: &[Uuid]) -> Resul
             &[&vendor, &ids],
         )
         .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.get(0), row.get(1), row.get(2), row.get(3)))
+        .collect())
+}
+
+fn offered_services(rows: Vec<ServiceRow>) -> Result<Vec<OfferedService>, ApiError> {
     rows.into_iter()
-        .map(|row| {
+        .map(|(service, offered, in_spa, at_home)| {
             Ok(OfferedService {
-                service: from_json(row.get(0), "services")?,
-                offered: row.get(1),
-                in_spa: row.get(2),
-                at_home: row.get(3),
+                service: from_json(service, "services")?,
+                offered,
+                in_spa,
+                at_home,
             })
         })
         .collect()
