@@ -164,6 +164,40 @@ Team OMBARO$txt$,
     array['name', 'reset_link', 'expires_in_minutes']
   ),
   (
+    'auth_magic_link', 'en-IN', 'Sign-in link', 'transactional',
+    'Your OMBARO sign-in link',
+    $html$<p>Hi {{name}},</p>
+<p><a href="{{magic_link}}">Sign in to OMBARO</a>, or enter the code <strong>{{otp}}</strong> in the app.</p>
+<p>The link and the code expire in {{expires_in_minutes}} minutes and work once. If you did not ask to sign in, ignore this email.</p>
+<p>Team OMBARO</p>$html$,
+    $txt$Hi {{name}},
+
+Sign in to OMBARO: {{magic_link}}
+Or enter the code {{otp}} in the app.
+
+The link and the code expire in {{expires_in_minutes}} minutes and work once. If you did not ask to sign in, ignore this email.
+
+Team OMBARO$txt$,
+    array['name', 'magic_link', 'otp', 'expires_in_minutes']
+  ),
+  (
+    'auth_confirm_signup', 'en-IN', 'Confirm your email', 'transactional',
+    'Confirm your OMBARO account',
+    $html$<p>Hi {{name}},</p>
+<p>Welcome to OMBARO. <a href="{{confirmation_link}}">Confirm your email address</a>, or enter the code <strong>{{otp}}</strong> in the app.</p>
+<p>The link and the code expire in {{expires_in_minutes}} minutes. If you did not sign up, ignore this email.</p>
+<p>Team OMBARO</p>$html$,
+    $txt$Hi {{name}},
+
+Welcome to OMBARO. Confirm your email address: {{confirmation_link}}
+Or enter the code {{otp}} in the app.
+
+The link and the code expire in {{expires_in_minutes}} minutes. If you did not sign up, ignore this email.
+
+Team OMBARO$txt$,
+    array['name', 'confirmation_link', 'otp', 'expires_in_minutes']
+  ),
+  (
     'vendor_application_status', 'en-IN', 'Vendor application status', 'transactional',
     'Your OMBARO partner application {{application_number}}: {{application_status}}',
     $html$<p>Hi {{contact_person}},</p>

@@ -252,6 +252,7 @@ impl ServerLimits {
             request_timeout: Duration::from_secs(self.request_timeout),
             drain: Duration::from_secs(self.drain_timeout),
             max_rows: server::max_rows_of(&ombaro_common::config::Project::discover().root),
+            auth: ombaro_auth::AuthOptions::from_project(&ombaro_common::config::Project::discover().root),
             realtime_login: None,
         }
     }
@@ -410,6 +411,23 @@ enum BenchCommand {
         /// Demo data scale of the scratch database (about 10 000 bookings per unit).
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
         scale: u32,
+    },
+    /// The auth API: password sign-ins/s through /auth/v1/token at a stated bcrypt cost
+    /// (GoTrue's 10 by default) against bare bcrypt verifications/s measured in the same run,
+    /// and refresh-token grants/s. Rate limits are off for the run; uses a scratch database.
+    Auth {
+        /// Seconds of each measurement.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        seconds: u64,
+        /// Concurrent HTTP clients.
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=256))]
+        clients: u64,
+        /// bcrypt cost of the users' password hashes and of the server.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(4..=31))]
+        cost: u32,
+        /// Users signing in, round robin.
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=100000))]
+        users: u64,
     },
     /// The analytics service: ingest over HTTP against COPY, and the discovery funnel from
     /// rollups against the raw events.
@@ -722,6 +740,23 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             };
             let report = ombaro::bench::rest::run(&url, stack.keys()?, options).await?;
             judge_bench("data API", report.render(), report.failures.clone())
+        }
+        Command::Bench(BenchCommand::Auth {
+            seconds,
+            clients,
+            cost,
+            users,
+        }) => {
+            let url = stack.ensure_db()?;
+            let options = ombaro::bench::auth::AuthBenchOptions {
+                seconds,
+                clients: clients as usize,
+                bcrypt_cost: cost,
+                users: users as usize,
+                ..Default::default()
+            };
+            let report = ombaro::bench::auth::run(&url, stack.keys()?, options).await?;
+            judge_bench("auth API", report.render(), report.failures())
         }
         Command::Bench(BenchCommand::Payments {
             seconds,
@@ -1037,7 +1072,7 @@ async fn serve(
         println!("{banner}");
         print!("{}", stack.status()?.render());
         println!(
-            "\nServing the data API at {0}/rest/v1, Realtime at {0}/realtime/v1 and functions at {0}/functions/v1/<name>; Ctrl-C stops.",
+            "\nServing the data API at {0}/rest/v1, auth at {0}/auth/v1, Realtime at {0}/realtime/v1 and functions at {0}/functions/v1/<name>; Ctrl-C stops.",
             record.api_url
         );
     }

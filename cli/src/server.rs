@@ -1,6 +1,7 @@
 //! The stack's one HTTP server: every function at `/functions/v1/<name>`, as Supabase's edge
-//! runtime mounts them, the data API at `/rest/v1` (crate `ombaro-rest`) and Realtime at
-//! `/realtime/v1` (crate `ombaro-realtime`), behind the
+//! runtime mounts them, the data API at `/rest/v1` (crate `ombaro-rest`), the auth API at
+//! `/auth/v1` (crate `ombaro-auth`) and Realtime at `/realtime/v1` (crate `ombaro-realtime`),
+//! behind the
 //! gateway layers a Supabase project has in front of them (CORS, request ids). Bearer tokens are verified once, here, for every
 //! function route; each request gets an id that is logged and echoed in `x-request-id`.
 //!
@@ -46,6 +47,8 @@ pub struct ServerOptions {
     pub drain: Duration,
     /// `[api] max_rows` of `supabase/config.toml`: no `/rest/v1` read returns more rows.
     pub max_rows: Option<i64>,
+    /// `[auth]` of `supabase/config.toml`, for `/auth/v1`.
+    pub auth: ombaro_auth::AuthOptions,
     /// A login that may read a logical replication slot (the local superuser; on Supabase,
     /// Realtime's own role): `/realtime/v1` delivers `postgres_changes` only with one.
     pub realtime_login: Option<tokio_postgres::Config>,
@@ -57,6 +60,7 @@ impl Default for ServerOptions {
             request_timeout: Duration::from_secs(20),
             drain: Duration::from_secs(10),
             max_rows: Some(1000),
+            auth: ombaro_auth::AuthOptions::default(),
             realtime_login: None,
         }
     }
@@ -93,15 +97,16 @@ pub enum Stopped {
     DeadlinePassed,
 }
 
-/// The whole HTTP application: the functions and, when given, the data API.
+/// The whole HTTP application: the functions and, when given, the data, auth and Realtime APIs.
 pub fn app(
     state: AppState,
     options: ServerOptions,
     payments: Arc<PaymentSettings>,
     rest: Option<Arc<ombaro_rest::RestApi>>,
+    auth: Option<Arc<ombaro_auth::AuthApi>>,
     realtime: Option<Arc<ombaro_realtime::Realtime>>,
 ) -> Router {
-    app_with(state, options, payments, rest, realtime, None)
+    app_with(state, options, payments, rest, auth, realtime, None)
 }
 
 /// [`app`] reading through `cache` where one is given (its invalidation listener must be
@@ -111,6 +116,7 @@ pub fn app_with(
     options: ServerOptions,
     payments: Arc<PaymentSettings>,
     rest: Option<Arc<ombaro_rest::RestApi>>,
+    auth: Option<Arc<ombaro_auth::AuthApi>>,
     realtime: Option<Arc<ombaro_realtime::Realtime>>,
     cache: Option<Cache>,
 ) -> Router {
@@ -148,6 +154,9 @@ pub fn app_with(
     if let Some(rest) = rest {
         routes = routes.nest_service(ombaro_rest::MOUNT, rest.router());
     }
+    if let Some(auth) = auth {
+        routes = routes.nest_service(ombaro_auth::MOUNT, auth.router());
+    }
     if let Some(realtime) = realtime {
         routes = routes.nest_service(ombaro_realtime::MOUNT, realtime.router());
     }
@@ -176,6 +185,10 @@ fn cors() -> CorsLayer {
             HeaderName::from_static("preference-applied"),
             HeaderName::from_static("location"),
             HeaderName::from_static("x-request-id"),
+            // auth-js reads the error code by API version; the admin list pages by `link`.
+            HeaderName::from_static("x-supabase-api-version"),
+            HeaderName::from_static("x-sb-error-code"),
+            HeaderName::from_static("link"),
         ])
         .max_age(Duration::from_secs(3600))
 }
@@ -280,9 +293,26 @@ pub async fn serve_with(
     )
     .await
     .map_err(|err| std::io::Error::other(format!("loading the data API's schema cache: {err:#}")))?;
+    let auth = ombaro_auth::AuthApi::start(
+        state.db.clone(),
+        state.keys.clone(),
+        options.auth,
+        format!("http://{}", listener.local_addr()?),
+        ombaro_auth::config::RedirectUrls::from_project(&ombaro_common::config::Project::discover().root),
+    )
+    .await
+    .map_err(|err| std::io::Error::other(format!("starting the auth API: {err:#}")))?;
     let realtime = ombaro_realtime::Realtime::new(state.db.clone(), state.keys.clone(), options.realtime_login.clone());
     let drain = options.drain;
-    let router = app_with(state, options, Arc::new(payments), Some(rest), Some(realtime), cache);
+    let router = app_with(
+        state,
+        options,
+        Arc::new(payments),
+        Some(rest),
+        Some(auth),
+        Some(realtime),
+        cache,
+    );
     serve_router(listener, router, drain, shutdown).await
 }
 
@@ -295,7 +325,9 @@ pub async fn serve_router(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<Stopped> {
     let (signalled, mut on_signal) = tokio::sync::watch::channel(false);
-    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+    // The peer address reaches handlers (the auth API's per-IP rate limits).
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, service).with_graceful_shutdown(async move {
         shutdown.await;
         let _ = signalled.send(true);
     });

@@ -2,6 +2,7 @@
 //! run on the same cluster, because absolute timings on a shared machine mean little.
 
 pub mod analytics;
+pub mod auth;
 pub mod booking;
 mod http;
 pub mod location;

@@ -77,6 +77,20 @@ pub struct Server {
 
 impl Server {
     pub async fn start(url: &str, keys: JwtKeys, pool_size: usize) -> anyhow::Result<Self> {
+        let options = crate::server::ServerOptions {
+            realtime_login: Some(url.parse().context("parsing the database URL")?),
+            ..crate::server::ServerOptions::default()
+        };
+        Self::start_with(url, keys, pool_size, options).await
+    }
+
+    /// [`Server::start`] with other server options (the auth bench turns rate limits off).
+    pub async fn start_with(
+        url: &str,
+        keys: JwtKeys,
+        pool_size: usize,
+        options: crate::server::ServerOptions,
+    ) -> anyhow::Result<Self> {
         // Logged in as authenticator, exactly as `ombaro up` serves.
         let settings = db::PoolConfig {
             max_size: pool_size,
@@ -91,10 +105,6 @@ impl Server {
             .context("binding the bench's function server")?;
         let base = format!("http://{}", listener.local_addr()?);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let options = crate::server::ServerOptions {
-            realtime_login: Some(url.parse().context("parsing the database URL")?),
-            ..crate::server::ServerOptions::default()
-        };
         let task = tokio::spawn(crate::server::serve(listener, state, options, async {
             let _ = stopped.await;
         }));

@@ -12,6 +12,10 @@ include!(concat!(env!("OUT_DIR"), "/embedded_sql.rs"));
 /// What Supabase's image provides and stock Postgres lacks; idempotent.
 pub const BOOTSTRAP_SQL: &str = include_str!("../../../bootstrap/supabase_compat.sql");
 
+/// GoTrue's tables beside `auth.users` (identities, sessions, refresh tokens, ...), which
+/// `/auth/v1` uses; applied after [`BOOTSTRAP_SQL`], idempotent too.
+pub const AUTH_BOOTSTRAP_SQL: &str = include_str!("../../../bootstrap/supabase_auth.sql");
+
 /// Where refinery records applied migrations: outside `public`, so the API never sees it.
 pub const MIGRATION_TABLE: &str = "private.schema_migrations";
 
@@ -20,7 +24,11 @@ pub async fn bootstrap(client: &Client) -> anyhow::Result<()> {
     client
         .batch_execute(BOOTSTRAP_SQL)
         .await
-        .context("applying bootstrap/supabase_compat.sql")
+        .context("applying bootstrap/supabase_compat.sql")?;
+    client
+        .batch_execute(AUTH_BOOTSTRAP_SQL)
+        .await
+        .context("applying bootstrap/supabase_auth.sql")
 }
 
 /// The embedded migrations as refinery sees them.
@@ -180,6 +188,7 @@ pub async fn maintain_partitions(client: &Client) -> anyhow::Result<Vec<(String,
 pub fn fingerprint() -> String {
     let mut hasher = Sha256::new();
     hasher.update(BOOTSTRAP_SQL);
+    hasher.update(AUTH_BOOTSTRAP_SQL);
     for (name, sql) in MIGRATIONS.iter().chain(SEEDS.iter()) {
         hasher.update(name);
         hasher.update(sql);

@@ -890,7 +890,7 @@ pub(crate) mod tests {
     #[test]
     fn every_seeded_email_template_parses_and_uses_what_it_declares() {
         let rows = seeded_email_templates();
-        assert_eq!(rows.len(), 9);
+        assert_eq!(rows.len(), 11);
         for row in rows {
             let code = row.code.clone();
             let declared = row.variables.clone();
