@@ -176,7 +176,7 @@ async fn generated_typescript_types_compile_an_app_with_tsc() {
 #[tokio::test]
 async fn embeds_spreads_json_paths_casts_and_inner_joins() {
     let app = TestApp::spawn().await;
-    let (world, ids) = world_with_bookings(&app).await;
+    let (world, _) = world_with_bookings(&app).await;
     let rest = Rest {
         app: &app,
         token: app.user_token(world.customer),
@@ -232,7 +232,6 @@ async fn embeds_spreads_json_paths_casts_and_inner_joins() {
     let (status, body) = rest.get("/bookings?select=id,cities(name)").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["code"], "PGRST200");
-    let _ = ids;
 }
 
 #[tokio::test]

@@ -122,8 +122,8 @@ impl Realtime {
             .clone()
     }
 
-    /// Sends `message` to every channel on `topic` (except the sender's, unless it asked for
-    /// its own broadcasts).
+    /// Sends `message` to every channel on `topic` (except the sender's `from`, unless it
+    /// asked for its own broadcasts; with no sender, to all).
     pub fn broadcast(&self, topic: &str, from: Option<u64>, message: &Message) {
         let connections = self.connections.lock().expect("connections lock");
         for (id, connection) in connections.iter() {

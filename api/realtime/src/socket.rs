@@ -426,35 +426,17 @@ fn presence(rt: &Realtime, id: u64, tx: &mpsc::UnboundedSender<Outgoing>, messag
         }
     };
     send(tx, message.reply("ok", json!({})));
-    let out = Message::new(&message.topic, "presence_diff", diff);
     // Everyone on the topic, the tracker included, sees the diff.
-    let connections = rt.connections.lock().expect("connections lock");
-    for connection in connections.values() {
-        if let Some(channel) = connection.channels.get(&message.topic) {
-            let mut m = out.clone();
-            m.join_ref = channel.join_ref.clone();
-            let _ = connection.tx.send(Outgoing::Message(m));
-        }
-    }
+    rt.broadcast(
+        &message.topic,
+        None,
+        &Message::new(&message.topic, "presence_diff", diff),
+    );
 }
 
 fn leave_presence(rt: &Realtime, topic: &str, channel: &Channel) {
     if let Some(meta) = &channel.presence {
         let diff = json!({"joins": {}, "leaves": { channel.presence_key.clone(): {"metas": [meta]} }});
-        rt.broadcast_all(topic, &Message::new(topic, "presence_diff", diff));
-    }
-}
-
-impl Realtime {
-    /// `message` to every channel on `topic`.
-    pub fn broadcast_all(&self, topic: &str, message: &Message) {
-        let connections = self.connections.lock().expect("connections lock");
-        for connection in connections.values() {
-            if let Some(channel) = connection.channels.get(topic) {
-                let mut m = message.clone();
-                m.join_ref = channel.join_ref.clone();
-                let _ = connection.tx.send(Outgoing::Message(m));
-            }
-        }
+        rt.broadcast(topic, None, &Message::new(topic, "presence_diff", diff));
     }
 }

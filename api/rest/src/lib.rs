@@ -66,7 +66,7 @@ impl RestApi {
         public_url: String,
     ) -> anyhow::Result<Arc<Self>> {
         let (mut client, mut connection) = db.login.connect(NoTls).await?;
-        let (notices, mut notifications) = futures_channel();
+        let (notices, mut notifications) = tokio::sync::mpsc::unbounded_channel::<String>();
         let alive = Arc::new(AtomicBool::new(true));
         let listening = alive.clone();
         tokio::spawn(async move {
@@ -133,11 +133,4 @@ impl RestApi {
             .route("/{*resource}", any(handler::handle))
             .with_state(self.clone())
     }
-}
-
-fn futures_channel() -> (
-    tokio::sync::mpsc::UnboundedSender<String>,
-    tokio::sync::mpsc::UnboundedReceiver<String>,
-) {
-    tokio::sync::mpsc::unbounded_channel()
 }

@@ -3,7 +3,6 @@
 //! one statement; Postgres builds the JSON (`json_agg`, `row_to_json`), as in PostgREST.
 
 use axum::http::StatusCode;
-use serde_json::json;
 
 use crate::{
     error::RestError,
@@ -208,9 +207,9 @@ impl<'a> Planner<'a> {
             format!("{path}.{}", embed.name)
         };
         let mut rendered = self.render(target, &embed.items, &child_path, &child)?;
-        let (join, from) = join_condition(&relationship, alias, &child);
+        let join = join_condition(&relationship, alias, &child);
         rendered.conditions.insert(0, join);
-        let from = format!("{from}{}", rendered.where_clause());
+        let from = rendered.where_clause();
         let from_table = format!("{} {child}", qualified(&target.name));
         if embed.spread {
             if !relationship.is_to_one() {
@@ -304,7 +303,7 @@ impl<'a> Planner<'a> {
                     .details("only to-one relationships can order their parent"));
                 }
                 let child = self.next_alias();
-                let (join, _) = join_condition(&relationship, alias, &child);
+                let join = join_condition(&relationship, alias, &child);
                 let (inner, _) = self.field_expr(target, &child, &term.field)?;
                 format!("(select {inner} from {} {child} where {join})", qualified(&target.name))
             }
@@ -448,12 +447,14 @@ fn not_related(from: &str, to: &str) -> RestError {
     .hint(format!(
         "Perhaps you meant '{to}' in the schema 'public', or check that a foreign key links '{from}' and '{to}'."
     ))
-    .details(json!(format!("Searched for a foreign key relationship between '{from}' and '{to}' in the schema 'public', but no matches were found.")).as_str().unwrap_or_default().to_owned())
+    .details(format!(
+        "Searched for a foreign key relationship between '{from}' and '{to}' in the schema 'public', but no matches were found."
+    ))
 }
 
-/// The condition joining a child row (`child`) to its parent (`parent`), and any extra `from`
-/// the condition needs (empty: the condition goes in the child's `where`).
-fn join_condition(relationship: &Relationship, parent: &str, child: &str) -> (String, String) {
+/// The condition, in the child's `where`, joining a child row (`child`) to its parent
+/// (`parent`).
+fn join_condition(relationship: &Relationship, parent: &str, child: &str) -> String {
     let pairs = |left: &str, lcols: &[String], right: &str, rcols: &[String]| {
         lcols
             .iter()
@@ -463,22 +464,19 @@ fn join_condition(relationship: &Relationship, parent: &str, child: &str) -> (St
             .join(" and ")
     };
     match relationship {
-        Relationship::ManyToOne(fk) => (pairs(parent, &fk.columns, child, &fk.foreign_columns), String::new()),
+        Relationship::ManyToOne(fk) => pairs(parent, &fk.columns, child, &fk.foreign_columns),
         Relationship::OneToMany(fk) | Relationship::OneToOneInverse(fk) => {
-            (pairs(child, &fk.columns, parent, &fk.foreign_columns), String::new())
+            pairs(child, &fk.columns, parent, &fk.foreign_columns)
         }
         Relationship::ManyToMany {
             junction,
             source,
             target,
-        } => (
-            format!(
-                "exists (select 1 from {} _j where {} and {})",
-                qualified(junction),
-                pairs("_j", &source.columns, parent, &source.foreign_columns),
-                pairs("_j", &target.columns, child, &target.foreign_columns)
-            ),
-            String::new(),
+        } => format!(
+            "exists (select 1 from {} _j where {} and {})",
+            qualified(junction),
+            pairs("_j", &source.columns, parent, &source.foreign_columns),
+            pairs("_j", &target.columns, child, &target.foreign_columns)
         ),
     }
 }
