@@ -15,8 +15,8 @@ use ombaro_common::{db, AppState};
 #[command(
     name = "ombaro",
     version,
-    about = "Run OMBARO's backend locally: Postgres, migrations, seeds and the function server.",
-    long_about = "Run OMBARO's backend locally: Postgres, migrations, seeds and the function server.\n\n\
+    about = "Run OMBARO's backend locally: Postgres, migrations, seeds, and one server for the functions and the Supabase API (REST, Auth, Realtime).",
+    long_about = "Run OMBARO's backend locally: Postgres, migrations, seeds, and one server for the functions and the Supabase API (REST, Auth, Realtime).\n\n\
         State lives in .ombaro/ at the project root (the Postgres cluster, the JWT secret, the \
         record of a running server). Set DATABASE_URL to use another database (the Supabase \
         CLI's, or a hosted project's) instead of the local cluster; set JWT_SECRET to sign \
@@ -29,8 +29,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Start everything: database, migrations, reference seeds and the function server,
-    /// then print the API URL, DB URL and keys. Runs until Ctrl-C unless --detach.
+    /// Start everything: database, migrations, reference seeds and the server (functions at
+    /// /functions/v1, the Supabase API at /rest/v1, /auth/v1 and /realtime/v1), then print
+    /// the API URL, DB URL and keys. Runs until Ctrl-C unless --detach.
     Up(UpArgs),
     /// Stop the detached function server and the local database.
     Stop,
@@ -63,7 +64,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Run the function server in the foreground against the running database.
+    /// Run the server (functions and the Supabase API) in the foreground against the running
+    /// database.
     Serve(ServeArgs),
     /// Keep supabase/ (the Supabase CLI project) in step with migrations/ and seeds/.
     #[command(subcommand)]
