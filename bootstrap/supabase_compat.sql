@@ -2,7 +2,8 @@
 --
 -- Creates what Supabase's own image gives every project and what the migrations rely on:
 -- the API roles, the `auth` schema with `auth.users` and GoTrue's claim helpers, the
--- `extensions` and `storage` schemas, and the `supabase_realtime` publication.
+-- `extensions` and `storage` schemas, the `supabase_realtime` publication and Realtime's
+-- `realtime.messages` for Broadcast from the database.
 --
 -- Every object is created only when missing, so running this against a Supabase database
 -- changes nothing. It is deliberately *not* a migration: `supabase/migrations` mirrors
@@ -246,3 +247,57 @@ begin
   end if;
 end
 $$;
+
+-- Realtime's Broadcast from the database, with Supabase's names and signatures: a row of
+-- `realtime.messages` is a broadcast to its `topic`; `realtime.send` writes one;
+-- `realtime.topic()` is the topic a subscriber is being authorised for, so RLS policies on
+-- `realtime.messages` decide who may join a private channel. Supabase partitions the table
+-- by day and drops old days; here it is one table, and the realtime server deletes what is
+-- older than three days.
+create schema if not exists realtime;
+
+create table if not exists realtime.messages (
+  topic text not null,
+  extension text not null,
+  payload jsonb,
+  event text,
+  private boolean default false,
+  updated_at timestamp not null default now(),
+  inserted_at timestamp not null default now(),
+  id uuid not null default gen_random_uuid(),
+  primary key (id, inserted_at)
+);
+create index if not exists messages_inserted_at_topic_index
+  on realtime.messages (inserted_at desc, topic) where extension = 'broadcast' and private is true;
+alter table realtime.messages enable row level security;
+
+create or replace function realtime.topic()
+returns text
+language sql
+stable
+as $$ select nullif(current_setting('realtime.topic', true), '')::text $$;
+
+create or replace function realtime.send(payload jsonb, event text, topic text, private boolean default true)
+returns void
+language plpgsql
+as $$
+declare
+  generated_id uuid := gen_random_uuid();
+begin
+  begin
+    execute format('set local realtime.topic to %L', topic);
+    insert into realtime.messages (id, payload, event, topic, private, extension)
+    values (generated_id,
+            case when payload ? 'id' then payload else jsonb_set(payload, '{id}', to_jsonb(generated_id)) end,
+            event, topic, private, 'broadcast');
+  exception when others then
+    -- As on Supabase, a broadcast that cannot be written never fails the caller's work.
+    raise warning 'ErrorSendingBroadcastMessage: %', sqlerrm;
+  end;
+end
+$$;
+
+grant usage on schema realtime to postgres, anon, authenticated, service_role;
+grant select, insert, update on realtime.messages to postgres, anon, authenticated, service_role;
+grant execute on function realtime.topic() to postgres, anon, authenticated, service_role;
+grant execute on function realtime.send(jsonb, text, text, boolean) to postgres, anon, authenticated, service_role;

@@ -115,6 +115,14 @@ alter default privileges for role postgres in schema public grant all on sequenc
 -- Realtime: the publication belongs to postgres, which adds its tables to it.
 alter publication supabase_realtime owner to postgres;
 
+-- Realtime's messages belong to supabase_realtime_admin; postgres, as on Supabase, writes
+-- policies on them (who may join a private topic).
+alter schema realtime owner to supabase_admin;
+alter table realtime.messages owner to supabase_realtime_admin;
+alter function realtime.topic() owner to supabase_realtime_admin;
+alter function realtime.send(jsonb, text, text, boolean) owner to supabase_realtime_admin;
+grant supabase_realtime_admin to postgres;
+
 -- Settings supautils lets postgres change although they are superuser-only
 -- (`supautils.privileged_role_allowed_configs`); the suites use session_replication_role.
 grant set on parameter session_replication_role to postgres;

@@ -106,33 +106,7 @@ async fn operations(app: &TestApp) -> Uuid {
 
 /// A confirmed home visit of the customer with Asha, Asha on her way; its assignment.
 async fn on_the_way(app: &TestApp, w: &World) -> Uuid {
-    let mut body = w.request(&ist_at(weekday_ahead(2), 14, 0));
-    body["booking_type"] = json!("home_service");
-    body["address_id"] = json!(w.address);
-    body["therapist_id"] = json!(w.asha);
-    let (status, booking) = app.post_json("/bookings", &app.user_token(w.customer), &body).await;
-    assert_eq!(status, 201, "{booking}");
-    let id = booking["id"].as_str().unwrap();
-    let assignment: Uuid = booking["assignments"][0]["id"].as_str().unwrap().parse().unwrap();
-    let (status, b) = app
-        .post_json(
-            &format!("/bookings/{id}/status"),
-            &app.user_token(w.vendor),
-            &json!({"status": "confirmed"}),
-        )
-        .await;
-    assert_eq!(status, 200, "{b}");
-    for step in ["acknowledged", "in_transit"] {
-        let (status, a) = app
-            .post_json(
-                &format!("/assignments/{assignment}/status"),
-                &app.user_token(w.asha_user),
-                &json!({ "status": step }),
-            )
-            .await;
-        assert_eq!(status, 200, "{step}: {a}");
-    }
-    assignment
+    w.home_visit_on_the_way(app, &ist_at(weekday_ahead(2), 14, 0)).await
 }
 
 /// Rows of `therapist_locations` for `assignment` that `user` can read: what Realtime's

@@ -1,6 +1,7 @@
 //! Realtime as apps meet it: the official `@supabase/supabase-js` client, run by Node against
 //! the stack started here, subscribed as two customers, their vendor, another vendor and anon
-//! while bookings and notifications change (`api/rest/tests/supabase-js/realtime.test.mjs`).
+//! while bookings and notifications change, and on the private topic of a therapist's live
+//! position (`api/rest/tests/supabase-js/realtime.test.mjs`).
 
 mod support;
 
@@ -22,6 +23,10 @@ async fn supabase_js_receives_only_what_rls_lets_each_subscriber_read() {
         "@supabase/supabase-js is not installed in {}: run scripts/setup",
         suite.display()
     );
+    // Asha on her way to Meera's home: the assignment whose live position is followed.
+    let assignment = world
+        .home_visit_on_the_way(&app, &ist_at(weekday_ahead(4), 15, 0))
+        .await;
     let env = serde_json::json!({
         "url": app.base,
         "anonKey": app.anon_key(),
@@ -32,7 +37,10 @@ async fn supabase_js_receives_only_what_rls_lets_each_subscriber_read() {
             "kabir": app.user_token(world.other_customer),
             "vendor": app.user_token(world.vendor),
             "rival": app.user_token(world.rival_vendor),
+            "asha": app.user_token(world.asha_user),
         },
+        "assignment": assignment,
+        "home": [12.9716, 77.5946 + 0.018],
         "ids": { "meera": world.customer, "kabir": world.other_customer, "vendor": world.vendor },
         "bookingRequest": world.request(&ist_at(day, 10, 0)),
         "starts": [ist_at(day, 10, 0), ist_at(day, 13, 0), ist_at(day, 16, 0)],

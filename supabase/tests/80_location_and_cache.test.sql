@@ -2,7 +2,7 @@
 -- cannot record fixes, read tracks or move an assignment to reached through them. A change
 -- to the catalogue bumps its cache version in the changing transaction, whoever makes it.
 begin;
-select plan(31);
+select plan(32);
 
 select tests.create_personas();
 
@@ -48,28 +48,10 @@ select is(private.cache_version('services:catalog'), (select v + 2 from before_c
 -- One rule for who follows an assignment, from every side: the ETA's question
 -- (may_follow_assignment), the rows of therapist_locations (what postgres_changes delivers),
 -- and the private Realtime topic assignment:<id>:location (Broadcast from the database).
--- Realtime's pieces as Supabase has them, where the bootstrap has not made them.
-create schema if not exists realtime;
-create table if not exists realtime.messages (
-  id uuid not null default gen_random_uuid(),
-  topic text not null,
-  extension text not null default 'broadcast',
-  payload jsonb,
-  event text,
-  private boolean default false,
-  inserted_at timestamptz not null default now(),
-  updated_at timestamptz not null default now()
-);
-alter table realtime.messages enable row level security;
-grant usage on schema realtime to authenticated;
-grant select on realtime.messages to authenticated;
-create or replace function realtime.topic() returns text language sql stable
-  as $$ select nullif(current_setting('realtime.topic', true), '') $$;
-grant execute on function realtime.topic() to authenticated;
-create or replace function realtime.send(payload jsonb, event text, topic text, private boolean default true)
-returns void language sql
-  as $$ insert into realtime.messages (payload, event, topic, private, extension) values ($1, $2, $3, $4, 'broadcast') $$;
-select private.install_location_topic_policy();
+-- realtime.messages is Supabase's (the bootstrap's on stock Postgres); V70 put the topic's
+-- policy on it.
+select policies_are('realtime', 'messages', array['followers of an assignment receive its location'],
+  'the private topic''s policy is on realtime.messages');
 
 create temporary table trip_booking as
   select tests.create_booking(tests.id('customer_a'), tests.id('vendor_a'), 4) as booking;

@@ -6,6 +6,10 @@
 //! subscriber (role and JWT claims, so RLS applies), whether the row is visible. The record
 //! sent holds only the columns the subscriber's role may select. Deletes cannot be checked
 //! against a row that is gone: as on Supabase, they carry only the primary key.
+//!
+//! The same slot carries Broadcast from the database: a row inserted into `realtime.messages`
+//! (by `realtime.send`) is broadcast to its topic's channels, private rows to private
+//! channels only, whose subscribers the topic's policies admitted when they joined.
 
 use std::{
     collections::{HashMap, HashSet},
@@ -21,6 +25,10 @@ use crate::{protocol::Message, Outgoing, Realtime};
 
 /// How often the slot is read when it had nothing.
 const IDLE_POLL: Duration = Duration::from_millis(20);
+/// How often broadcast rows older than [`MESSAGES_KEPT`] are deleted (Supabase drops each
+/// day's partition after a few days).
+const MESSAGES_SWEEP: Duration = Duration::from_secs(600);
+const MESSAGES_KEPT: &str = "3 days";
 /// Changes taken from the slot per read.
 const BATCH: i32 = 2000;
 
@@ -79,6 +87,37 @@ impl Change {
             'U' => "UPDATE",
             _ => "DELETE",
         }
+    }
+
+    /// A row written to `realtime.messages`, as the broadcast its channels receive: the
+    /// channel topic, whether it is private, and the message.
+    pub fn database_broadcast(&self) -> Option<(String, bool, Message)> {
+        if self.action != 'I' || self.schema != "realtime" || self.table != "messages" {
+            return None;
+        }
+        if self.value_of("extension").and_then(Value::as_str) != Some("broadcast") {
+            return None;
+        }
+        let topic = format!("realtime:{}", self.value_of("topic")?.as_str()?);
+        let private = match self.value_of("private") {
+            Some(Value::Bool(b)) => *b,
+            Some(Value::String(s)) => matches!(s.as_str(), "t" | "true"),
+            _ => false,
+        };
+        // wal2json writes a jsonb value as its text.
+        let payload = match self.value_of("payload") {
+            Some(Value::String(text)) => serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.clone())),
+            Some(other) => other.clone(),
+            None => Value::Null,
+        };
+        let event = self.value_of("event").cloned().unwrap_or(Value::Null);
+        let id = self.value_of("id").cloned().unwrap_or(Value::Null);
+        let message = Message::new(
+            &topic,
+            "broadcast",
+            json!({"type": "broadcast", "event": event, "payload": payload, "meta": {"id": id}}),
+        );
+        Some((topic, private, message))
     }
 
     fn value_of(&self, column: &str) -> Option<&Value> {
@@ -157,7 +196,16 @@ pub async fn start(rt: Arc<Realtime>) -> anyhow::Result<()> {
         let mut published = HashSet::new();
         let mut keys: HashMap<(String, String), Vec<(String, String)>> = HashMap::new();
         let mut refreshed = std::time::Instant::now() - Duration::from_secs(60);
+        let mut swept = std::time::Instant::now() - MESSAGES_SWEEP;
         loop {
+            if swept.elapsed() >= MESSAGES_SWEEP {
+                swept = std::time::Instant::now();
+                let sweep =
+                    format!("delete from realtime.messages where inserted_at < now() - interval '{MESSAGES_KEPT}'");
+                if let Err(err) = client.batch_execute(&sweep).await {
+                    tracing::debug!(%err, "deleting old realtime messages");
+                }
+            }
             if refreshed.elapsed() > Duration::from_secs(5) {
                 if let Ok(rows) = client
                     .query(
@@ -190,9 +238,15 @@ pub async fn start(rt: Arc<Realtime>) -> anyhow::Result<()> {
             };
             let got = rows.len();
             let Some(rt) = rt.upgrade() else { break };
-            let changes: Vec<Change> = rows
+            let read: Vec<Change> = rows
                 .iter()
                 .filter_map(|row| Change::parse(row.get::<_, &str>(0)))
+                .collect();
+            for (topic, private, message) in read.iter().filter_map(Change::database_broadcast) {
+                rt.broadcast(&topic, private, None, &message);
+            }
+            let changes: Vec<Change> = read
+                .into_iter()
                 .filter(|c| published.contains(&(c.schema.clone(), c.table.clone())))
                 .collect();
             if !changes.is_empty() {
@@ -526,5 +580,26 @@ mod tests {
         let d = Change::parse(delete).unwrap();
         assert_eq!(d.value_of("id"), Some(&json!("a")));
         assert!(Change::parse(r#"{"action":"B"}"#).is_none());
+    }
+
+    #[test]
+    fn a_realtime_message_row_is_a_broadcast_to_its_topic() {
+        let row = r#"{"action":"I","schema":"realtime","table":"messages","columns":[
+            {"name":"topic","type":"text","value":"assignment:1:location"},
+            {"name":"extension","type":"text","value":"broadcast"},
+            {"name":"payload","type":"jsonb","value":"{\"latitude\": 12.97, \"id\": \"m1\"}"},
+            {"name":"event","type":"text","value":"location"},
+            {"name":"private","type":"boolean","value":true},
+            {"name":"id","type":"uuid","value":"m1"}]}"#;
+        let (topic, private, message) = Change::parse(row).unwrap().database_broadcast().unwrap();
+        assert_eq!(topic, "realtime:assignment:1:location");
+        assert!(private);
+        assert_eq!(message.event, "broadcast");
+        assert_eq!(message.payload["event"], "location");
+        assert_eq!(message.payload["payload"]["latitude"], json!(12.97));
+        let presence = row.replace(r#""value":"broadcast""#, r#""value":"presence""#);
+        assert!(Change::parse(&presence).unwrap().database_broadcast().is_none());
+        let elsewhere = row.replace(r#""table":"messages""#, r#""table":"notes""#);
+        assert!(Change::parse(&elsewhere).unwrap().database_broadcast().is_none());
     }
 }

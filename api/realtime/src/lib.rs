@@ -8,8 +8,12 @@
 //! - [`changes`]: row changes read from a logical replication slot (wal2json) on the
 //!   `supabase_realtime` publication's tables; each is delivered to a subscriber only if the
 //!   database, asked as that subscriber (role and JWT claims, RLS applying), returns the row,
-//!   and only with the columns the subscriber's role may select.
+//!   and only with the columns the subscriber's role may select; and rows written to
+//!   `realtime.messages` (`realtime.send`, Broadcast from the database) broadcast to their topic;
+//! - [`authorization`]: who may join a private channel, read from the RLS policies on
+//!   `realtime.messages`.
 
+pub mod authorization;
 pub mod changes;
 pub mod filter;
 pub mod protocol;
@@ -61,6 +65,12 @@ pub struct Channel {
     /// The token's `exp`: past it, the channel is closed.
     pub expires_at: Option<i64>,
     pub changes: Vec<ChangeSubscription>,
+    /// Joined with `config.private`: only subscribers the topic's policies admit, and only
+    /// private broadcasts. A public and a private channel of one name never hear each other.
+    pub private: bool,
+    /// On a private channel, whether the policies let this subscriber broadcast and track
+    /// presence; public channels always may.
+    pub may_write: bool,
     pub broadcast_self: bool,
     pub broadcast_ack: bool,
     pub presence_key: String,
@@ -122,13 +132,13 @@ impl Realtime {
             .clone()
     }
 
-    /// Sends `message` to every channel on `topic` (except the sender's `from`, unless it
-    /// asked for its own broadcasts; with no sender, to all).
-    pub fn broadcast(&self, topic: &str, from: Option<u64>, message: &Message) {
+    /// Sends `message` to every channel on `topic` that is as private as `private` (except
+    /// the sender's `from`, unless it asked for its own broadcasts; with no sender, to all).
+    pub fn broadcast(&self, topic: &str, private: bool, from: Option<u64>, message: &Message) {
         let connections = self.connections.lock().expect("connections lock");
         for (id, connection) in connections.iter() {
             if let Some(channel) = connection.channels.get(topic) {
-                if Some(*id) == from && !channel.broadcast_self {
+                if channel.private != private || (Some(*id) == from && !channel.broadcast_self) {
                     continue;
                 }
                 let mut m = message.clone();

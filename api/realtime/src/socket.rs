@@ -18,6 +18,7 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use crate::{
+    authorization::{authorize, TopicAccess},
     filter::Filter,
     protocol::{Message, Vsn},
     ChangeSubscription, Channel, Connection, Outgoing, Realtime,
@@ -146,6 +147,47 @@ struct Auth {
     role: String,
     claims: Value,
     expires_at: Option<i64>,
+    /// A private channel's access, asked again with the new token.
+    access: Option<TopicAccess>,
+}
+
+/// `realtime:assignment:1:location` -> `assignment:1:location`, the topic policies see.
+fn subtopic(topic: &str) -> &str {
+    topic.strip_prefix("realtime:").unwrap_or(topic)
+}
+
+fn unauthorized_read(topic: &str) -> String {
+    format!(
+        "Unauthorized: You do not have permissions to read from this Channel topic: {}",
+        subtopic(topic)
+    )
+}
+
+fn unauthorized_write(topic: &str) -> String {
+    format!(
+        "Unauthorized: You do not have permissions to write to this Channel topic: {}",
+        subtopic(topic)
+    )
+}
+
+/// For a token refresh on a private channel: the policies asked again as the new token, so a
+/// subscriber who may no longer read the topic is removed.
+async fn private_access(rt: &Realtime, id: u64, topic: &str, mut auth: Auth) -> Result<Auth, String> {
+    let private = rt
+        .connections
+        .lock()
+        .expect("connections lock")
+        .get(&id)
+        .and_then(|c| c.channels.get(topic))
+        .is_some_and(|c| c.private);
+    if private {
+        let access = authorize(rt, &auth.role, &auth.claims, subtopic(topic)).await?;
+        if !access.read {
+            return Err(unauthorized_read(topic));
+        }
+        auth.access = Some(access);
+    }
+    Ok(auth)
 }
 
 fn auth_of(rt: &Realtime, token: Option<&str>, key_role: &str, key_claims: &Value) -> Result<Auth, String> {
@@ -161,6 +203,7 @@ fn auth_of(rt: &Realtime, token: Option<&str>, key_role: &str, key_claims: &Valu
         role,
         claims,
         expires_at,
+        access: None,
     })
 }
 
@@ -192,7 +235,11 @@ async fn handle(
         }
         (_, "access_token") => {
             let token = message.payload.get("access_token").and_then(Value::as_str);
-            match auth_of(rt, token, key_role, key_claims) {
+            let auth = match auth_of(rt, token, key_role, key_claims) {
+                Ok(auth) => private_access(rt, id, &message.topic, auth).await,
+                Err(reason) => Err(reason),
+            };
+            match auth {
                 Ok(auth) => {
                     let mut connections = rt.connections.lock().expect("connections lock");
                     if let Some(channel) = connections
@@ -202,6 +249,9 @@ async fn handle(
                         channel.role = auth.role;
                         channel.claims = auth.claims;
                         channel.expires_at = auth.expires_at;
+                        if let Some(access) = auth.access {
+                            channel.may_write = access.write;
+                        }
                     }
                 }
                 Err(reason) => {
@@ -219,22 +269,29 @@ async fn handle(
             }
         }
         (_, "broadcast") => {
-            let (joined, ack) = {
+            let joined = {
                 let connections = rt.connections.lock().expect("connections lock");
-                match connections.get(&id).and_then(|c| c.channels.get(&message.topic)) {
-                    Some(channel) => (true, channel.broadcast_ack),
-                    None => (false, false),
-                }
+                connections
+                    .get(&id)
+                    .and_then(|c| c.channels.get(&message.topic))
+                    .map(|channel| (channel.broadcast_ack, channel.private, channel.may_write))
             };
-            if !joined {
+            let Some((ack, private, may_write)) = joined else {
                 send(
                     tx,
                     message.reply("error", json!({"reason": "join the channel before broadcasting"})),
                 );
                 return;
+            };
+            if !may_write {
+                send(
+                    tx,
+                    message.reply("error", json!({"reason": unauthorized_write(&message.topic)})),
+                );
+                return;
             }
             let out = Message::new(&message.topic, "broadcast", message.payload.clone());
-            rt.broadcast(&message.topic, Some(id), &out);
+            rt.broadcast(&message.topic, private, Some(id), &out);
             if ack {
                 send(tx, message.reply("ok", json!({})));
             }
@@ -268,9 +325,20 @@ async fn join(
         return refuse("Token has expired".into());
     }
     let config = message.payload.get("config").cloned().unwrap_or(json!({}));
-    if config.get("private").and_then(Value::as_bool) == Some(true) {
-        return refuse("private channels are not available on this server".into());
-    }
+    let private = config.get("private").and_then(Value::as_bool) == Some(true);
+    let access = if private {
+        let topic = subtopic(&message.topic);
+        match authorize(rt, &auth.role, &auth.claims, topic).await {
+            Ok(access) if access.read => access,
+            Ok(_) => return refuse(unauthorized_read(&message.topic)),
+            Err(reason) => return refuse(reason),
+        }
+    } else {
+        TopicAccess {
+            read: true,
+            write: true,
+        }
+    };
     let mut changes = Vec::new();
     let mut response = Vec::new();
     for wanted in config
@@ -312,10 +380,13 @@ async fn join(
         response.push(entry);
         changes.push(sub);
     }
-    if !changes.is_empty() {
-        if let Err(reason) = rt.ensure_feed().await {
+    // The feed carries Broadcast from the database too, so every channel starts it; only a
+    // channel that asked for row changes cannot do without it.
+    if let Err(reason) = rt.ensure_feed().await {
+        if !changes.is_empty() {
             return refuse(format!("Unable to subscribe to changes: {reason}"));
         }
+        tracing::debug!(%reason, "realtime joined without the database feed");
     }
     let presence_enabled = config
         .pointer("/presence/enabled")
@@ -327,6 +398,8 @@ async fn join(
         claims: auth.claims,
         expires_at: auth.expires_at,
         changes: changes.clone(),
+        private,
+        may_write: access.write,
         broadcast_self: config
             .pointer("/broadcast/self")
             .and_then(Value::as_bool)
@@ -349,7 +422,7 @@ async fn join(
             return;
         };
         connection.channels.insert(message.topic.clone(), channel);
-        presence_state(&connections, &message.topic)
+        presence_state(&connections, &message.topic, private)
     };
     let mut reply = message.reply("ok", json!({}));
     if !response.is_empty() {
@@ -368,11 +441,11 @@ async fn join(
     }
 }
 
-/// `{key: {metas: [...]}}` of everyone tracked on `topic`.
-fn presence_state(connections: &std::collections::HashMap<u64, Connection>, topic: &str) -> Value {
+/// `{key: {metas: [...]}}` of everyone tracked on `topic` (its public or its private side).
+fn presence_state(connections: &std::collections::HashMap<u64, Connection>, topic: &str, private: bool) -> Value {
     let mut state = serde_json::Map::new();
     for connection in connections.values() {
-        if let Some(channel) = connection.channels.get(topic) {
+        if let Some(channel) = connection.channels.get(topic).filter(|c| c.private == private) {
             if let Some(meta) = &channel.presence {
                 let entry = state
                     .entry(channel.presence_key.clone())
@@ -386,7 +459,7 @@ fn presence_state(connections: &std::collections::HashMap<u64, Connection>, topi
 
 fn presence(rt: &Realtime, id: u64, tx: &mpsc::UnboundedSender<Outgoing>, message: Message) {
     let action = message.payload.get("event").and_then(Value::as_str).unwrap_or_default();
-    let diff = {
+    let (diff, private) = {
         let mut connections = rt.connections.lock().expect("connections lock");
         let Some(channel) = connections
             .get_mut(&id)
@@ -399,7 +472,15 @@ fn presence(rt: &Realtime, id: u64, tx: &mpsc::UnboundedSender<Outgoing>, messag
             return;
         };
         let key = channel.presence_key.clone();
-        match action {
+        if action == "track" && !channel.may_write {
+            send(
+                tx,
+                message.reply("error", json!({"reason": unauthorized_write(&message.topic)})),
+            );
+            return;
+        }
+        let private = channel.private;
+        let diff = match action {
             "track" => {
                 let mut meta = message.payload.get("payload").cloned().unwrap_or(json!({}));
                 if !meta.is_object() {
@@ -423,12 +504,14 @@ fn presence(rt: &Realtime, id: u64, tx: &mpsc::UnboundedSender<Outgoing>, messag
                 );
                 return;
             }
-        }
+        };
+        (diff, private)
     };
     send(tx, message.reply("ok", json!({})));
     // Everyone on the topic, the tracker included, sees the diff.
     rt.broadcast(
         &message.topic,
+        private,
         None,
         &Message::new(&message.topic, "presence_diff", diff),
     );
@@ -437,6 +520,11 @@ fn presence(rt: &Realtime, id: u64, tx: &mpsc::UnboundedSender<Outgoing>, messag
 fn leave_presence(rt: &Realtime, topic: &str, channel: &Channel) {
     if let Some(meta) = &channel.presence {
         let diff = json!({"joins": {}, "leaves": { channel.presence_key.clone(): {"metas": [meta]} }});
-        rt.broadcast(topic, None, &Message::new(topic, "presence_diff", diff));
+        rt.broadcast(
+            topic,
+            channel.private,
+            None,
+            &Message::new(topic, "presence_diff", diff),
+        );
     }
 }

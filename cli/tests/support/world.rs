@@ -179,6 +179,39 @@ impl World {
             "items": [{ "service_id": self.swd, "duration_minutes": 60 }],
         })
     }
+
+    /// A confirmed home visit of the customer (Meera) with Asha at `start`, Asha on her way:
+    /// its assignment, `in_transit`.
+    pub async fn home_visit_on_the_way(&self, app: &TestApp, start: &str) -> Uuid {
+        use serde_json::json;
+        let mut body = self.request(start);
+        body["booking_type"] = json!("home_service");
+        body["address_id"] = json!(self.address);
+        body["therapist_id"] = json!(self.asha);
+        let (status, booking) = app.post_json("/bookings", &app.user_token(self.customer), &body).await;
+        assert_eq!(status, 201, "{booking}");
+        let id = booking["id"].as_str().unwrap();
+        let assignment: Uuid = booking["assignments"][0]["id"].as_str().unwrap().parse().unwrap();
+        let (status, b) = app
+            .post_json(
+                &format!("/bookings/{id}/status"),
+                &app.user_token(self.vendor),
+                &json!({"status": "confirmed"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{b}");
+        for step in ["acknowledged", "in_transit"] {
+            let (status, a) = app
+                .post_json(
+                    &format!("/assignments/{assignment}/status"),
+                    &app.user_token(self.asha_user),
+                    &json!({ "status": step }),
+                )
+                .await;
+            assert_eq!(status, 200, "{step}: {a}");
+        }
+        assignment
+    }
 }
 
 impl TestApp {

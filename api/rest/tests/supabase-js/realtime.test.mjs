@@ -151,3 +151,69 @@ test('broadcast and presence between two apps on one channel', async () => {
   assert.ok(await until(() => got.length >= 1 && sync.some((s) => 'meera' in s)))
   assert.deepEqual(got[0].payload, { hello: 'kabir' })
 })
+
+/// Joins a channel (private unless told) and collects its `event` broadcasts; resolves with
+/// the join's outcome.
+function follow(c, topic, event, { isPrivate = true } = {}) {
+  const got = []
+  return new Promise((resolve, reject) => {
+    const channel = c
+      .channel(topic, { config: { private: isPrivate, broadcast: { ack: true } } })
+      .on('broadcast', { event }, (m) => got.push(m))
+      .subscribe((status, err) => {
+        if (status === 'SUBSCRIBED') resolve({ channel, got })
+        if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT') resolve({ channel, got, error: String(err?.message ?? err ?? status) })
+      })
+    setTimeout(() => reject(new Error(`${topic}: no answer to the join`)), 10000)
+  })
+}
+
+test("a therapist's location reaches the customer of the active assignment and no one else", async () => {
+  const topic = `assignment:${env.assignment}:location`
+  const meera = await follow(client(env.tokens.meera), topic, 'location')
+  const vendor = await follow(client(env.tokens.vendor, '1.0.0'), topic, 'location')
+  assert.equal(meera.error, undefined, meera.error)
+  assert.equal(vendor.error, undefined, `the vendor's people follow their therapist: ${vendor.error}`)
+  // Refused at the join by the topic's policy on realtime.messages.
+  for (const [who, token] of [['kabir', env.tokens.kabir], ['rival vendor', env.tokens.rival], ['anon', null]]) {
+    const s = await follow(client(token), topic, 'location')
+    assert.match(s.error ?? '', /Unauthorized/, `${who} must not join the private topic`)
+  }
+  // The same name joined as a public channel hears nothing of the private one.
+  const eavesdropper = await follow(client(env.tokens.kabir), topic, 'location', { isPrivate: false })
+  assert.equal(eavesdropper.error, undefined, eavesdropper.error)
+  // Nor may a follower write to the topic: the policy only lets them read.
+  assert.equal(await meera.channel.send({ type: 'broadcast', event: 'location', payload: { latitude: 0, longitude: 0 } }), 'error')
+
+  // Asha, on her way, sends three fixes 100 m apart, ten seconds apart.
+  const [lat, homeLon] = env.home
+  const spaLon = homeLon - 0.018
+  const now = Date.now()
+  const fixes = [0, 1, 2].map((i) => ({
+    latitude: lat,
+    longitude: spaLon + (i * 100) / (111320 * Math.cos((lat * Math.PI) / 180)),
+    accuracy: 8,
+    recorded_at: new Date(now - (30 - i * 10) * 1000).toISOString(),
+  }))
+  const res = await fetch(`${env.url}/functions/v1/location-service/locations`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${env.tokens.asha}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ fixes }),
+  })
+  const body = await res.json()
+  assert.equal(res.status, 200, JSON.stringify(body))
+  assert.equal(body.assignment_id, env.assignment)
+
+  assert.ok(await until(() => meera.got.length >= 1 && vendor.got.length >= 1), 'the followers receive the position')
+  await sleep(500)
+  assert.equal(meera.got.length, 1, 'one broadcast per batch')
+  const m = meera.got[0]
+  assert.equal(m.type, 'broadcast')
+  assert.equal(m.event, 'location')
+  assert.equal(m.payload.assignment_id, env.assignment)
+  assert.equal(m.payload.latitude, fixes[2].latitude, 'the newest fix of the batch')
+  assert.ok(Math.abs(m.payload.longitude - fixes[2].longitude) < 1e-9)
+  assert.equal(m.payload.reached, false)
+  assert.deepEqual(vendor.got.map((g) => g.payload), [m.payload])
+  assert.deepEqual(eavesdropper.got, [], 'nothing reaches the public channel of the same name')
+})
