@@ -265,6 +265,17 @@ sign_in_sign_ups = 5
     }
 
     #[test]
+    fn the_project_lets_a_new_phone_number_sign_up_by_otp() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        assert!(root.join("supabase/config.toml").is_file());
+        let o = AuthOptions::from_project(&root);
+        assert!(
+            o.enable_signup && o.phone_signup,
+            "phone OTP is India's default sign-in"
+        );
+    }
+
+    #[test]
     fn redirects_stay_on_allowed_sites() {
         let urls = RedirectUrls::from_toml(
             r#"
