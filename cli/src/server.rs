@@ -120,7 +120,10 @@ pub fn app_with(
     realtime: Option<Arc<ombaro_realtime::Realtime>>,
     cache: Option<Cache>,
 ) -> Router {
-    let location = ombaro_location::service::LocationOptions { cache: cache.clone() };
+    let location = ombaro_location::service::LocationOptions {
+        cache: cache.clone(),
+        ..Default::default()
+    };
     let mut functions = Router::new()
         .route("/health", get(health))
         .nest(ombaro_booking::service::MOUNT, ombaro_booking::service::router())

@@ -532,3 +532,81 @@ async fn with_redis_killed_the_services_answer_from_the_database() {
         "the failures are counted: {stats}"
     );
 }
+
+/// Batches that arrive together share a transaction (the ingest groups of V72): each is still
+/// judged, refused or recorded as if it had come alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_sent_at_once_are_each_handled_as_if_alone() {
+    let app = TestApp::spawn().await;
+    let w = World::new(&app).await;
+    let assignment = on_the_way(&app, &w).await;
+    let mut crew = Vec::new();
+    for i in 0..12 {
+        let (therapist, user) = support::world::therapist(&app, w.vendor, &format!("crew{i}"), "female", "4.0").await;
+        crew.push((therapist, app.user_token(user)));
+    }
+    let asha = app.user_token(w.asha_user);
+    let ravi = app.user_token(w.ravi_user);
+
+    let from = (HOME.0, HOME.1 - east(800.0));
+    let journey: Vec<Value> = (0..5)
+        .map(|i| fix(from.1 + east(100.0 * i as f64), 8.0, 60 - 10 * i))
+        .collect();
+    let standing: Vec<Value> = (0..3).map(|i| fix(SPA.1, 8.0, 30 - i)).collect();
+    let mut requests = vec![
+        (asha.clone(), json!({ "fixes": journey })),
+        (ravi.clone(), json!({ "fixes": standing })),
+        // The same batch twice: whichever comes second is all duplicates.
+        (ravi.clone(), json!({ "fixes": standing })),
+        (app.user_token(w.customer), json!({ "fixes": standing })),
+        (asha.clone(), json!({ "therapist_id": w.ravi, "fixes": standing })),
+    ];
+    for (_, token) in &crew {
+        requests.push((token.clone(), json!({ "fixes": standing })));
+    }
+    let answers = futures_util::future::join_all(requests.iter().map(|(token, body)| send(&app, token, body))).await;
+
+    let (status, body) = &answers[0];
+    assert_eq!(*status, 200, "{body}");
+    assert_eq!(
+        (body["assignment_id"].clone(), body["stored"].as_i64()),
+        (json!(assignment), Some(5))
+    );
+    let expected = postgis_m(&app, from, (HOME.0, from.1 + east(400.0))).await;
+    let distance = body["distance_traveled_m"].as_f64().unwrap();
+    assert!(
+        close(distance, expected, 0.01),
+        "{distance} m travelled, PostGIS {expected}"
+    );
+    let ravis: Vec<(i64, i64)> = answers[1..3]
+        .iter()
+        .map(|(status, b)| {
+            assert_eq!(*status, 200, "{b}");
+            (b["stored"].as_i64().unwrap(), b["duplicates"].as_i64().unwrap())
+        })
+        .collect();
+    assert!(ravis.contains(&(3, 0)) && ravis.contains(&(0, 3)), "{ravis:?}");
+    assert_eq!(
+        (answers[3].0, answers[3].1["code"].as_str()),
+        (403, Some("not_a_therapist"))
+    );
+    assert_eq!(
+        (answers[4].0, answers[4].1["code"].as_str()),
+        (403, Some("not_your_therapist"))
+    );
+    for ((therapist, _), (status, body)) in crew.iter().zip(&answers[5..]) {
+        assert_eq!(*status, 200, "{body}");
+        assert_eq!(body["therapist_id"], json!(therapist));
+        assert_eq!(body["stored"], 3, "{body}");
+    }
+    assert_eq!(
+        app.count("select count(*) from public.therapist_locations").await,
+        5 + 3 + 3 * crew.len() as i64
+    );
+    let recorded = float(
+        &app,
+        &format!("select distance_traveled::float8 * 1000 from public.therapist_assignments where id = '{assignment}'"),
+    )
+    .await;
+    assert!(close(recorded, expected, 0.02), "distance_traveled {recorded} m");
+}

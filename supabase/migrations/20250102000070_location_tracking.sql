@@ -5,11 +5,16 @@
 -- fixes, and who may follow a therapist on the way.
 --
 -- * The decisions (which fixes count, distance travelled, the arrival geofence, ETA) are the
---   location core's (functions/location); this file holds the effects. A batch is one call of
---   private.record_location_fixes, executable by service_role only: the fixes stored, the
---   assignment's track and its distance_traveled / travel_time updated, and on arrival the
---   assignment moved in_transit -> reached through V30's transition rules and the customer
---   told once (notification_queue, dedupe key therapist_arrived:<assignment>:<channel>).
+--   location core's (functions/location); this file holds the effects. Therapists' apps send
+--   small batches often, so the service handles the batches that arrive together as a group,
+--   in one transaction of two calls, executable by service_role only:
+--   private.location_group_context (who each sender is, their active assignments locked,
+--   tracks and settings), then, once the core has judged each batch,
+--   private.record_location_groups: the fixes stored, each assignment's track and its
+--   distance_traveled / travel_time updated, and on arrival the assignment moved
+--   in_transit -> reached through V30's transition rules and the customer told once
+--   (notification_queue, dedupe key therapist_arrived:<assignment>:<channel>). Each is
+--   set-based: a group costs a few statements, not a few per batch.
 -- * An assignment's track (last accepted fix, distance so far, smoothed speed, geofence
 --   count) is carried between batches in private.assignment_tracks, so a batch costs the
 --   same whatever the length of the journey.
@@ -24,7 +29,8 @@
 --   customer part of it, private.active_assignment_ids_of_current_customer, narrowed here
 --   from "in transit, reached or in progress" to "in transit"; on Supabase, the policy on
 --   realtime.messages for the private topic assignment:<id>:location asks it too, and each
---   batch is broadcast there from the database (realtime.send), where that exists.
+--   batch is broadcast there from the database (a row of realtime.messages, as realtime.send
+--   writes it), where that exists.
 -- * Settings: system_settings 'location.tracking' (an object of the core's settings, see
 --   functions/location/src/settings.rs), and per city 'location.tracking.cities'
 --   ({"<city id>": {...}}), laid over it.
@@ -187,45 +193,132 @@ $$;
 
 -- What the service reads ------------------------------------------------------------------
 
--- The therapist's active assignment for a batch of fixes (on the way first, then the one
--- starting nearest now), locked with its track so that two batches of one therapist are
--- judged one after the other; with where it goes, its track so far and the settings. Null
--- assignment when the therapist has none: the fixes are stored unlinked.
-create or replace function private.location_context(therapist uuid)
+-- The context of a group of batches, one per sender: senders is a JSON array of {user_id,
+-- therapist_id?}. For each, in order: {error: not_a_therapist | not_your_therapist |
+-- therapist_id_required}, or {therapist_id, assignment_id, status, customer_id,
+-- destination, track, settings_key} with the therapist's active assignment (on the way
+-- first, then the one starting nearest now; null when none: the fixes are stored unlinked).
+-- Which therapist a sender is, is V24's rule, asked as each sender. Every active assignment
+-- of the group's therapists is locked, in id order, with its track, so that two batches of
+-- one therapist are judged one after the other and concurrent groups never deadlock; the
+-- settings are returned once per vendor ({"settings": {"<vendor id or empty>": layers}}).
+create or replace function private.location_group_context(senders jsonb)
 returns jsonb
 language plpgsql
 security definer
 set search_path = ''
 as $$
-#variable_conflict use_variable
 declare
-  a record;
-  track jsonb;
+  caller_claims text := current_setting('request.jwt.claims', true);
+  picks jsonb;
+  therapists uuid[];
+  answer jsonb;
 begin
-  select x.id, x.status, x.vendor_id, x.customer_id, x.location_latitude, x.location_longitude
-    into a
-    from public.therapist_assignments x
-   where x.therapist_id = therapist
-     and x.status in ('acknowledged', 'in_transit', 'reached', 'in_progress')
-   order by x.status <> 'in_transit', abs(extract(epoch from coalesce(x.scheduled_start, now()) - now()))
-   limit 1
-   for update;
-  if a.id is null then
-    return jsonb_build_object('assignment_id', null, 'settings', private.location_settings(null));
-  end if;
+  select coalesce(jsonb_agg(private.location_sender(e.sender) order by e.ord), '[]')
+    into picks
+    from jsonb_array_elements(senders) with ordinality as e(sender, ord);
+  perform set_config('request.jwt.claims', coalesce(caller_claims, ''), true);
+
+  select coalesce(array_agg(distinct (p ->> 'therapist_id')::uuid), '{}')
+    into therapists
+    from jsonb_array_elements(picks) as p
+   where p ? 'therapist_id';
+
+  perform 1
+     from public.therapist_assignments x
+    where x.therapist_id = any (therapists)
+      and x.status in ('acknowledged', 'in_transit', 'reached', 'in_progress')
+    order by x.id
+      for update;
+
   insert into private.assignment_tracks (assignment_id, therapist_id)
-  values (a.id, therapist)
+  select a.id, a.therapist_id
+    from unnest(therapists) as t(id)
+    cross join lateral (
+      select x.id, x.therapist_id
+        from public.therapist_assignments x
+       where x.therapist_id = t.id
+         and x.status in ('acknowledged', 'in_transit', 'reached', 'in_progress')
+       order by x.status <> 'in_transit', abs(extract(epoch from coalesce(x.scheduled_start, now()) - now()))
+       limit 1
+    ) as a
+   order by a.id
   on conflict (assignment_id) do nothing;
-  select t.state into track from private.assignment_tracks t where t.assignment_id = a.id for update;
-  return jsonb_build_object(
-    'assignment_id', a.id,
-    'status', a.status,
-    'customer_id', a.customer_id,
-    'destination', case when a.location_latitude is not null then
-      jsonb_build_object('latitude', a.location_latitude, 'longitude', a.location_longitude) end,
-    'track', track,
-    'settings', private.location_settings(a.vendor_id)
-  );
+
+  with active as (
+    select t.id as therapist_id, a.*
+      from unnest(therapists) as t(id)
+      cross join lateral (
+        select x.id, x.status, x.vendor_id, x.customer_id, x.location_latitude, x.location_longitude
+          from public.therapist_assignments x
+         where x.therapist_id = t.id
+           and x.status in ('acknowledged', 'in_transit', 'reached', 'in_progress')
+         order by x.status <> 'in_transit', abs(extract(epoch from coalesce(x.scheduled_start, now()) - now()))
+         limit 1
+      ) as a
+  ),
+  tracks as (
+    select k.assignment_id, k.state
+      from private.assignment_tracks k
+     where k.assignment_id in (select id from active)
+     order by k.assignment_id
+       for update
+  ),
+  contexts as (
+    select t.id as therapist_id,
+           jsonb_build_object(
+             'therapist_id', t.id,
+             'assignment_id', a.id,
+             'status', a.status,
+             'customer_id', a.customer_id,
+             'destination', case when a.location_latitude is not null then
+               jsonb_build_object('latitude', a.location_latitude, 'longitude', a.location_longitude) end,
+             'track', k.state,
+             'settings_key', coalesce(a.vendor_id::text, '')) as context,
+           coalesce(a.vendor_id::text, '') as settings_key,
+           a.vendor_id
+      from unnest(therapists) as t(id)
+      left join active a on a.therapist_id = t.id
+      left join tracks k on k.assignment_id = a.id
+  )
+  select jsonb_build_object(
+           'senders', (select coalesce(jsonb_agg(coalesce(c.context, p.pick) order by p.ord), '[]')
+                         from jsonb_array_elements(picks) with ordinality as p(pick, ord)
+                         left join contexts c on c.therapist_id = (p.pick ->> 'therapist_id')::uuid),
+           'settings', (select coalesce(jsonb_object_agg(s.settings_key, private.location_settings(s.vendor_id)), '{}')
+                          from (select distinct settings_key, vendor_id from contexts) as s))
+    into answer;
+  return answer;
+end
+$$;
+
+-- One sender of a group, {user_id, therapist_id?}: {therapist_id} of the therapist the batch
+-- is from, or {error}. The sender's therapists are V24's rule, asked as the sender (the
+-- caller restores its own claims).
+create or replace function private.location_sender(sender jsonb)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  own uuid[];
+  hint uuid := (sender ->> 'therapist_id')::uuid;
+  chosen uuid;
+begin
+  perform set_config('request.jwt.claims',
+                     jsonb_build_object('sub', sender ->> 'user_id', 'role', 'authenticated')::text, true);
+  own := private.therapist_ids_of_current_user();
+  chosen := case
+    when hint is not null and hint = any (own) then hint
+    when hint is null and cardinality(own) = 1 then own[1]
+  end;
+  return case
+    when cardinality(own) = 0 then jsonb_build_object('error', 'not_a_therapist')
+    when hint is not null and chosen is null then jsonb_build_object('error', 'not_your_therapist')
+    when chosen is null then jsonb_build_object('error', 'therapist_id_required')
+    else jsonb_build_object('therapist_id', chosen)
+  end;
 end
 $$;
 
@@ -309,106 +402,159 @@ grant execute on function private.may_see_therapist_location(uuid) to authentica
 
 -- The effect -------------------------------------------------------------------------------
 
--- Records a judged batch: `fixes` is a JSON array of {latitude, longitude, accuracy, speed,
--- heading, altitude, battery_level, recorded_at, is_moving}; `track` the core's new state for
--- the assignment (null without one); `arrived` whether the core saw the arrival in this
--- batch. Returns {inserted, duplicates, reached, notified}.
-create or replace function private.record_location_fixes(
-  therapist uuid, assignment uuid, fixes jsonb, track jsonb, distance_km numeric, travel_minutes integer,
-  arrived boolean
-)
+-- Records a group's judged batches: `batches` is a JSON array of {therapist_id,
+-- assignment_id, fixes, track, distance_km, travel_minutes, arrived}, where `fixes` are
+-- {latitude, longitude, accuracy, speed, heading, altitude, battery_level, recorded_at,
+-- is_moving}, `track` the core's new state for the assignment (null without one) and
+-- `arrived` whether the core saw the arrival in this batch. Returns, in order, each batch's
+-- {inserted, duplicates, reached, notified}. Set-based: one statement per table for the
+-- whole group, whatever its size; only arrivals, which are rare, are handled one by one.
+create or replace function private.record_location_groups(batches jsonb)
 returns jsonb
 language plpgsql
 security definer
 set search_path = ''
 as $$
-#variable_conflict use_variable
 declare
-  inserted integer;
-  a record;
-  reached boolean := false;
-  notified integer := 0;
-  newest jsonb;
+  arrival record;
+  -- Per batch, by its position: fixes stored, and for arrivals whether the assignment moved
+  -- and how many messages were queued.
+  inserted jsonb;
+  reached jsonb := '{}';
+  notified jsonb := '{}';
+  moved boolean;
+  told integer;
 begin
-  perform pg_advisory_xact_lock(hashtextextended('therapist_locations:' || therapist::text, 0));
-  insert into public.therapist_locations (
-    therapist_id, assignment_id, latitude, longitude, accuracy, speed, heading, altitude, battery_level, is_moving,
-    "timestamp"
+  -- Batches of one therapist are recorded one at a time: a resent fix is then seen, and
+  -- skipped, by the next batch. Locks are taken in one order.
+  perform pg_advisory_xact_lock(k)
+     from (select distinct hashtextextended('therapist_locations:' || (b ->> 'therapist_id'), 0) as k
+             from jsonb_array_elements(batches) as b
+            order by 1) as locks;
+
+  with b as (
+    select e.ord, (e.b ->> 'therapist_id')::uuid as therapist_id, (e.b ->> 'assignment_id')::uuid as assignment_id,
+           e.b -> 'fixes' as fixes
+      from jsonb_array_elements(batches) with ordinality as e(b, ord)
+  ),
+  f as (
+    select distinct on (b.therapist_id, f.recorded_at)
+           b.ord, b.therapist_id, b.assignment_id, f.*
+      from b
+     cross join lateral jsonb_to_recordset(b.fixes) as f(
+       latitude numeric, longitude numeric, accuracy numeric, speed numeric, heading numeric, altitude numeric,
+       battery_level integer, is_moving boolean, recorded_at timestamptz)
+     where not exists (
+       select 1 from public.therapist_locations l
+        where l.therapist_id = b.therapist_id and l."timestamp" = f.recorded_at
+     )
+     order by b.therapist_id, f.recorded_at, b.ord
+  ),
+  stored as (
+    insert into public.therapist_locations (
+      therapist_id, assignment_id, latitude, longitude, accuracy, speed, heading, altitude, battery_level,
+      is_moving, "timestamp"
+    )
+    select f.therapist_id, f.assignment_id, f.latitude, f.longitude, f.accuracy, f.speed, f.heading, f.altitude,
+           f.battery_level, coalesce(f.is_moving, false), f.recorded_at
+      from f
+     order by f.therapist_id, f.recorded_at
+    returning 1
   )
-  select distinct on (f.recorded_at)
-         therapist, assignment, f.latitude, f.longitude, f.accuracy, f.speed, f.heading, f.altitude, f.battery_level,
-         coalesce(f.is_moving, false), f.recorded_at
-    from jsonb_to_recordset(fixes) as f(
-      latitude numeric, longitude numeric, accuracy numeric, speed numeric, heading numeric, altitude numeric,
-      battery_level integer, is_moving boolean, recorded_at timestamptz)
-   where not exists (
-     select 1 from public.therapist_locations l where l.therapist_id = therapist and l."timestamp" = f.recorded_at
-   )
-   order by f.recorded_at;
-  get diagnostics inserted = row_count;
+  select coalesce(jsonb_object_agg(b.ord::text, (select count(*) from f where f.ord = b.ord)), '{}')
+    into inserted
+    from b;
 
-  if assignment is null then
-    return jsonb_build_object('inserted', inserted, 'duplicates', jsonb_array_length(fixes) - inserted,
-                              'reached', false, 'notified', 0);
-  end if;
-
+  with b as (
+    select e.ord, (e.b ->> 'assignment_id')::uuid as assignment_id, nullif(e.b -> 'track', 'null') as track,
+           coalesce((e.b ->> 'arrived')::boolean, false) as arrived
+      from jsonb_array_elements(batches) with ordinality as e(b, ord)
+     where e.b ->> 'assignment_id' is not null
+  )
   update private.assignment_tracks t
-     set state = coalesce(track, t.state),
-         fixes_received = t.fixes_received + inserted,
-         arrived_at = coalesce(t.arrived_at, case when arrived then (track ->> 'arrived_at')::timestamptz end)
-   where t.assignment_id = assignment;
+     set state = coalesce(b.track, t.state),
+         fixes_received = t.fixes_received + (inserted ->> b.ord::text)::integer,
+         arrived_at = coalesce(t.arrived_at, case when b.arrived then (b.track ->> 'arrived_at')::timestamptz end)
+    from b
+   where t.assignment_id = b.assignment_id;
 
   -- Distance and time count while the therapist is on the way.
   update public.therapist_assignments x
-     set distance_traveled = distance_km, travel_time = travel_minutes
-   where x.id = assignment and x.status = 'in_transit'
-     and (x.distance_traveled, x.travel_time) is distinct from (distance_km, travel_minutes);
+     set distance_traveled = b.distance_km, travel_time = b.travel_minutes
+    from (select (e.b ->> 'assignment_id')::uuid as assignment_id, (e.b ->> 'distance_km')::numeric(10, 2) as distance_km,
+                 (e.b ->> 'travel_minutes')::integer as travel_minutes
+            from jsonb_array_elements(batches) as e(b)
+           where e.b ->> 'assignment_id' is not null) as b
+   where x.id = b.assignment_id and x.status = 'in_transit'
+     and (x.distance_traveled, x.travel_time) is distinct from (b.distance_km, b.travel_minutes);
 
-  if arrived then
-    -- Through V30's transition rules (a trusted writer: any forward move is legal).
+  -- Arrivals: through V30's transition rules (a trusted writer: any forward move is legal),
+  -- and the customer told once.
+  for arrival in
+    select e.ord, (e.b ->> 'assignment_id')::uuid as assignment_id
+      from jsonb_array_elements(batches) with ordinality as e(b, ord)
+     where (e.b ->> 'arrived')::boolean and e.b ->> 'assignment_id' is not null
+  loop
     update public.therapist_assignments x
        set status = 'reached'
-     where x.id = assignment and x.status = 'in_transit'
-    returning x.id, x.customer_id, x.booking_id, x.therapist_id into a;
-    reached := a.id is not null;
-    if reached then
+     where x.id = arrival.assignment_id and x.status = 'in_transit';
+    moved := found;
+    told := 0;
+    if moved then
       insert into public.notification_queue (event_type, user_id, channel, template_code, payload, dedupe_key)
       select 'therapist_arrived', a.customer_id, c.channel, 'therapist_arrived',
              jsonb_build_object('assignment_id', a.id, 'booking_id', a.booking_id, 'therapist_id', a.therapist_id,
-                                'booking_number', (select b.booking_number from public.bookings b where b.id = a.booking_id),
+                                'booking_number', (select k.booking_number from public.bookings k where k.id = a.booking_id),
                                 'therapist_name', (select t.name from public.therapists t where t.id = a.therapist_id)),
              'therapist_arrived:' || a.id || ':' || c.channel
-        from (values ('push'), ('in_app')) as c(channel)
+        from public.therapist_assignments a
+       cross join (values ('push'), ('in_app')) as c(channel)
+       where a.id = arrival.assignment_id
       on conflict (dedupe_key) do nothing;
-      get diagnostics notified = row_count;
+      get diagnostics told = row_count;
     end if;
+    reached := reached || jsonb_build_object(arrival.ord::text, moved);
+    notified := notified || jsonb_build_object(arrival.ord::text, told);
+  end loop;
+
+  -- Broadcast from the database to each assignment's private topic (Supabase's
+  -- realtime.messages, as realtime.send writes it), where Realtime has it: one row per batch
+  -- with its newest accepted fix, all in one statement.
+  if to_regclass('realtime.messages') is not null then
+    insert into realtime.messages (id, topic, extension, event, private, payload)
+    select m.id, 'assignment:' || m.assignment_id || ':location', 'broadcast', 'location', true,
+           jsonb_build_object('id', m.id, 'assignment_id', m.assignment_id, 'latitude', m.newest -> 'latitude',
+                              'longitude', m.newest -> 'longitude', 'accuracy', m.newest -> 'accuracy',
+                              'recorded_at', m.newest -> 'at',
+                              'reached', coalesce((reached ->> m.ord::text)::boolean, false))
+      from (select e.ord, gen_random_uuid() as id, (e.b ->> 'assignment_id')::uuid as assignment_id,
+                   e.b -> 'track' -> 'last' as newest
+              from jsonb_array_elements(batches) with ordinality as e(b, ord)
+             where e.b ->> 'assignment_id' is not null and jsonb_typeof(e.b -> 'track' -> 'last') = 'object') as m;
   end if;
 
-  -- Broadcast from the database to the assignment's private topic, where Realtime has it.
-  if to_regprocedure('realtime.send(jsonb, text, text, boolean)') is not null and track ? 'last' then
-    newest := track -> 'last';
-    execute 'select realtime.send($1, $2, $3, true)'
-      using jsonb_build_object('assignment_id', assignment, 'latitude', newest -> 'latitude',
-                               'longitude', newest -> 'longitude', 'accuracy', newest -> 'accuracy',
-                               'recorded_at', newest -> 'at', 'reached', reached),
-            'location', 'assignment:' || assignment || ':location';
-  end if;
-
-  return jsonb_build_object('inserted', inserted, 'duplicates', jsonb_array_length(fixes) - inserted,
-                            'reached', reached, 'notified', notified);
+  return (
+    select coalesce(jsonb_agg(jsonb_build_object(
+             'inserted', (inserted ->> e.ord::text)::integer,
+             'duplicates', jsonb_array_length(e.b -> 'fixes') - (inserted ->> e.ord::text)::integer,
+             'reached', coalesce((reached ->> e.ord::text)::boolean, false),
+             'notified', coalesce((notified ->> e.ord::text)::integer, 0)) order by e.ord), '[]')
+      from jsonb_array_elements(batches) with ordinality as e(b, ord)
+  );
 end
 $$;
 
 revoke execute on function
   private.location_settings(uuid),
-  private.location_context(uuid),
+  private.location_sender(jsonb),
+  private.location_group_context(jsonb),
   private.assignment_location(uuid),
   private.therapist_last_fix(uuid),
-  private.record_location_fixes(uuid, uuid, jsonb, jsonb, numeric, integer, boolean)
+  private.record_location_groups(jsonb)
   from public, anon, authenticated;
 grant execute on function
-  private.location_context(uuid),
+  private.location_group_context(jsonb),
   private.assignment_location(uuid),
   private.therapist_last_fix(uuid),
-  private.record_location_fixes(uuid, uuid, jsonb, jsonb, numeric, integer, boolean)
+  private.record_location_groups(jsonb)
   to service_role;

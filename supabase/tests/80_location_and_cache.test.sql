@@ -8,10 +8,10 @@ select tests.create_personas();
 
 select tests.act_as('therapist_a');
 select throws_ok(
-  $$select private.record_location_fixes(gen_random_uuid(), null, '[]', null, 0, 0, true)$$, '42501', null,
+  $$select private.record_location_groups(jsonb_build_array(jsonb_build_object('therapist_id', gen_random_uuid(), 'fixes', '[]'::jsonb, 'arrived', true)))$$, '42501', null,
   'a therapist cannot record fixes past the service (or mark an arrival)'
 );
-select throws_ok($$select private.location_context(gen_random_uuid())$$, '42501', null,
+select throws_ok($$select private.location_group_context(jsonb_build_array(jsonb_build_object('user_id', gen_random_uuid())))$$, '42501', null,
   'a therapist cannot lock and read an assignment''s track');
 select throws_ok($$select private.assignment_location(gen_random_uuid())$$, '42501', null,
   'a therapist cannot read a track');
@@ -31,7 +31,7 @@ select tests.clear_authentication();
 
 select tests.act_as('service_role');
 select lives_ok(
-  $$select private.record_location_fixes(null, null, '[]', null, 0, 0, false)$$,
+  $$select private.record_location_groups('[]')$$,
   'the service records batches'
 );
 select is(private.cache_version('services:catalog') >= 0, true, 'the service reads the cache version');
@@ -70,13 +70,13 @@ grant select on trip to authenticated, service_role;
 
 select tests.act_as('service_role');
 select is(
-  (select private.record_location_fixes(
-     therapist, assignment,
-     jsonb_build_array(jsonb_build_object('latitude', 12.9716, 'longitude', 77.5946, 'accuracy', 8,
-                                          'recorded_at', now() - interval '10 seconds', 'is_moving', true)),
-     jsonb_build_object('last', jsonb_build_object('latitude', 12.9716, 'longitude', 77.5946, 'accuracy', 8,
-                                                   'at', now() - interval '10 seconds')),
-     0, 0, false) ->> 'inserted' from trip),
+  (select private.record_location_groups(jsonb_build_array(jsonb_build_object(
+     'therapist_id', therapist, 'assignment_id', assignment,
+     'fixes', jsonb_build_array(jsonb_build_object('latitude', 12.9716, 'longitude', 77.5946, 'accuracy', 8,
+                                                   'recorded_at', now() - interval '10 seconds', 'is_moving', true)),
+     'track', jsonb_build_object('last', jsonb_build_object('latitude', 12.9716, 'longitude', 77.5946, 'accuracy', 8,
+                                                            'at', now() - interval '10 seconds')),
+     'distance_km', 0, 'travel_minutes', 0, 'arrived', false))) -> 0 ->> 'inserted' from trip),
   '1', 'the service records a fix'
 );
 select tests.clear_authentication();

@@ -15,14 +15,14 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::{
-    store::{self, Recorded},
-    LocationOptions,
+    ingest::{settings_from, Handled, Submitted},
+    store, LocationOptions,
 };
 use crate::{
     eta::{estimate, Eta, EtaMethod},
     geo::Point,
     settings::Settings,
-    track::{advance, validate_batch, Fix, TrackState, Verdict},
+    track::{validate_batch, Fix, TrackState, Verdict},
 };
 
 type Result<T> = std::result::Result<T, ApiError>;
@@ -33,16 +33,6 @@ fn parse_id(raw: &str, what: &str) -> Result<Uuid> {
 
 fn decode<T: serde::de::DeserializeOwned>(value: Value, what: &str) -> Result<T> {
     serde_json::from_value(value).map_err(|e| ApiError::internal(format!("{what} did not decode: {e}")))
-}
-
-/// The settings layers the database holds, over the core's defaults; a setting the core
-/// cannot read is logged and the defaults are used rather than refusing every fix.
-fn settings_from(layers: &Value) -> Settings {
-    let layers = layers.as_array().cloned().unwrap_or_default();
-    Settings::layered(&layers).unwrap_or_else(|err| {
-        tracing::warn!(%err, "location.tracking settings are not what the core reads; using defaults");
-        Settings::default()
-    })
 }
 
 /// What the cache keeps under `therapist:location:{id}`: enough to answer an ETA without the
@@ -64,95 +54,41 @@ pub struct Batch {
     fixes: Vec<Fix>,
 }
 
-#[derive(Debug, Deserialize)]
-struct Context {
-    assignment_id: Option<Uuid>,
-    #[serde(default)]
-    status: Option<String>,
-    #[serde(default)]
-    destination: Option<Point>,
-    #[serde(default)]
-    track: Option<TrackState>,
-    settings: Value,
-}
-
-/// `POST /locations`: a therapist's batch of fixes.
+/// `POST /locations`: a therapist's batch of fixes, handled with the batches that arrive
+/// with it ([`super::ingest`]).
 pub async fn record_locations(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Extension(options): Extension<LocationOptions>,
     ApiJson(batch): ApiJson<Batch>,
 ) -> Result<Response> {
-    caller.require_user()?;
+    let user_id = caller.require_user()?;
+    if caller.role == "anon" {
+        return Err(ApiError::forbidden(
+            "not_a_therapist",
+            "only a therapist sends locations",
+        ));
+    }
     validate_batch(&batch.fixes, Utc::now()).map_err(|e| ApiError::unprocessable(e.code(), e.to_string()))?;
-
-    let mut client = state.db.get().await?;
-    let tx = state.db.begin_as(&mut client, &caller).await?;
-    let own = store::own_therapist_ids(&tx).await?;
-    let therapist = match (batch.therapist_id, own.as_slice()) {
-        (_, []) => {
-            return Err(ApiError::forbidden(
-                "not_a_therapist",
-                "only a therapist sends locations",
-            ))
-        }
-        (Some(id), own) if !own.contains(&id) => {
-            return Err(ApiError::forbidden(
-                "not_your_therapist",
-                "locations are sent by the therapist themself",
-            ))
-        }
-        (Some(id), _) => id,
-        (None, [only]) => *only,
-        (None, _) => {
-            return Err(ApiError::unprocessable(
-                "therapist_id_required",
-                "you are a therapist at several vendors: name the therapist_id these fixes are from",
-            ))
-        }
-    };
-
-    db::act_as_service(&tx).await?;
-    let context: Context = decode(store::location_context(&tx, therapist).await?, "location_context")?;
-    let settings = settings_from(&context.settings);
-    let in_transit = context.status.as_deref() == Some("in_transit");
-    let before = context.track.clone().unwrap_or_default();
-    let judged = advance(&before, &batch.fixes, context.destination, &settings);
-
-    let rows: Vec<Value> = batch
-        .fixes
-        .iter()
-        .zip(&judged.verdicts)
-        .map(|(f, v)| {
-            json!({
-                "latitude": f.latitude, "longitude": f.longitude, "accuracy": f.accuracy, "speed": f.speed,
-                "heading": f.heading, "altitude": f.altitude, "battery_level": f.battery_level,
-                "recorded_at": f.recorded_at, "is_moving": v.is_moving(),
-            })
-        })
-        .collect();
-    let rows = Value::Array(rows);
-    // Only a journey in progress moves the track: before setting out and after arrival the
-    // fixes are stored for dispatch, and nothing is counted.
-    let track_json = if in_transit {
-        Some(serde_json::to_value(&judged.state).map_err(|e| ApiError::internal(e.to_string()))?)
-    } else {
-        None
-    };
-    let outcome = store::record_fixes(
-        &tx,
-        &Recorded {
-            therapist,
-            assignment: context.assignment_id,
-            fixes: &rows,
-            track: track_json.as_ref(),
-            distance_km: in_transit.then(|| (judged.state.distance_m / 10.0).round() / 100.0),
-            travel_minutes: in_transit.then(|| (judged.state.travel_seconds() / 60) as i32),
-            arrived: in_transit && judged.arrived,
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    let received = batch.fixes.len();
+    let Handled {
+        therapist,
+        context,
+        before,
+        judged,
+        in_transit,
+        outcome,
+    } = options
+        .ingest
+        .submit(
+            &state.db,
+            Submitted {
+                user_id,
+                therapist_hint: batch.therapist_id,
+                fixes: batch.fixes,
+            },
+        )
+        .await?;
 
     let reached = outcome["reached"].as_bool().unwrap_or(false);
     if let (Some(cache), Some(assignment)) = (&options.cache, context.assignment_id) {
@@ -184,7 +120,7 @@ pub async fn record_locations(
             "therapist_id": therapist,
             "assignment_id": context.assignment_id,
             "assignment_status": status,
-            "received": batch.fixes.len(),
+            "received": received,
             "stored": outcome["inserted"],
             "duplicates": outcome["duplicates"],
             "moved": count(Verdict::Moved),

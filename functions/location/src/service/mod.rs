@@ -1,7 +1,8 @@
 //! The location service, mounted by the function server at `/functions/v1/location-service`
 //! (feature `server`). Thin on purpose: the core judges fixes, measures and estimates,
-//! [`store`] calls the SQL functions of migrations V70 (the effect of a batch is one call),
-//! the handlers connect them, and the cache keeps a therapist's track for ETA reads.
+//! [`store`] calls the SQL functions of migrations V70 and V72, [`ingest`] handles the
+//! batches that arrive together in one transaction, the handlers connect them, and the cache
+//! keeps a therapist's track for ETA reads.
 //!
 //! | method and path | who | what |
 //! | --- | --- | --- |
@@ -10,6 +11,7 @@
 //! | `GET /therapists/{id}/last` | the vendor, operations | the therapist's newest stored fix |
 
 mod handlers;
+pub mod ingest;
 pub mod store;
 
 use axum::{
@@ -27,6 +29,8 @@ pub struct LocationOptions {
     /// Where tracks are cached for ETA reads (`therapist:location:{id}`, 5 minutes, written
     /// through on every batch). `None`: every read goes to the database.
     pub cache: Option<Cache>,
+    /// Where `POST /locations` queues its batch to be handled in a group.
+    pub ingest: ingest::Ingest,
 }
 
 /// The service's routes, relative to [`MOUNT`]. Callers are authenticated by the server's

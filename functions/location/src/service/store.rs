@@ -1,5 +1,5 @@
-//! Every query of the location service: calls of the SQL functions of migrations V70. The
-//! effect of a batch is one call ([`record_fixes`]), executable by `service_role` only.
+//! Every query of the location service: calls of the SQL functions of migration V70. The effect of a group of batches is one call ([`record_groups`]), executable by
+//! `service_role` only.
 
 use serde_json::Value;
 use tokio_postgres::types::ToSql;
@@ -20,44 +20,21 @@ async fn one<T: for<'r> tokio_postgres::types::FromSql<'r>>(
     Ok(tx.query_one(&statement, params).await?.get(0))
 }
 
-/// The caller's therapist ids (as the caller).
-pub async fn own_therapist_ids(tx: &Transaction<'_>) -> Result<Vec<Uuid>, ApiError> {
-    one(tx, "select private.therapist_ids_of_current_user()", &[]).await
+/// `private.location_group_context` (as the service): for each sender of a group, the
+/// therapist and the context of its active assignment (locked), or the refusal, as
+/// `{senders: [...], settings: {key: layers}}`.
+pub async fn group_context(tx: &Transaction<'_>, senders: &Value) -> Result<Value, ApiError> {
+    one(tx, "select private.location_group_context($1)", &[senders]).await
 }
 
-/// `private.location_context` (as the service): the therapist's active assignment, locked,
-/// with its destination, track and settings.
-pub async fn location_context(tx: &Transaction<'_>, therapist: Uuid) -> Result<Value, ApiError> {
-    one(tx, "select private.location_context($1)", &[&therapist]).await
-}
-
-/// A judged batch, as `private.record_location_fixes` takes it.
-pub struct Recorded<'a> {
-    pub therapist: Uuid,
-    pub assignment: Option<Uuid>,
-    pub fixes: &'a Value,
-    pub track: Option<&'a Value>,
-    pub distance_km: Option<f64>,
-    pub travel_minutes: Option<i32>,
-    pub arrived: bool,
-}
-
-/// `private.record_location_fixes` (as the service): the whole effect of a batch.
-pub async fn record_fixes(tx: &Transaction<'_>, r: &Recorded<'_>) -> Result<Value, ApiError> {
-    one(
-        tx,
-        "select private.record_location_fixes($1, $2, $3, $4, $5::float8::numeric(10,2), $6, $7)",
-        &[
-            &r.therapist,
-            &r.assignment,
-            r.fixes,
-            &r.track,
-            &r.distance_km,
-            &r.travel_minutes,
-            &r.arrived,
-        ],
-    )
-    .await
+/// `private.record_location_groups` (as the service): the whole effect of a group's judged
+/// batches, their outcomes in order.
+pub async fn record_groups(tx: &Transaction<'_>, batches: &Value) -> Result<Vec<Value>, ApiError> {
+    let answer: Value = one(tx, "select private.record_location_groups($1)", &[batches]).await?;
+    Ok(match answer {
+        Value::Array(items) => items,
+        _ => Vec::new(),
+    })
 }
 
 /// `private.followed_assignment` (as the caller): null unless the caller may follow it.
