@@ -204,6 +204,9 @@ returns jsonb
 language plpgsql
 security definer
 set search_path = ''
+-- A group's statements are small and many; the JSON functions' row estimates make them look
+-- big enough to compile, and compiling costs more than the group.
+set jit = off
 as $$
 declare
   caller_claims text := current_setting('request.jwt.claims', true);
@@ -411,6 +414,8 @@ returns jsonb
 language plpgsql
 security definer
 set search_path = ''
+-- No JIT, as for location_group_context.
+set jit = off
 as $$
 declare
   arrival record;
@@ -441,9 +446,12 @@ begin
      cross join lateral jsonb_to_recordset(b.fixes) as f(
        latitude numeric, longitude numeric, accuracy numeric, speed numeric, heading numeric, altitude numeric,
        battery_level integer, is_moving boolean, recorded_at timestamptz)
+     -- One index probe per fix (offset 0 keeps it a probe: as an anti join the planner,
+     -- misled by the JSON functions' row estimates, may sort the whole table instead).
      where not exists (
        select 1 from public.therapist_locations l
         where l.therapist_id = b.therapist_id and l."timestamp" = f.recorded_at
+       offset 0
      )
      order by b.therapist_id, f.recorded_at, b.ord
   ),
@@ -458,9 +466,10 @@ begin
      order by f.therapist_id, f.recorded_at
     returning 1
   )
-  select coalesce(jsonb_object_agg(b.ord::text, (select count(*) from f where f.ord = b.ord)), '{}')
+  select coalesce(jsonb_object_agg(b.ord::text, coalesce(c.n, 0)), '{}')
     into inserted
-    from b;
+    from b
+    left join (select f.ord, count(*) as n from f group by f.ord) as c on c.ord = b.ord;
 
   with b as (
     select e.ord, (e.b ->> 'assignment_id')::uuid as assignment_id, nullif(e.b -> 'track', 'null') as track,
@@ -475,15 +484,23 @@ begin
     from b
    where t.assignment_id = b.assignment_id;
 
-  -- Distance and time count while the therapist is on the way.
+  -- Distance and time count while the therapist is on the way. They are written when the
+  -- minute changes, every 100 m, and at arrival, not on every batch: each write of an
+  -- assignment is a change every subscriber of the table receives, and the track (above)
+  -- holds the exact figures meanwhile.
   update public.therapist_assignments x
      set distance_traveled = b.distance_km, travel_time = b.travel_minutes
     from (select (e.b ->> 'assignment_id')::uuid as assignment_id, (e.b ->> 'distance_km')::numeric(10, 2) as distance_km,
-                 (e.b ->> 'travel_minutes')::integer as travel_minutes
+                 (e.b ->> 'travel_minutes')::integer as travel_minutes,
+                 coalesce((e.b ->> 'arrived')::boolean, false) as arrived
             from jsonb_array_elements(batches) as e(b)
            where e.b ->> 'assignment_id' is not null) as b
    where x.id = b.assignment_id and x.status = 'in_transit'
-     and (x.distance_traveled, x.travel_time) is distinct from (b.distance_km, b.travel_minutes);
+     and (x.distance_traveled, x.travel_time) is distinct from (b.distance_km, b.travel_minutes)
+     and (b.arrived
+          or x.travel_time is distinct from b.travel_minutes
+          or x.distance_traveled is null
+          or abs(x.distance_traveled - b.distance_km) >= 0.1);
 
   -- Arrivals: through V30's transition rules (a trusted writer: any forward move is legal),
   -- and the customer told once.

@@ -327,6 +327,17 @@ async fn a_journey_is_measured_through_noise_and_arrives_exactly_once() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["arrived"], true, "{body}");
     assert_eq!(body["assignment_status"], "reached");
+    // Distance is written in steps on the way, and exactly at arrival.
+    let at_arrival = float(
+        &app,
+        &format!("select distance_traveled::float8 * 1000 from public.therapist_assignments where id = '{assignment}'"),
+    )
+    .await;
+    let travelled = body["distance_traveled_m"].as_f64().unwrap();
+    assert!(
+        (at_arrival - travelled).abs() <= 5.0,
+        "{at_arrival} m recorded, {travelled} m travelled"
+    );
     assert_eq!(
         app.count(&format!(
             "select count(*) from public.therapist_assignments where id = '{assignment}' and status = 'reached'"

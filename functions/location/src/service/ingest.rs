@@ -147,7 +147,10 @@ async fn handle(db: &Db, mut group: Vec<Pending>) {
         group = later;
         now.sort_by_key(|p| p.batch.user_id);
         let batches: Vec<&Submitted> = now.iter().map(|p| &p.batch).collect();
-        match run(db, &batches).await {
+        let began = std::time::Instant::now();
+        let outcome = run(db, &batches).await;
+        tracing::debug!(batches = batches.len(), elapsed = ?began.elapsed(), "location group handled");
+        match outcome {
             Ok(results) => {
                 for (p, r) in now.into_iter().zip(results) {
                     let _ = p.reply.send(r);
