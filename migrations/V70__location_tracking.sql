@@ -190,11 +190,28 @@ $$;
 
 -- What the service reads ------------------------------------------------------------------
 
+-- A therapist's active assignment, the one a batch of fixes belongs to: the one on the way
+-- first, then the one starting nearest now; null when none.
+create or replace function private.active_assignment_of(therapist uuid)
+returns uuid
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select x.id
+    from public.therapist_assignments x
+   where x.therapist_id = therapist
+     and x.status in ('acknowledged', 'in_transit', 'reached', 'in_progress')
+   order by x.status <> 'in_transit', abs(extract(epoch from coalesce(x.scheduled_start, now()) - now()))
+   limit 1
+$$;
+
 -- The context of a group of batches, one per sender: senders is a JSON array of {user_id,
 -- therapist_id?}. For each, in order: {error: not_a_therapist | not_your_therapist |
 -- therapist_id_required}, or {therapist_id, assignment_id, status, customer_id,
--- destination, track, settings_key} with the therapist's active assignment (on the way
--- first, then the one starting nearest now; null when none: the fixes are stored unlinked).
+-- destination, track, settings_key} with the therapist's active assignment
+-- (private.active_assignment_of; null when none: the fixes are stored unlinked).
 -- Which therapist a sender is, is V24's rule, asked as each sender. Every active assignment
 -- of the group's therapists is locked, in id order, with its track, so that two batches of
 -- one therapist are judged one after the other and concurrent groups never deadlock; the
@@ -212,6 +229,7 @@ declare
   caller_claims text := current_setting('request.jwt.claims', true);
   picks jsonb;
   therapists uuid[];
+  assignments uuid[];
   answer jsonb;
 begin
   select coalesce(jsonb_agg(private.location_sender(e.sender) order by e.ord), '[]')
@@ -231,31 +249,23 @@ begin
     order by x.id
       for update;
 
-  insert into private.assignment_tracks (assignment_id, therapist_id)
-  select a.id, a.therapist_id
+  -- The active assignment of each therapist, as the locks now hold them.
+  select coalesce(array_agg(x.id), '{}')
+    into assignments
     from unnest(therapists) as t(id)
-    cross join lateral (
-      select x.id, x.therapist_id
-        from public.therapist_assignments x
-       where x.therapist_id = t.id
-         and x.status in ('acknowledged', 'in_transit', 'reached', 'in_progress')
-       order by x.status <> 'in_transit', abs(extract(epoch from coalesce(x.scheduled_start, now()) - now()))
-       limit 1
-    ) as a
-   order by a.id
+    join public.therapist_assignments x on x.id = private.active_assignment_of(t.id);
+
+  insert into private.assignment_tracks (assignment_id, therapist_id)
+  select x.id, x.therapist_id
+    from public.therapist_assignments x
+   where x.id = any (assignments)
+   order by x.id
   on conflict (assignment_id) do nothing;
 
   with active as (
-    select t.id as therapist_id, a.*
-      from unnest(therapists) as t(id)
-      cross join lateral (
-        select x.id, x.status, x.vendor_id, x.customer_id, x.location_latitude, x.location_longitude
-          from public.therapist_assignments x
-         where x.therapist_id = t.id
-           and x.status in ('acknowledged', 'in_transit', 'reached', 'in_progress')
-         order by x.status <> 'in_transit', abs(extract(epoch from coalesce(x.scheduled_start, now()) - now()))
-         limit 1
-      ) as a
+    select x.therapist_id, x.id, x.status, x.vendor_id, x.customer_id, x.location_latitude, x.location_longitude
+      from public.therapist_assignments x
+     where x.id = any (assignments)
   ),
   tracks as (
     select k.assignment_id, k.state
@@ -560,6 +570,7 @@ $$;
 
 revoke execute on function
   private.location_settings(uuid),
+  private.active_assignment_of(uuid),
   private.location_sender(jsonb),
   private.location_group_context(jsonb),
   private.assignment_location(uuid),
