@@ -246,13 +246,17 @@ struct BenchServer {
     base: String,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<crate::server::Stopped>>,
+    /// The cache's invalidation listener, stopped with the server (before the scratch
+    /// database it listens on is dropped).
+    listener: Option<tokio::task::JoinHandle<()>>,
 }
 
 async fn start_server(url: &str, keys: JwtKeys, cache: Option<Cache>) -> anyhow::Result<BenchServer> {
     let login = ombaro_common::config::functions_login(url)?;
-    if let Some(cache) = &cache {
-        ombaro_common::cache::listen_for_invalidations(login.clone(), cache.clone()).await;
-    }
+    let invalidations = match &cache {
+        Some(cache) => Some(ombaro_common::cache::listen_for_invalidations(login.clone(), cache.clone()).await),
+        None => None,
+    };
     let state = AppState {
         db: db::Db::connect(login, &db::PoolConfig::default()).await?,
         keys: Arc::new(keys),
@@ -269,13 +273,21 @@ async fn start_server(url: &str, keys: JwtKeys, cache: Option<Cache>) -> anyhow:
             let _ = stopped.await;
         },
     ));
-    Ok(BenchServer { base, stop, task })
+    Ok(BenchServer {
+        base,
+        stop,
+        task,
+        listener: invalidations,
+    })
 }
 
 impl BenchServer {
     async fn stop(self) {
         let _ = self.stop.send(());
         let _ = self.task.await;
+        if let Some(listener) = self.listener {
+            listener.abort();
+        }
     }
 }
 
