@@ -487,8 +487,9 @@ struct LocationBenchArgs {
     /// Simulated therapists on the way, sending at once.
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=5000))]
     therapists: u64,
-    /// Batches each therapist sends.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    /// Batches each therapist sends, one after the other (the default gives a few seconds of
+    /// steady ingest, so that opening 200 connections does not dominate the figure).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=1000))]
     batches: u64,
     /// Fixes in a batch.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=100))]
@@ -506,6 +507,9 @@ enum PartitionsCommand {
     /// Run private.maintain_partitions() now (pg_cron runs it daily where installed).
     Maintain,
 }
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -42,7 +42,7 @@ impl Default for LocationBenchOptions {
     fn default() -> Self {
         Self {
             therapists: 200,
-            batches: 10,
+            batches: 30,
             batch_size: 10,
             readers: 32,
             seconds: 10,
