@@ -207,7 +207,7 @@ as $$
    limit 1
 $$;
 
--- The context of a group of batches, one per sender: senders is a JSON array of {user_id,
+-- The context of a group of batches, one per sender: senders is a JSON array of {claims,
 -- therapist_id?}. For each, in order: {error: not_a_therapist | not_your_therapist |
 -- therapist_id_required}, or {therapist_id, assignment_id, status, customer_id,
 -- destination, track, settings_key} with the therapist's active assignment
@@ -302,9 +302,10 @@ begin
 end
 $$;
 
--- One sender of a group, {user_id, therapist_id?}: {therapist_id} of the therapist the batch
--- is from, or {error}. The sender's therapists are V24's rule, asked as the sender (the
--- caller restores its own claims).
+-- One sender of a group, {claims, therapist_id?} with the claims of the sender's verified
+-- token: {therapist_id} of the therapist the batch is from, or {error}. Only a signed-in
+-- user sends; their therapists are V24's rule, asked as the sender (the caller restores its
+-- own claims).
 create or replace function private.location_sender(sender jsonb)
 returns jsonb
 language plpgsql
@@ -316,8 +317,10 @@ declare
   hint uuid := (sender ->> 'therapist_id')::uuid;
   chosen uuid;
 begin
-  perform set_config('request.jwt.claims',
-                     jsonb_build_object('sub', sender ->> 'user_id', 'role', 'authenticated')::text, true);
+  perform set_config('request.jwt.claims', coalesce(sender -> 'claims', '{}')::text, true);
+  if (select auth.role()) is distinct from 'authenticated' then
+    return jsonb_build_object('error', 'not_a_therapist');
+  end if;
   own := private.therapist_ids_of_current_user();
   chosen := case
     when hint is not null and hint = any (own) then hint

@@ -179,6 +179,12 @@ async fn a_batch_is_validated_whole_and_sent_only_by_its_therapist() {
     assert_eq!(status, 401);
     let (status, _) = send(&app, &app.service_key(), &batch).await;
     assert_eq!(status, 401);
+    // Asha's own id in a token that is not a signed-in user's.
+    let not_signed_in = app
+        .keys
+        .user_token(&w.asha_user.to_string(), None, 3600, json!({ "role": "anon" }));
+    let (status, err) = send(&app, &not_signed_in, &batch).await;
+    assert_eq!((status, err["code"].as_str()), (403, Some("not_a_therapist")), "{err}");
     assert_eq!(app.count(stored).await, 0);
 
     // Her own, with or without naming herself; unlinked without an assignment.

@@ -37,6 +37,9 @@ const QUEUE: usize = 4096;
 /// One sender's batch, as the handler validated it.
 pub struct Submitted {
     pub user_id: Uuid,
+    /// The claims of the sender's verified token: the database decides, as them, whether
+    /// and for which therapist they may send.
+    pub claims: Value,
     /// The therapist the fixes are from, when the sender named one.
     pub therapist_hint: Option<Uuid>,
     pub fixes: Vec<Fix>,
@@ -204,7 +207,7 @@ async fn run(db: &Db, batches: &[&Submitted]) -> Result<Vec<Result<Handled, ApiE
     let tx = db.begin_as_service(&mut client).await?;
     let senders: Vec<Value> = batches
         .iter()
-        .map(|b| json!({"user_id": b.user_id, "therapist_id": b.therapist_hint}))
+        .map(|b| json!({"claims": b.claims, "therapist_id": b.therapist_hint}))
         .collect();
     let mut answer = store::group_context(&tx, &Value::Array(senders)).await?;
     let contexts = match answer["senders"].take() {
