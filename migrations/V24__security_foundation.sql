@@ -31,19 +31,22 @@ security definer
 set search_path = ''
 as $$
 #variable_conflict use_column
+declare
+  -- Read once: auth.uid() parses the JWT claims on every call.
+  me uuid := auth.uid();
 begin
   return (
     select coalesce(array_agg(distinct code), '{}')
       from (
         select p.role as code
           from public.user_profiles p
-         where p.id = (select auth.uid()) and p.status = 'active'
+         where p.id = me and p.status = 'active'
         union all
         select r.code
           from public.user_roles ur
           join public.roles r on r.id = ur.role_id
           join public.user_profiles p on p.id = ur.user_id and p.status = 'active'
-         where ur.user_id = (select auth.uid())
+         where ur.user_id = me
            and ur.revoked_at is null
            and ur.valid_from <= now()
            and (ur.valid_until is null or ur.valid_until > now())
@@ -80,24 +83,41 @@ security definer
 set search_path = ''
 as $$
 #variable_conflict use_column
+declare
+  -- Read once: auth.uid() parses the JWT claims on every call.
+  me uuid := auth.uid();
 begin
+  -- current_roles() written out, not called: a policy on a large page pays for this helper
+  -- on every statement, and a nested definer call costs as much as the lookup.
   return (
     with held as (
-      select coalesce(array_agg(r.code), '{}') as roles
+      select r.code
         from public.roles r
-       where r.code = any (private.current_roles())
-         and r.category in ('platform', 'department', 'sub_department')
+       where r.category in ('platform', 'department', 'sub_department')
          and r.is_active
+         and r.code in (
+           select p.role
+             from public.user_profiles p
+            where p.id = me and p.status = 'active'
+           union all
+           select granted.code
+             from public.user_roles ur
+             join public.roles granted on granted.id = ur.role_id
+             join public.user_profiles p on p.id = ur.user_id and p.status = 'active'
+            where ur.user_id = me
+              and ur.revoked_at is null
+              and ur.valid_from <= now()
+              and (ur.valid_until is null or ur.valid_until > now())
+         )
     )
-    select 'super_admin' = any (held.roles)
+    select exists (select 1 from held where held.code = 'super_admin')
         or exists (
           select 1
             from public.role_permissions rp
-           where rp.role_id = any (held.roles)
-             and (rp.module_id = module or rp.sub_module_id = module)
+            join held on held.code = rp.role_id
+           where (rp.module_id = module or rp.sub_module_id = module)
              and action = any (rp.permissions)
         )
-      from held
   );
 end
 $$;
@@ -114,21 +134,39 @@ security definer
 set search_path = ''
 as $$
 #variable_conflict use_column
+declare
+  -- Read once: auth.uid() parses the JWT claims on every call.
+  me uuid := auth.uid();
 begin
   return (
     select coalesce(array_agg(id), '{}')
       from (
-        select v.id from public.vendors v where v.id = (select auth.uid()) and v.deleted_at is null
+        select v.id from public.vendors v where v.id = me and v.deleted_at is null
         union
-        select s.vendor_id from public.vendor_staff s where s.user_id = (select auth.uid()) and s.status = 'active'
+        select s.vendor_id from public.vendor_staff s where s.user_id = me and s.status = 'active'
       ) mine
   );
 end
 $$;
 
+-- Whether a vendor staff member with `staff_role` and explicit `permissions` may do
+-- `permission`: what the permissions list, and for managers and admins everything but payouts
+-- and bank accounts, for accountants payouts and every view.
+create or replace function private.vendor_staff_role_allows(staff_role text, permissions text[], permission text)
+returns boolean
+language plpgsql
+immutable
+set search_path = ''
+as $$
+begin
+  return permission = any (coalesce(permissions, '{}'))
+    or (staff_role in ('manager', 'admin') and permission not like 'payouts.%' and permission not like 'bank.%')
+    or (staff_role = 'accountant' and (permission like 'payouts.%' or permission like '%.view'));
+end
+$$;
+
 -- Whether the caller may do `permission` (e.g. 'bookings.manage') for `vendor`: owners may do
--- everything; staff what their role or explicit permissions allow (managers and admins all
--- but payouts and bank accounts).
+-- everything; staff what private.vendor_staff_role_allows says.
 create or replace function private.vendor_staff_can(vendor uuid, permission text)
 returns boolean
 language plpgsql
@@ -137,20 +175,19 @@ security definer
 set search_path = ''
 as $$
 #variable_conflict use_column
+declare
+  -- Read once: auth.uid() parses the JWT claims on every call.
+  me uuid := auth.uid();
 begin
   return (
-    select vendor = (select auth.uid())
+    select vendor = me
         or exists (
           select 1
             from public.vendor_staff s
            where s.vendor_id = vendor
-             and s.user_id = (select auth.uid())
+             and s.user_id = me
              and s.status = 'active'
-             and (
-               permission = any (coalesce(s.permissions, '{}'))
-               or (s.role in ('manager', 'admin') and permission not like 'payouts.%' and permission not like 'bank.%')
-               or (s.role = 'accountant' and (permission like 'payouts.%' or permission like '%.view'))
-             )
+             and private.vendor_staff_role_allows(s.role, s.permissions, permission)
         )
   );
 end
@@ -188,7 +225,8 @@ begin
   return (
     select coalesce(array_agg(distinct a.booking_id), '{}')
       from public.therapist_assignments a
-     where a.therapist_id = any (private.therapist_ids_of_current_user())
+      join public.therapists t on t.id = a.therapist_id
+     where t.user_id = (select auth.uid()) and t.deleted_at is null
   );
 end
 $$;
@@ -351,6 +389,130 @@ begin
 end
 $$;
 
+-- Audiences ------------------------------------------------------------------------------------
+
+-- A signed-in caller acts as one of three Postgres roles, named by the access token's `role`
+-- claim (PostgREST, Realtime and Storage switch to it; Auth's custom access token hook below
+-- writes it):
+-- * `customer`: someone who is only a customer;
+-- * `partner`: a vendor's owner or staff, or a therapist, with no platform or department role;
+-- * `authenticated`: everyone else (employees, and any token issued without the hook).
+-- The three hold the same privileges and the same policies (V91 gives customer and partner
+-- what authenticated has), except on the tables that grow with bookings and users, whose
+-- select policy for customer and partner keeps only the arms that can admit their rows
+-- (V26-V28). Postgres picks a role's policies when it plans a statement, so a customer's page
+-- is planned with `customer_id = (select auth.uid())` alone and walks that index in order,
+-- instead of an OR of every audience's arm that no index serves.
+--
+-- In partner policies a vendor arm is stated twice (`vendor_id = any (V) and vendor_id = any (V)`).
+-- Postgres plans `= any` of an array it cannot see yet as ten values: 2 000 of a million
+-- bookings among 5 000 vendors. It would then walk the whole date index through every
+-- vendor's rows (64 ms for the busiest vendor's last 30 days) instead of reading the
+-- partner's own. The pair is estimated at the square, the few rows one business has, so the
+-- vendor index is used. The copy costs one more helper call per statement and is checked only
+-- on rows the first already admits.
+--
+-- The role never admits a row by itself: every arm still asks the data (is the caller this
+-- vendor's staff? assigned to this booking?). A token whose role is narrower than the person
+-- is now (a customer made vendor staff since it was issued) sees less until it is refreshed,
+-- never more.
+do $$
+begin
+  if not exists (select 1 from pg_catalog.pg_roles where rolname = 'customer') then
+    create role customer nologin noinherit;
+  end if;
+  if not exists (select 1 from pg_catalog.pg_roles where rolname = 'partner') then
+    create role partner nologin noinherit;
+  end if;
+end
+$$;
+grant customer, partner to authenticator;
+
+-- Whether `role` (by default the current one) is one a signed-in user acts as. Column guards
+-- and triggers that treat API callers differently from trusted writers (service_role, definer
+-- functions) ask it.
+create or replace function private.is_signed_in_role(role text default current_user)
+returns boolean
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  return coalesce(role in ('authenticated', 'customer', 'partner'), false);
+end
+$$;
+
+-- The role `person`'s access token names: `authenticated` (every policy arm) for anyone
+-- holding a role other than customer, vendor or therapist, or on the employee rolls;
+-- `partner` for vendors' owners and staff and therapists; `customer` otherwise.
+create or replace function private.audience_of(person uuid)
+returns text
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+#variable_conflict use_column
+begin
+  return (
+    with held as (
+      select p.role as code from public.user_profiles p where p.id = person
+      union
+      select r.code
+        from public.user_roles ur
+        join public.roles r on r.id = ur.role_id
+       where ur.user_id = person
+         and ur.revoked_at is null
+         and (ur.valid_until is null or ur.valid_until > now())
+    )
+    select case
+      when exists (select 1 from held where code not in ('customer', 'vendor', 'therapist'))
+        or exists (select 1 from public.employees e where e.id = person and e.deleted_at is null)
+        then 'authenticated'
+      when exists (select 1 from held where code in ('vendor', 'therapist'))
+        or exists (select 1 from public.vendors v where v.id = person and v.deleted_at is null)
+        or exists (select 1 from public.vendor_staff s where s.user_id = person and s.status = 'active')
+        or exists (select 1 from public.therapists t where t.user_id = person and t.deleted_at is null)
+        then 'partner'
+      else 'customer'
+    end
+  );
+end
+$$;
+
+comment on function private.audience_of(uuid) is
+  'The Postgres role a user''s access token names: customer, partner (vendors, their staff, therapists) or authenticated (everyone else).';
+
+-- Supabase Auth's custom access token hook (`[auth.hook.custom_access_token]` in
+-- supabase/config.toml; `ombaro up`'s Auth calls it the same way): sets the `role` claim of
+-- a signed-in user's token to their audience. Run by Auth as supabase_auth_admin, never by
+-- the API roles.
+create or replace function public.custom_access_token_hook(event jsonb)
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  claims jsonb := coalesce(event -> 'claims', '{}');
+begin
+  if claims ->> 'role' = 'authenticated' and event ->> 'user_id' is not null then
+    claims := jsonb_set(claims, '{role}', to_jsonb(private.audience_of((event ->> 'user_id')::uuid)));
+  end if;
+  return jsonb_build_object('claims', claims);
+end
+$$;
+
+revoke execute on function public.custom_access_token_hook(jsonb) from public, anon, authenticated, customer, partner;
+do $$
+begin
+  if exists (select 1 from pg_catalog.pg_roles where rolname = 'supabase_auth_admin') then
+    grant execute on function public.custom_access_token_hook(jsonb) to supabase_auth_admin;
+  end if;
+end
+$$;
+
 -- Privileges -------------------------------------------------------------------------------------
 
 -- Start from nothing: hosted projects created before Supabase stopped granting API roles
@@ -368,6 +530,12 @@ grant execute on function
   private.customer_ids_served_now(), private.is_active_employee(), private.reports_of_current_user(),
   private.mask_last4(text), private.sha256_hex(text)
   to authenticated, service_role;
+-- Guards and triggers ask it as whoever writes.
+grant execute on function private.is_signed_in_role(text) to authenticated, service_role;
+revoke execute on function private.is_signed_in_role(text), private.vendor_staff_role_allows(text, text[], text)
+  from public, anon;
+-- Which audience a person belongs to is Auth's business (the hook), not the API's.
+revoke execute on function private.audience_of(uuid) from public, anon, authenticated;
 revoke execute on function private.encryption_key(), private.encrypt_text(text), private.decrypt_text(bytea)
   from public, anon, authenticated;
 grant execute on function private.encrypt_text(text), private.decrypt_text(bytea) to service_role;

@@ -204,7 +204,6 @@ create policy "users browse listed vendors and their own business" on public.ven
     or id = any ((select private.vendor_ids_of_current_user())::uuid[])
     or (select private.has_permission('vendors', 'read'))
   );
-
 -- public.vendors, authenticated, update: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
 create policy "authenticated update" on public.vendors
@@ -238,7 +237,6 @@ create policy "vendor teams read their colleagues" on public.vendor_staff
     or user_id = (select auth.uid())
     or (select private.has_permission('vendors', 'read'))
   );
-
 -- Only the owner manages the team: a manager who could edit staff rows could grant
 -- themselves payouts or bank access.
 create policy "vendor owners add staff" on public.vendor_staff
@@ -340,7 +338,7 @@ language plpgsql
 set search_path = ''
 as $$
 begin
-  if current_user = 'authenticated'
+  if private.is_signed_in_role()
      and not private.has_permission('vendor_applications', 'update')
      and (new.reviewer_id, new.decision_notes, new.rejection_reason)
          is distinct from (old.reviewer_id, old.decision_notes, old.rejection_reason) then
@@ -361,7 +359,6 @@ create policy "applicants and onboarding read applications" on public.vendor_app
     or (select private.has_permission('vendor_applications', 'read'))
     or (select private.has_permission('compliance', 'read'))
   );
-
 create policy "applicants start their application" on public.vendor_applications
   for insert to authenticated
   with check (applicant_id = (select auth.uid()) and status in ('draft', 'submitted'));
@@ -400,7 +397,6 @@ create policy "applicants and onboarding read application history" on public.ven
     or (select private.has_permission('vendor_applications', 'read'))
     or (select private.has_permission('compliance', 'read'))
   );
-
 -- vendor_availability ----------------------------------------------------------------------------
 
 grant select on public.vendor_availability to anon, authenticated;
@@ -429,7 +425,6 @@ create policy "users read hours of listed vendors and their own" on public.vendo
     or vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])
     or (select private.has_permission('vendors', 'read'))
   );
-
 create policy "vendor managers set opening hours" on public.vendor_availability
   for insert to authenticated
   with check (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'vendor.manage')));
@@ -460,7 +455,6 @@ create policy "vendor owners, accountants and finance read bank accounts" on pub
     (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'bank.view')))
     or (select private.has_permission('payouts', 'read'))
   );
-
 create policy "vendor owners choose their payout account" on public.vendor_bank_accounts
   for update to authenticated
   using (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'bank.manage')))
@@ -489,14 +483,12 @@ create policy "vendors, legal and onboarding read licences" on public.vendor_com
     or (select private.has_permission('compliance', 'read'))
     or (select private.has_permission('vendor_applications', 'read'))
   );
-
 create policy "vendors file their licences" on public.vendor_compliance
   for insert to authenticated
   with check (
     (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'documents.manage')))
     or (select private.has_permission('compliance', 'create'))
   );
-
 create policy "legal verifies licences" on public.vendor_compliance
   for update to authenticated
   using ((select private.has_permission('compliance', 'update')))
@@ -508,7 +500,6 @@ create policy "vendors withdraw unverified licences" on public.vendor_compliance
     (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'documents.manage')) and status = 'pending')
     or (select private.has_permission('compliance', 'delete'))
   );
-
 -- vendor_contracts -------------------------------------------------------------------------------
 
 grant select on public.vendor_contracts to authenticated;
@@ -529,7 +520,6 @@ create policy "vendors and legal read contracts" on public.vendor_contracts
     vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])
     or (select private.has_permission('contracts', 'read'))
   );
-
 create policy "legal drafts contracts" on public.vendor_contracts
   for insert to authenticated
   with check ((select private.has_permission('contracts', 'create')));
@@ -556,7 +546,6 @@ create policy "vendors, legal and onboarding read vendor documents" on public.ve
     or (select private.has_permission('compliance', 'read'))
     or (select private.has_permission('vendor_applications', 'read'))
   );
-
 create policy "vendors upload their documents" on public.vendor_documents
   for insert to authenticated
   with check (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'documents.manage')));
@@ -586,7 +575,6 @@ create policy "vendor owners, accountants and finance read payouts" on public.ve
     (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'payouts.view')))
     or (select private.has_permission('payouts', 'read'))
   );
-
 create policy "finance creates payouts" on public.vendor_payouts
   for insert to authenticated
   with check ((select private.has_permission('payouts', 'create')));
@@ -608,7 +596,6 @@ create policy "vendors and the review team read rating roll-ups" on public.vendo
     or (select private.has_permission('reviews', 'read'))
     or (select private.has_permission('vendors', 'read'))
   );
-
 -- vendor_reviews ---------------------------------------------------------------------------------
 
 grant select (
@@ -638,7 +625,7 @@ as $$
 declare
   changed text[] := private.changed_columns(to_jsonb(old), to_jsonb(new));
 begin
-  if current_user <> 'authenticated' or private.has_permission('reviews', 'update') then
+  if not private.is_signed_in_role() or private.has_permission('reviews', 'update') then
     return new;
   end if;
   if old.customer_id = (select auth.uid()) and changed <@ array[
@@ -670,7 +657,6 @@ create policy "users read approved, own and their business's reviews" on public.
     or vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])
     or (select private.has_permission('reviews', 'read'))
   );
-
 create policy "customers review their completed bookings" on public.vendor_reviews
   for insert to authenticated
   with check (customer_id = (select auth.uid()));
@@ -725,7 +711,6 @@ create policy "anyone reads the menus of listed vendors" on public.vendor_servic
          and v.deleted_at is null and v.status = 'active' and v.verification_status = 'verified'
     )
   );
-
 create policy "users read menus of listed vendors and their own" on public.vendor_services
   for select to authenticated
   using (
@@ -740,7 +725,6 @@ create policy "users read menus of listed vendors and their own" on public.vendo
     or vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])
     or (select private.has_permission('services', 'read'))
   );
-
 create policy "vendor managers add services" on public.vendor_services
   for insert to authenticated
   with check (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'services.manage')));
@@ -795,7 +779,6 @@ create policy "customers, their therapist and customer teams read profiles" on p
     or id = any ((select private.customer_ids_served_now())::uuid[])
     or (select private.has_permission('customers', 'read'))
   );
-
 create policy "customers create their own profile" on public.customers
   for insert to authenticated
   with check (id = (select auth.uid()));
@@ -839,6 +822,19 @@ create policy "customers, their therapist and customer teams read addresses" on 
     or customer_id = any ((select private.customer_ids_served_now())::uuid[])
     or (select private.has_permission('customers', 'read'))
   );
+-- public.customer_addresses for the customer role (V24): customers read their addresses.
+create policy "customer select" on public.customer_addresses
+  for select to customer
+  using (
+    customer_id = (select auth.uid())
+  );
+-- public.customer_addresses for the partner role (V24): customers read theirs, and a therapist those of the customer served now.
+create policy "partner select" on public.customer_addresses
+  for select to partner
+  using (
+    customer_id = (select auth.uid())
+    or customer_id = any ((select private.customer_ids_served_now())::uuid[])
+  );
 
 create policy "customers save their addresses" on public.customer_addresses
   for insert to authenticated
@@ -869,14 +865,12 @@ create policy "customers, their agents and customer teams read conversations" on
     or employee_id = (select auth.uid())
     or (select private.has_permission('customers', 'read'))
   );
-
 create policy "support agents log their conversations" on public.customer_communication_log
   for insert to authenticated
   with check (
     employee_id = (select auth.uid())
     and ((select private.has_permission('complaints', 'create')) or (select private.has_permission('support_tickets', 'create')))
   );
-
 create policy "support agents complete their own notes" on public.customer_communication_log
   for update to authenticated
   using (
@@ -887,7 +881,6 @@ create policy "support agents complete their own notes" on public.customer_commu
     employee_id = (select auth.uid())
     and ((select private.has_permission('complaints', 'update')) or (select private.has_permission('support_tickets', 'update')))
   );
-
 -- customer_complaints ----------------------------------------------------------------------------
 
 grant select on public.customer_complaints to authenticated;
@@ -904,7 +897,6 @@ create policy "customers and customer care read complaints" on public.customer_c
     customer_id = (select auth.uid())
     or (select private.has_permission('complaints', 'read'))
   );
-
 -- public.customer_complaints, authenticated, insert: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
 create policy "authenticated insert" on public.customer_complaints
@@ -974,7 +966,6 @@ create policy "customers, their therapist and customer teams read preferences" o
     or customer_id = any ((select private.customer_ids_served_now())::uuid[])
     or (select private.has_permission('customers', 'read'))
   );
-
 create policy "customers record their preferences" on public.customer_preferences
   for insert to authenticated
   with check (customer_id = (select auth.uid()));
@@ -1003,7 +994,6 @@ create policy "referrers, referees and marketing read referrals" on public.custo
     or referee_id = (select auth.uid())
     or (select private.has_permission('referrals', 'read'))
   );
-
 -- An invitation carries the inviter's own code, so rewards go to whoever really invited.
 create policy "customers invite friends with their own code" on public.customer_referrals
   for insert to authenticated
@@ -1011,7 +1001,6 @@ create policy "customers invite friends with their own code" on public.customer_
     referrer_id = (select auth.uid())
     and referral_code = (select c.referral_code from public.customers c where c.id = (select auth.uid()))
   );
-
 create policy "marketing settles referrals" on public.customer_referrals
   for update to authenticated
   using ((select private.has_permission('referrals', 'update')))
@@ -1067,7 +1056,12 @@ create policy "customers and the loyalty team read points history" on public.loy
     or (select private.has_permission('loyalty', 'read'))
     or (select private.has_permission('customers', 'read'))
   );
-
+-- public.loyalty_points_transactions for the customer and partner roles (V24): customers read their points history, the arms that can admit their rows.
+create policy "customer and partner select" on public.loyalty_points_transactions
+  for select to customer, partner
+  using (
+    customer_id = (select auth.uid())
+  );
 -- =================================================================================================
 -- Therapists
 -- =================================================================================================
@@ -1100,7 +1094,7 @@ as $$
 declare
   changed text[];
 begin
-  if current_user <> 'authenticated'
+  if not private.is_signed_in_role()
      or private.vendor_staff_can(old.vendor_id, 'therapists.manage')
      or private.has_permission('therapists', 'update') then
     return new;
@@ -1125,7 +1119,6 @@ create policy "therapists, their vendor and operations read therapist profiles" 
     or vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])
     or (select private.has_permission('therapists', 'read'))
   );
-
 create policy "vendor managers onboard therapists" on public.therapists
   for insert to authenticated
   with check (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'therapists.manage')));
@@ -1173,7 +1166,6 @@ create policy "therapists, their vendor and operations read shifts" on public.th
     or therapist_id = any ((select private.vendor_therapist_ids(null))::uuid[])
     or (select private.has_permission('therapists', 'read'))
   );
-
 create policy "vendor managers plan shifts" on public.therapist_schedules
   for insert to authenticated
   with check (therapist_id = any ((select private.vendor_therapist_ids('therapists.manage'))::uuid[]));
@@ -1201,7 +1193,7 @@ language plpgsql
 set search_path = ''
 as $$
 begin
-  if current_user = 'authenticated'
+  if private.is_signed_in_role()
      and not exists (
        select 1 from public.therapists t
         where t.id = old.therapist_id and private.vendor_staff_can(t.vendor_id, 'therapists.manage')
@@ -1210,7 +1202,7 @@ begin
           or not private.changed_columns(to_jsonb(old), to_jsonb(new)) <@ array['status', 'total_days']) then
     raise exception 'a therapist may only cancel their leave request' using errcode = '42501';
   end if;
-  if current_user = 'authenticated' and new.status in ('approved', 'rejected') and new.status is distinct from old.status then
+  if private.is_signed_in_role() and new.status in ('approved', 'rejected') and new.status is distinct from old.status then
     new.approved_by := (select auth.uid());
     new.approved_at := now();
   end if;
@@ -1228,7 +1220,6 @@ create policy "therapists, their vendor and operations read leave" on public.the
     or therapist_id = any ((select private.vendor_therapist_ids(null))::uuid[])
     or (select private.has_permission('therapists', 'read'))
   );
-
 create policy "therapists request leave and vendors record it" on public.therapist_leaves
   for insert to authenticated
   with check (
@@ -1238,7 +1229,6 @@ create policy "therapists request leave and vendors record it" on public.therapi
       or therapist_id = any ((select private.vendor_therapist_ids('therapists.manage'))::uuid[])
     )
   );
-
 -- public.therapist_leaves, authenticated, update: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
 create policy "authenticated update" on public.therapist_leaves
@@ -1279,7 +1269,20 @@ create policy "therapist, vendor, customer served and support see locations" on 
     or assignment_id = any ((select private.active_assignment_ids_of_current_customer())::uuid[])
     or ((select private.has_permission('therapists', 'read')) and (select private.has_permission('bookings', 'read')))
   );
-
+-- public.therapist_locations for the customer role (V24): the customer of a live assignment follows it.
+create policy "customer select" on public.therapist_locations
+  for select to customer
+  using (
+    assignment_id = any ((select private.active_assignment_ids_of_current_customer())::uuid[])
+  );
+-- public.therapist_locations for the partner role (V24): the therapist, their vendor and the customer served.
+create policy "partner select" on public.therapist_locations
+  for select to partner
+  using (
+    therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[])
+    or therapist_id = any ((select private.vendor_therapist_ids(null))::uuid[])
+    or assignment_id = any ((select private.active_assignment_ids_of_current_customer())::uuid[])
+  );
 -- A point is tied only to the therapist's own assignment: otherwise a therapist could make
 -- their position appear on another booking's live map.
 create policy "therapists report their own position" on public.therapist_locations
@@ -1293,7 +1296,6 @@ create policy "therapists report their own position" on public.therapist_locatio
       )
     )
   );
-
 -- therapist_performance --------------------------------------------------------------------------
 
 -- Computed by the analytics job (service role).
@@ -1306,7 +1308,6 @@ create policy "therapists, their vendor and operations read performance" on publ
     or vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])
     or (select private.has_permission('therapists', 'read'))
   );
-
 -- therapist_certifications -----------------------------------------------------------------------
 
 grant select on public.therapist_certifications to authenticated;
@@ -1323,14 +1324,12 @@ create policy "therapists, their vendor and operations read certificates" on pub
     or therapist_id = any ((select private.vendor_therapist_ids(null))::uuid[])
     or (select private.has_permission('therapists', 'read'))
   );
-
 create policy "therapists and vendor managers submit certificates" on public.therapist_certifications
   for insert to authenticated
   with check (
     therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[])
     or therapist_id = any ((select private.vendor_therapist_ids('therapists.manage'))::uuid[])
   );
-
 create policy "operations verifies certificates" on public.therapist_certifications
   for update to authenticated
   using ((select private.has_permission('therapists', 'approve')))
@@ -1345,7 +1344,6 @@ create policy "therapists and vendor managers withdraw unverified certificates" 
       or therapist_id = any ((select private.vendor_therapist_ids('therapists.manage'))::uuid[])
     )
   );
-
 -- therapist_assignments --------------------------------------------------------------------------
 
 grant select on public.therapist_assignments to authenticated;
@@ -1369,7 +1367,7 @@ as $$
 declare
   changed text[];
 begin
-  if current_user <> 'authenticated' or private.has_permission('bookings', 'update') then
+  if not private.is_signed_in_role() or private.has_permission('bookings', 'update') then
     return new;
   end if;
   changed := private.changed_columns(to_jsonb(old), to_jsonb(new));
@@ -1403,6 +1401,20 @@ create policy "therapists, vendor, customer and operations read assignments" on 
     or customer_id = (select auth.uid())
     or (select private.has_permission('bookings', 'read'))
   );
+-- public.therapist_assignments for the customer role (V24): the customer of an assignment reads it.
+create policy "customer select" on public.therapist_assignments
+  for select to customer
+  using (
+    customer_id = (select auth.uid())
+  );
+-- public.therapist_assignments for the partner role (V24): its therapist, vendor and customer read an assignment.
+create policy "partner select" on public.therapist_assignments
+  for select to partner
+  using (
+    therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[])
+    or (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]))
+    or customer_id = (select auth.uid())
+  );
 
 create policy "vendor dispatchers assign their therapists" on public.therapist_assignments
   for insert to authenticated
@@ -1414,7 +1426,6 @@ create policy "vendor dispatchers assign their therapists" on public.therapist_a
     )
     or (select private.has_permission('bookings', 'create'))
   );
-
 -- public.therapist_assignments, authenticated, update: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
 create policy "authenticated update" on public.therapist_assignments
@@ -1468,7 +1479,6 @@ create policy "therapists, dispatchers and operations add notes to assignments" 
       or (select private.has_permission('bookings', 'update'))
     )
   );
-
 -- =================================================================================================
 -- RPCs for privileged columns and secrets
 -- =================================================================================================

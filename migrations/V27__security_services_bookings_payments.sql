@@ -36,11 +36,23 @@ security definer
 set search_path = ''
 as $$
 #variable_conflict use_column
+declare
+  -- Read once: auth.uid() parses the JWT claims on every call.
+  me uuid := auth.uid();
 begin
+  -- vendor_ids_of_current_user() and vendor_staff_can() written out in one query: policies on
+  -- the large tables call this on every statement.
   return (
-    select coalesce(array_agg(v.id), '{}')
-      from unnest(private.vendor_ids_of_current_user()) as v (id)
-     where private.vendor_staff_can(v.id, permission)
+    select coalesce(array_agg(mine.id), '{}')
+      from (
+        select v.id from public.vendors v where v.id = me and v.deleted_at is null
+        union
+        select s.vendor_id
+          from public.vendor_staff s
+         where s.user_id = me
+           and s.status = 'active'
+           and private.vendor_staff_role_allows(s.role, s.permissions, permission)
+      ) mine
   );
 end
 $$;
@@ -272,7 +284,6 @@ create policy "anyone reads tags of live services" on public.service_tag_mapping
     exists (select 1 from public.service_tags t where t.id = service_tag_mapping.tag_id and t.is_active)
     and exists (select 1 from public.services s where s.id = service_tag_mapping.service_id and s.is_active and s.deleted_at is null)
   );
-
 -- public.service_tag_mapping, authenticated, select: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
 create policy "authenticated select" on public.service_tag_mapping
@@ -380,6 +391,20 @@ create policy "authenticated select" on public.bookings
 comment on policy "authenticated select" on public.bookings is
   'Merges: customers read their own bookings; operations, care and finance read bookings; therapists read bookings they are assigned to; vendors read their bookings';
 
+-- public.bookings for the customer role (V24): customers read their own bookings.
+create policy "customer select" on public.bookings
+  for select to customer
+  using (
+    customer_id = (select auth.uid())
+  );
+-- public.bookings for the partner role (V24): customers, assigned therapists and vendors read bookings.
+create policy "partner select" on public.bookings
+  for select to partner
+  using (
+    customer_id = (select auth.uid())
+    or id = any ((select private.booking_ids_of_current_therapist())::uuid[])
+    or (vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[]) and vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[]))
+  );
 -- public.bookings, authenticated, update: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
 create policy "authenticated update" on public.bookings
@@ -412,7 +437,7 @@ language plpgsql
 set search_path = ''
 as $$
 begin
-  if current_user not in ('authenticated', 'anon') then
+  if current_user <> 'anon' and not private.is_signed_in_role() then
     return new;
   end if;
   if (new.status, new.cancellation_reason) is distinct from (old.status, old.cancellation_reason)
@@ -469,6 +494,27 @@ create policy "authenticated select" on public.booking_items
 comment on policy "authenticated select" on public.booking_items is
   'Merges: customers read items of their bookings; operations, care and finance read booking items; therapists read items of their assigned bookings; vendors read items of their bookings';
 
+-- public.booking_items for the customer role (V24): customers read items of their bookings.
+create policy "customer select" on public.booking_items
+  for select to customer
+  using (
+    (exists (
+      select 1 from public.bookings b where b.id = booking_items.booking_id and b.customer_id = (select auth.uid())
+      ))
+  );
+-- public.booking_items for the partner role (V24): customers, assigned therapists and vendors read booking items.
+create policy "partner select" on public.booking_items
+  for select to partner
+  using (
+    (exists (
+      select 1 from public.bookings b where b.id = booking_items.booking_id and b.customer_id = (select auth.uid())
+      ))
+    or (booking_id = any ((select private.booking_ids_of_current_therapist())::uuid[]))
+    or (exists (
+      select 1 from public.bookings b
+      where b.id = booking_items.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[])
+      ))
+  );
 -- public.booking_notes, authenticated, select: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
 create policy "authenticated select" on public.booking_notes
@@ -706,6 +752,26 @@ create policy "authenticated select" on public.booking_cancellations
 comment on policy "authenticated select" on public.booking_cancellations is
   'Merges: customers read cancellations of their bookings; operations, care and finance read cancellations; vendors read cancellations of their bookings';
 
+-- public.booking_cancellations for the customer role (V24): customers read cancellations of their bookings.
+create policy "customer select" on public.booking_cancellations
+  for select to customer
+  using (
+    (exists (
+      select 1 from public.bookings b where b.id = booking_cancellations.booking_id and b.customer_id = (select auth.uid())
+      ))
+  );
+-- public.booking_cancellations for the partner role (V24): customers and vendors read cancellations.
+create policy "partner select" on public.booking_cancellations
+  for select to partner
+  using (
+    (exists (
+      select 1 from public.bookings b where b.id = booking_cancellations.booking_id and b.customer_id = (select auth.uid())
+      ))
+    or (exists (
+      select 1 from public.bookings b
+      where b.id = booking_cancellations.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[])
+      ))
+  );
 -- public.booking_status_history, authenticated, select: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
 create policy "authenticated select" on public.booking_status_history
@@ -728,6 +794,27 @@ create policy "authenticated select" on public.booking_status_history
 comment on policy "authenticated select" on public.booking_status_history is
   'Merges: customers read the history of their bookings; operations, care and finance read booking history; therapists read the history of their assigned bookings; vendors read the history of their bookings';
 
+-- public.booking_status_history for the customer role (V24): customers read the history of their bookings.
+create policy "customer select" on public.booking_status_history
+  for select to customer
+  using (
+    (exists (
+      select 1 from public.bookings b where b.id = booking_status_history.booking_id and b.customer_id = (select auth.uid())
+      ))
+  );
+-- public.booking_status_history for the partner role (V24): customers, assigned therapists and vendors read booking history.
+create policy "partner select" on public.booking_status_history
+  for select to partner
+  using (
+    (exists (
+      select 1 from public.bookings b where b.id = booking_status_history.booking_id and b.customer_id = (select auth.uid())
+      ))
+    or (booking_id = any ((select private.booking_ids_of_current_therapist())::uuid[]))
+    or (exists (
+      select 1 from public.bookings b
+      where b.id = booking_status_history.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[])
+      ))
+  );
 -- Service execution and reviews ----------------------------------------------------------------
 
 grant select on public.service_execution_log to authenticated;
@@ -832,6 +919,21 @@ create policy "authenticated select" on public.reviews
 comment on policy "authenticated select" on public.reviews is
   'Merges: anyone reads approved reviews; customers read their own reviews; moderators read all reviews; vendors read reviews of their business';
 
+-- public.reviews for the customer role (V24): approved reviews and the customer's own.
+create policy "customer select" on public.reviews
+  for select to customer
+  using (
+    status = 'approved'
+    or customer_id = (select auth.uid())
+  );
+-- public.reviews for the partner role (V24): approved reviews, the customer's own and the vendor's.
+create policy "partner select" on public.reviews
+  for select to partner
+  using (
+    status = 'approved'
+    or customer_id = (select auth.uid())
+    or (vendor_id = any ((select private.vendor_ids_where_staff_can('reviews.view'))::uuid[]) and vendor_id = any ((select private.vendor_ids_where_staff_can('reviews.view'))::uuid[]))
+  );
 -- reviews_check_booking (V11) already requires a completed booking of the same customer.
 create policy "customers review their completed bookings" on public.reviews
   for insert to authenticated
@@ -866,7 +968,7 @@ language plpgsql
 set search_path = ''
 as $$
 begin
-  if current_user not in ('authenticated', 'anon') then
+  if current_user <> 'anon' and not private.is_signed_in_role() then
     return new;
   end if;
   if (new.title, new.review_text, new.photos, new.would_recommend)
@@ -937,6 +1039,19 @@ create policy "authenticated select" on public.payments
 comment on policy "authenticated select" on public.payments is
   'Merges: customers read their own payments; finance reads all payments; vendors read payments for their bookings';
 
+-- public.payments for the customer role (V24): customers read their own payments.
+create policy "customer select" on public.payments
+  for select to customer
+  using (
+    customer_id = (select auth.uid())
+  );
+-- public.payments for the partner role (V24): customers and vendors read payments.
+create policy "partner select" on public.payments
+  for select to partner
+  using (
+    customer_id = (select auth.uid())
+    or (vendor_id = any ((select private.vendor_ids_where_staff_can('payments.view'))::uuid[]) and vendor_id = any ((select private.vendor_ids_where_staff_can('payments.view'))::uuid[]))
+  );
 -- payment_gateways: the ciphertext columns are granted to no API role; secrets are set
 -- through set_payment_gateway_secrets and read in clear by service_role only.
 alter table public.payment_gateways
@@ -1057,7 +1172,6 @@ create policy "finance updates settlements" on public.payment_settlements
     and ((select private.has_permission('settlements', 'approve'))
          or (status in ('pending', 'failed') and approved_by is null))
   );
-
 -- refunds: raised by the booking service or finance; approving needs refunds.approve.
 grant select, insert, update on public.refunds to authenticated;
 
@@ -1073,6 +1187,14 @@ create policy "authenticated select" on public.refunds
   );
 comment on policy "authenticated select" on public.refunds is
   'Merges: customers read their refunds; finance reads refunds';
+
+-- public.refunds for the customer and partner roles (V24): customers read their refunds, the arms that can admit their rows.
+create policy "customer and partner select" on public.refunds
+  for select to customer, partner
+  using (
+    customer_id = (select auth.uid())
+  );
+
 create policy "finance raises refunds" on public.refunds
   for insert to authenticated
   with check (
@@ -1087,7 +1209,6 @@ create policy "finance works refunds" on public.refunds
     and ((select private.has_permission('refunds', 'approve'))
          or (status in ('requested', 'rejected', 'failed') and approved_by is null))
   );
-
 -- invoices: parties see issued ones; invoices_guard (V12) freezes them once issued.
 grant select, insert, update, delete on public.invoices to authenticated;
 
@@ -1105,6 +1226,21 @@ create policy "authenticated select" on public.invoices
   );
 comment on policy "authenticated select" on public.invoices is
   'Merges: customers read their issued invoices; finance reads invoices; vendors read their issued invoices';
+
+-- public.invoices for the customer role (V24): customers read their issued invoices.
+create policy "customer select" on public.invoices
+  for select to customer
+  using (
+    customer_id = (select auth.uid()) and status <> 'draft'
+  );
+-- public.invoices for the partner role (V24): customers and vendors read issued invoices.
+create policy "partner select" on public.invoices
+  for select to partner
+  using (
+    (customer_id = (select auth.uid()) and status <> 'draft')
+    or ((vendor_id = any ((select private.vendor_ids_where_staff_can('invoices.view'))::uuid[]) and vendor_id = any ((select private.vendor_ids_where_staff_can('invoices.view'))::uuid[])) and status <> 'draft')
+  );
+
 create policy "finance raises invoices" on public.invoices
   for insert to authenticated
   with check ((select private.has_permission('invoices', 'create')));
@@ -1279,7 +1415,7 @@ declare
   decision constant text[] := array['status', 'approved_by', 'approved_at', 'rejection_reason', 'updated_at'];
   settlement constant text[] := array['approved_by', 'approved_at', 'reimbursed_at', 'reimbursement_reference'];
 begin
-  if current_user not in ('authenticated', 'anon') or private.has_permission('expenses', 'update') then
+  if (current_user <> 'anon' and not private.is_signed_in_role()) or private.has_permission('expenses', 'update') then
     return new;
   end if;
   if new.employee_id is distinct from old.employee_id then

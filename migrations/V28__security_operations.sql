@@ -43,7 +43,7 @@ as $$
 #variable_conflict use_column
 begin
   return (
-    select current_user in ('anon', 'authenticated')
+    select current_user = 'anon' or private.is_signed_in_role()
   );
 end
 $$;
@@ -70,7 +70,9 @@ language plpgsql
 set search_path = ''
 as $$
 begin
-  if current_user in ('anon', 'authenticated') then
+  -- Spelled out rather than private.is_api_caller(): anon sends telemetry and may not look
+  -- into the private schema. The signed-in roles are V24's.
+  if current_user in ('anon', 'authenticated', 'customer', 'partner') then
     new.created_at := now();
   end if;
   return new;
@@ -323,6 +325,13 @@ create policy "senders and recipients read their messages" on public.in_app_mess
     or (recipient_id = (select auth.uid()) and deleted_at is null)
     or (select private.has_permission('complaints', 'read'))
   );
+-- public.notifications for the customer and partner roles (V24): users read their notifications, the arms that can admit their rows.
+create policy "customer and partner select" on public.notifications
+  for select to customer, partner
+  using (
+    user_id = (select auth.uid())
+  );
+
 create policy "users send messages as themselves" on public.in_app_messages
   for insert to authenticated
   with check (sender_id = (select auth.uid()) and message_type <> 'system');
@@ -407,6 +416,13 @@ create policy "authenticated select" on public.support_tickets
 comment on policy "authenticated select" on public.support_tickets is
   'Merges: customer care reads all tickets; requesters read their tickets';
 
+-- public.support_tickets for the customer and partner roles (V24): people read the tickets they raised or that concern them, the arms that can admit their rows.
+create policy "customer and partner select" on public.support_tickets
+  for select to customer, partner
+  using (
+    raised_by = (select auth.uid())
+    or customer_id = (select auth.uid())
+  );
 -- public.support_tickets, authenticated, insert: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
 create policy "authenticated insert" on public.support_tickets
@@ -463,6 +479,12 @@ create policy "authenticated select" on public.ticket_messages
 comment on policy "authenticated select" on public.ticket_messages is
   'Merges: customer care reads all messages and notes; requesters read the public conversation';
 
+-- public.ticket_messages for the customer and partner roles (V24): people read the public messages of their tickets, the arms that can admit their rows.
+create policy "customer and partner select" on public.ticket_messages
+  for select to customer, partner
+  using (
+    (not is_internal and ticket_id = any ((select private.ticket_ids_of_current_user())::uuid[]))
+  );
 -- public.ticket_messages, authenticated, insert: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
 create policy "authenticated insert" on public.ticket_messages
@@ -730,7 +752,6 @@ create policy "operations raises purchase orders" on public.purchase_orders
     and approved_by is null
     and approved_at is null
   );
-
 -- public.purchase_orders, authenticated, update: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
 create policy "authenticated update" on public.purchase_orders

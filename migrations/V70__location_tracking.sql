@@ -318,7 +318,7 @@ declare
   chosen uuid;
 begin
   perform set_config('request.jwt.claims', coalesce(sender -> 'claims', '{}')::text, true);
-  if (select auth.role()) is distinct from 'authenticated' then
+  if not private.is_signed_in_role((select auth.role())) then
     return jsonb_build_object('error', 'not_a_therapist');
   end if;
   own := private.therapist_ids_of_current_user();

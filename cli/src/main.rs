@@ -1250,14 +1250,15 @@ fn judge_bench(what: &str, report: String, failures: Vec<String>) -> anyhow::Res
 fn print_rls_table(scale: Option<u32>, outcomes: &[ombaro::bench::rls::Outcome]) {
     let label = scale.map_or_else(|| "data as loaded".to_owned(), |s| format!("scale {s}"));
     println!(
-        "\n{label}\n{:<24} {:>10} {:>12} {:>8} {:>6}  goals",
-        "page", "RLS p50 ms", "plain p50 ms", "ratio", "rows"
+        "\n{label}\n{:<24} {:<14} {:>10} {:>12} {:>8} {:>6}  goals",
+        "page", "persona role", "RLS p50 ms", "plain p50 ms", "ratio", "rows"
     );
     for o in outcomes {
         let misses = o.misses();
         println!(
-            "{:<24} {:>10.3} {:>12.3} {:>8.2} {:>6}  {}",
+            "{:<24} {:<14} {:>10.3} {:>12.3} {:>8.2} {:>6}  {}",
             o.name,
+            o.role,
             ombaro::bench::millis(o.rls.p50),
             ombaro::bench::millis(o.plain.p50),
             o.ratio(),

@@ -299,7 +299,7 @@ pub async fn serve_with(
     let auth = ombaro_auth::AuthApi::start(
         state.db.clone(),
         state.keys.clone(),
-        options.auth,
+        options.auth.clone(),
         format!("http://{}", listener.local_addr()?),
         ombaro_auth::config::RedirectUrls::from_project(&ombaro_common::config::Project::discover().root),
     )

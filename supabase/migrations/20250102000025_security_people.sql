@@ -126,7 +126,7 @@ declare
   allowed text[];
   forbidden text;
 begin
-  if current_user::text not in ('anon', 'authenticated') then
+  if current_user <> 'anon' and not private.is_signed_in_role() then
     return new;
   end if;
   if private.has_permission(tg_argv[0], tg_argv[1]) then

@@ -3,7 +3,7 @@
 -- Not part of the migrations: nothing in production calls these.
 create extension if not exists pgtap with schema extensions;
 create schema if not exists tests;
-grant usage on schema tests to anon, authenticated, service_role;
+grant usage on schema tests to anon, authenticated, customer, partner, service_role;
 
 -- A user as GoTrue creates one, with the profile the app creates on sign-up.
 create or replace function tests.create_user(email text, role text default 'customer')
@@ -109,12 +109,21 @@ $$;
 
 -- Act as a signed-in user (role authenticated, claims as PostgREST sets them) until the
 -- end of the transaction, or as anon / service_role.
+-- As a signed-in user, with the role their access token would name (customer, partner or
+-- authenticated: Auth's custom access token hook, V24), so every check runs under the
+-- policies that user's requests are planned with.
 create or replace function tests.authenticate_as(user_id uuid)
 returns void
-language sql
+language plpgsql
 as $$
-  select set_config('request.jwt.claims', json_build_object('sub', user_id, 'role', 'authenticated')::text, true),
-         set_config('role', 'authenticated', true);
+declare
+  audience text;
+begin
+  perform set_config('role', 'none', true);
+  audience := private.audience_of(user_id);
+  perform set_config('request.jwt.claims', json_build_object('sub', user_id, 'role', audience)::text, true),
+          set_config('role', audience, true);
+end
 $$;
 
 create or replace function tests.authenticate_as_anon()
@@ -144,7 +153,7 @@ $$;
 -- The people the security suite attacks with, by name. Rows are made inside each test's
 -- transaction (tests.create_personas) and vanish with it.
 create table if not exists tests.personas (name text primary key, user_id uuid);
-grant select on tests.personas to anon, authenticated, service_role;
+grant select on tests.personas to anon, authenticated, customer, partner, service_role;
 
 create or replace function tests.id(persona text)
 returns uuid
@@ -473,7 +482,7 @@ begin
 end
 $$;
 
-grant execute on all functions in schema tests to anon, authenticated, service_role;
+grant execute on all functions in schema tests to anon, authenticated, customer, partner, service_role;
 
 begin;
 select plan(3);

@@ -471,11 +471,14 @@ select is(
 );
 
 -- Realtime streams bookings to whoever its select policies let read the row. The reviewed
--- policies are merged into one per role and command (V30); each merged policy names them.
-select policies_are('public', 'bookings', array['authenticated select', 'authenticated update'],
+-- policies are merged into one per role and command (V30); each merged policy names them. The
+-- customer and partner roles (V24) read through their own select policy, with only their arms.
+select policies_are('public', 'bookings',
+  array['authenticated select', 'authenticated update', 'customer select', 'partner select'],
   'bookings has one select and one update policy for signed-in users, and none for anon');
 select is(
-  (select obj_description(oid, 'pg_policy') from pg_policy where polrelid = 'public.bookings'::regclass and polcmd = 'r'),
+  (select obj_description(oid, 'pg_policy') from pg_policy
+    where polrelid = 'public.bookings'::regclass and polname = 'authenticated select'),
   'Merges: customers read their own bookings; operations, care and finance read bookings; '
     || 'therapists read bookings they are assigned to; vendors read their bookings',
   'bookings select: customer, vendor, assigned therapist, departments holding bookings.read'

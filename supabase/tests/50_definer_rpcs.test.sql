@@ -3,7 +3,7 @@
 -- intentional, each of which checks its caller itself. Every one of them is attacked here
 -- by a caller its check must refuse, and by anon.
 begin;
-select plan(47);
+select plan(48);
 
 create function tests.rpc_value(persona text, statement text)
 returns text

@@ -48,7 +48,7 @@ impl RateLimits {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthOptions {
     /// Access token lifetime, seconds (`[auth] jwt_expiry`).
     pub jwt_expiry: i64,
@@ -78,6 +78,10 @@ pub struct AuthOptions {
     /// messages to the same address.
     pub max_frequency: i64,
     pub rate_limits: RateLimits,
+    /// `[auth.hook.custom_access_token]`: the Postgres function (`schema.name`, from a
+    /// `pg-functions://<db>/<schema>/<name>` uri) that may rewrite an access token's claims
+    /// before it is signed.
+    pub custom_access_token_hook: Option<String>,
 }
 
 impl Default for AuthOptions {
@@ -97,6 +101,7 @@ impl Default for AuthOptions {
             sms_otp_expiry: 600,
             max_frequency: 60,
             rate_limits: RateLimits::default(),
+            custom_access_token_hook: None,
         }
     }
 }
@@ -153,6 +158,21 @@ impl AuthOptions {
                 options.phone_confirmations = v;
             }
         }
+        if let Some(hook) = auth
+            .get("hook")
+            .and_then(|v| v.get("custom_access_token"))
+            .and_then(|v| v.as_table())
+            .filter(|hook| boolean(hook, "enabled") == Some(true))
+        {
+            let uri = hook.get("uri").and_then(|v| v.as_str()).unwrap_or_default();
+            match pg_function_of(uri) {
+                Some(function) => options.custom_access_token_hook = Some(function),
+                None => tracing::warn!(
+                    uri,
+                    "[auth.hook.custom_access_token] is not a pg-functions://<db>/<schema>/<function> uri; tokens are issued without it"
+                ),
+            }
+        }
         if let Some(limits) = auth.get("rate_limit").and_then(|v| v.as_table()) {
             let u = |k: &str| int(limits, k).and_then(|v| u32::try_from(v).ok());
             let r = &mut options.rate_limits;
@@ -164,6 +184,21 @@ impl AuthOptions {
         }
         options
     }
+}
+
+/// `schema.function`, each part quoted, of a `pg-functions://<database>/<schema>/<function>` hook
+/// uri.
+fn pg_function_of(uri: &str) -> Option<String> {
+    let path = uri.strip_prefix("pg-functions://")?;
+    let mut parts = path.split('/');
+    let (_database, schema, function) = (parts.next()?, parts.next()?, parts.next()?);
+    let ident = |s: &str| {
+        (!s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).then(|| format!("\"{s}\""))
+    };
+    if parts.next().is_some() {
+        return None;
+    }
+    Some(format!("{}.{}", ident(schema)?, ident(function)?))
 }
 
 /// Where links in messages may lead: `[auth] site_url` (the default) and
@@ -273,6 +308,33 @@ sign_in_sign_ups = 5
             o.enable_signup && o.phone_signup,
             "phone OTP is India's default sign-in"
         );
+    }
+
+    #[test]
+    fn the_project_names_each_token_s_audience_role_through_the_hook() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let o = AuthOptions::from_project(&root);
+        assert_eq!(
+            o.custom_access_token_hook.as_deref(),
+            Some(r#""public"."custom_access_token_hook""#)
+        );
+    }
+
+    #[test]
+    fn a_hook_is_a_pg_function_or_nothing() {
+        let hook = |uri: &str, enabled: bool| {
+            AuthOptions::from_toml(&format!(
+                "[auth.hook.custom_access_token]\nenabled = {enabled}\nuri = \"{uri}\"\n"
+            ))
+            .custom_access_token_hook
+        };
+        assert_eq!(
+            hook("pg-functions://postgres/public/claims", true).as_deref(),
+            Some(r#""public"."claims""#)
+        );
+        assert_eq!(hook("pg-functions://postgres/public/claims", false), None);
+        assert_eq!(hook("https://hooks.example/claims", true), None);
+        assert_eq!(hook("pg-functions://postgres/public/x; drop table y", true), None);
     }
 
     #[test]

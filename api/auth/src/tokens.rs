@@ -73,7 +73,12 @@ pub async fn session_response(
         .ok_or_else(AuthError::invalid_credentials)?;
     let amr = store::amr(tx, session).await?;
     let now = chrono::Utc::now().timestamp();
-    let access = api.keys.sign(&claims(api, &user, session, amr, now));
+    let claims = claims(api, &user, session, amr, now);
+    let claims = match &api.options.custom_access_token_hook {
+        Some(hook) => run_access_token_hook(tx, hook, &user, claims).await?,
+        None => claims,
+    };
+    let access = api.keys.sign(&claims);
     Ok(json!({
         "access_token": access,
         "token_type": "bearer",
@@ -82,6 +87,50 @@ pub async fn session_response(
         "refresh_token": refresh_token,
         "user": user.json,
     }))
+}
+
+/// Supabase Auth's custom access token hook, as GoTrue runs a `pg-functions://` hook: the
+/// function gets `{user_id, claims, authentication_method}` in the issuing transaction and
+/// answers `{claims}` (the token's claims from then on) or `{error: {http_code, message}}`,
+/// which refuses the grant. Claims that lose `sub` or `role`, or name a role no API token may
+/// act as, are refused as GoTrue refuses output that breaks its schema.
+async fn run_access_token_hook(
+    tx: &Transaction<'_>,
+    hook: &str,
+    user: &User,
+    claims: Value,
+) -> Result<Value, AuthError> {
+    let method = claims["amr"]
+        .as_array()
+        .and_then(|amr| amr.last())
+        .and_then(|entry| entry["method"].as_str())
+        .unwrap_or("password")
+        .to_owned();
+    let event = json!({ "user_id": user.id, "claims": claims, "authentication_method": method });
+    let row = tx
+        .query_one(&format!("select {hook}($1::jsonb)"), &[&event])
+        .await
+        .map_err(AuthError::internal)?;
+    let answer: Value = row.get(0);
+    if let Some(error) = answer.get("error") {
+        let status = error["http_code"]
+            .as_u64()
+            .and_then(|code| axum::http::StatusCode::from_u16(code as u16).ok())
+            .unwrap_or(axum::http::StatusCode::FORBIDDEN);
+        let message = error["message"]
+            .as_str()
+            .unwrap_or("the access token hook refused")
+            .to_owned();
+        return Err(AuthError::new(status, "hook_error", message));
+    }
+    let claims = answer.get("claims").cloned().unwrap_or(Value::Null);
+    let role = claims["role"].as_str().unwrap_or_default();
+    if claims["sub"].as_str() != Some(&user.id.to_string()) || !ombaro_common::jwt::API_ROLES.contains(&role) {
+        return Err(AuthError::internal(format!(
+            "the access token hook {hook} answered claims without this user's sub or with role {role:?}"
+        )));
+    }
+    Ok(claims)
 }
 
 /// Signs `user` in: a new session authenticated by `method`, and its tokens.

@@ -113,7 +113,7 @@ pub struct Limits {
 }
 
 /// Roles the services act as.
-pub const API_ROLES: [&str; 3] = ["anon", "authenticated", "service_role"];
+pub use crate::jwt::API_ROLES;
 
 impl Default for RoleLimits {
     /// Supabase's defaults for the API roles; the service role is bounded too, so a stuck
@@ -127,6 +127,8 @@ impl Default for RoleLimits {
             by_role: HashMap::from([
                 ("anon".to_owned(), limits("3s")),
                 ("authenticated".to_owned(), limits("8s")),
+                ("customer".to_owned(), limits("8s")),
+                ("partner".to_owned(), limits("8s")),
                 ("service_role".to_owned(), limits("15s")),
             ]),
         }

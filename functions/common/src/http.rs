@@ -29,7 +29,7 @@ pub struct AppState {
 /// The verified caller of a request.
 #[derive(Clone, Debug)]
 pub struct Caller {
-    /// `anon`, `authenticated` or `service_role`.
+    /// One of [`crate::jwt::API_ROLES`].
     pub role: String,
     /// The user, for user tokens.
     pub user_id: Option<Uuid>,
@@ -40,6 +40,11 @@ pub struct Caller {
 impl Caller {
     pub fn is_service(&self) -> bool {
         self.role == "service_role"
+    }
+
+    /// Whether the token is a signed-in user's (`authenticated`, `customer` or `partner`).
+    pub fn is_signed_in(&self) -> bool {
+        crate::jwt::SIGNED_IN_ROLES.contains(&self.role.as_str())
     }
 
     /// The signed-in user, or 401 for API keys without a user.

@@ -42,7 +42,7 @@ pub async fn otp(State(api): State<Arc<AuthApi>>, ctx: Ctx, bytes: Bytes) -> Res
 
 async fn run_otp(api: &Arc<AuthApi>, ctx: &Ctx, bytes: &[u8]) -> Result<Value, AuthError> {
     let params: OtpParams = body(bytes)?;
-    let o = api.options;
+    let o = &api.options;
     if params.channel.as_deref().is_some_and(|c| c != "sms") {
         return Err(AuthError::validation("Invalid channel, supported values are 'sms'"));
     }

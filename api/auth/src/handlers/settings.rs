@@ -10,7 +10,7 @@ use crate::AuthApi;
 
 /// What sign-in methods are on, as GoTrue reports them.
 pub async fn settings(State(api): State<Arc<AuthApi>>, ctx: Ctx) -> Response {
-    let o = api.options;
+    let o = &api.options;
     let off = false;
     ctx.answer(Ok(json!({
         "external": {

@@ -35,7 +35,7 @@ pub async fn signup(State(api): State<Arc<AuthApi>>, ctx: Ctx, bytes: Bytes) -> 
 async fn run(api: &Arc<AuthApi>, ctx: &Ctx, bytes: &[u8]) -> Result<Value, AuthError> {
     ctx.limit(api, Kind::SignIn)?;
     let params: SignupParams = body(bytes)?;
-    let o = api.options;
+    let o = &api.options;
     if !o.enable_signup {
         return Err(AuthError::unprocessable(
             "signup_disabled",

@@ -123,7 +123,7 @@ pub async fn ingest(
 
     // The user is the caller's, whatever the body says; anonymous and service senders send
     // events without one.
-    let user = if caller.role == "authenticated" {
+    let user = if caller.is_signed_in() {
         Some(caller.require_user()?)
     } else {
         None

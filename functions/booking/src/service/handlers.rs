@@ -495,7 +495,7 @@ pub async fn create_booking(
     ApiJson(req): ApiJson<BookingRequest>,
 ) -> Result<Response> {
     let customer = caller.require_user()?;
-    if caller.role != "authenticated" {
+    if !caller.is_signed_in() {
         return Err(ApiError::forbidden(
             "customers_only",
             "bookings are made with a customer's token",
