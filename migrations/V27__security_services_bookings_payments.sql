@@ -284,6 +284,7 @@ create policy "anyone reads tags of live services" on public.service_tag_mapping
     exists (select 1 from public.service_tags t where t.id = service_tag_mapping.tag_id and t.is_active)
     and exists (select 1 from public.services s where s.id = service_tag_mapping.service_id and s.is_active and s.deleted_at is null)
   );
+
 -- public.service_tag_mapping, authenticated, select: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
 create policy "authenticated select" on public.service_tag_mapping
@@ -374,37 +375,33 @@ grant insert (booking_id, from_scheduled_start, to_scheduled_start, to_scheduled
   update (status, decided_by, decided_at)
   on public.booking_reschedules to authenticated;
 
--- public.bookings, authenticated, select: one policy serving every audience below (permissive policies
--- combine with OR, so this is exactly their union).
+-- public.bookings, select: each signed-in role (V24) gets only the arms that can admit its
+-- rows; partner adds to authenticated, staff to partner.
 create policy "authenticated select" on public.bookings
   for select to authenticated
   using (
     -- customers read their own bookings
-    (customer_id = (select auth.uid()))
-    -- operations, care and finance read bookings
-    or ((select private.has_permission('bookings', 'read')))
-    -- therapists read bookings they are assigned to
-    or (id = any ((select private.booking_ids_of_current_therapist())::uuid[]))
-    -- vendors read their bookings
-    or (vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[]))
-  );
-comment on policy "authenticated select" on public.bookings is
-  'Merges: customers read their own bookings; operations, care and finance read bookings; therapists read bookings they are assigned to; vendors read their bookings';
-
--- public.bookings for the customer role (V24): customers read their own bookings.
-create policy "customer select" on public.bookings
-  for select to customer
-  using (
     customer_id = (select auth.uid())
   );
--- public.bookings for the partner role (V24): customers, assigned therapists and vendors read bookings.
+
 create policy "partner select" on public.bookings
   for select to partner
   using (
-    customer_id = (select auth.uid())
-    or id = any ((select private.booking_ids_of_current_therapist())::uuid[])
-    or (vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[]) and vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[]))
+    -- therapists read bookings they are assigned to
+    (id = any ((select private.booking_ids_of_current_therapist())::uuid[]))
+    -- vendors read their bookings
+    or ((vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[]) and vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[])))
   );
+comment on policy "partner select" on public.bookings is
+  'Merges: therapists read bookings they are assigned to; vendors read their bookings';
+
+create policy "staff select" on public.bookings
+  for select to staff
+  using (
+    -- operations, care and finance read bookings
+    (select private.has_permission('bookings', 'read'))
+  );
+
 -- public.bookings, authenticated, update: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
 create policy "authenticated update" on public.bookings
@@ -472,49 +469,39 @@ $$;
 create trigger bookings_guard_api_update before update on public.bookings
   for each row execute function private.bookings_guard_api_update();
 
--- public.booking_items, authenticated, select: one policy serving every audience below (permissive policies
--- combine with OR, so this is exactly their union).
+-- public.booking_items, select: each signed-in role (V24) gets only the arms that can admit its
+-- rows; partner adds to authenticated, staff to partner.
 create policy "authenticated select" on public.booking_items
   for select to authenticated
   using (
     -- customers read items of their bookings
-    (exists (
+    exists (
       select 1 from public.bookings b where b.id = booking_items.booking_id and b.customer_id = (select auth.uid())
-      ))
-    -- operations, care and finance read booking items
-    or ((select private.has_permission('bookings', 'read')))
-    -- therapists read items of their assigned bookings
-    or (booking_id = any ((select private.booking_ids_of_current_therapist())::uuid[]))
-    -- vendors read items of their bookings
-    or (exists (
-      select 1 from public.bookings b
-      where b.id = booking_items.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[])
-      ))
+    )
   );
-comment on policy "authenticated select" on public.booking_items is
-  'Merges: customers read items of their bookings; operations, care and finance read booking items; therapists read items of their assigned bookings; vendors read items of their bookings';
 
--- public.booking_items for the customer role (V24): customers read items of their bookings.
-create policy "customer select" on public.booking_items
-  for select to customer
-  using (
-    (exists (
-      select 1 from public.bookings b where b.id = booking_items.booking_id and b.customer_id = (select auth.uid())
-      ))
-  );
--- public.booking_items for the partner role (V24): customers, assigned therapists and vendors read booking items.
 create policy "partner select" on public.booking_items
   for select to partner
   using (
-    (exists (
-      select 1 from public.bookings b where b.id = booking_items.booking_id and b.customer_id = (select auth.uid())
-      ))
-    or (booking_id = any ((select private.booking_ids_of_current_therapist())::uuid[]))
+    -- therapists read items of their assigned bookings
+    (booking_id = any ((select private.booking_ids_of_current_therapist())::uuid[]))
+    -- vendors read items of their bookings
     or (exists (
       select 1 from public.bookings b
-      where b.id = booking_items.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[])
-      ))
+       where b.id = booking_items.booking_id
+         and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[])
+    ))
   );
+comment on policy "partner select" on public.booking_items is
+  'Merges: therapists read items of their assigned bookings; vendors read items of their bookings';
+
+create policy "staff select" on public.booking_items
+  for select to staff
+  using (
+    -- operations, care and finance read booking items
+    (select private.has_permission('bookings', 'read'))
+  );
+
 -- public.booking_notes, authenticated, select: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
 create policy "authenticated select" on public.booking_notes
@@ -732,89 +719,68 @@ create policy "authenticated update" on public.booking_reschedules
 comment on policy "authenticated update" on public.booking_reschedules is
   'Merges: customers withdraw their open reschedule requests; vendors decide reschedules of their bookings';
 
--- public.booking_cancellations, authenticated, select: one policy serving every audience below (permissive policies
--- combine with OR, so this is exactly their union).
+-- public.booking_cancellations, select: each signed-in role (V24) gets only the arms that can admit its
+-- rows; partner adds to authenticated, staff to partner.
 create policy "authenticated select" on public.booking_cancellations
   for select to authenticated
   using (
     -- customers read cancellations of their bookings
-    (exists (
+    exists (
       select 1 from public.bookings b where b.id = booking_cancellations.booking_id and b.customer_id = (select auth.uid())
-      ))
-    -- operations, care and finance read cancellations
-    or ((select private.has_permission('bookings', 'read')))
-    -- vendors read cancellations of their bookings
-    or (exists (
-      select 1 from public.bookings b
-      where b.id = booking_cancellations.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[])
-      ))
+    )
   );
-comment on policy "authenticated select" on public.booking_cancellations is
-  'Merges: customers read cancellations of their bookings; operations, care and finance read cancellations; vendors read cancellations of their bookings';
 
--- public.booking_cancellations for the customer role (V24): customers read cancellations of their bookings.
-create policy "customer select" on public.booking_cancellations
-  for select to customer
-  using (
-    (exists (
-      select 1 from public.bookings b where b.id = booking_cancellations.booking_id and b.customer_id = (select auth.uid())
-      ))
-  );
--- public.booking_cancellations for the partner role (V24): customers and vendors read cancellations.
 create policy "partner select" on public.booking_cancellations
   for select to partner
   using (
-    (exists (
-      select 1 from public.bookings b where b.id = booking_cancellations.booking_id and b.customer_id = (select auth.uid())
-      ))
-    or (exists (
+    -- vendors read cancellations of their bookings
+    exists (
       select 1 from public.bookings b
-      where b.id = booking_cancellations.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[])
-      ))
+       where b.id = booking_cancellations.booking_id
+         and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[])
+    )
   );
--- public.booking_status_history, authenticated, select: one policy serving every audience below (permissive policies
--- combine with OR, so this is exactly their union).
+
+create policy "staff select" on public.booking_cancellations
+  for select to staff
+  using (
+    -- operations, care and finance read cancellations
+    (select private.has_permission('bookings', 'read'))
+  );
+
+-- public.booking_status_history, select: each signed-in role (V24) gets only the arms that can admit its
+-- rows; partner adds to authenticated, staff to partner.
 create policy "authenticated select" on public.booking_status_history
   for select to authenticated
   using (
     -- customers read the history of their bookings
-    (exists (
+    exists (
       select 1 from public.bookings b where b.id = booking_status_history.booking_id and b.customer_id = (select auth.uid())
-      ))
-    -- operations, care and finance read booking history
-    or ((select private.has_permission('bookings', 'read')))
-    -- therapists read the history of their assigned bookings
-    or (booking_id = any ((select private.booking_ids_of_current_therapist())::uuid[]))
-    -- vendors read the history of their bookings
-    or (exists (
-      select 1 from public.bookings b
-      where b.id = booking_status_history.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[])
-      ))
+    )
   );
-comment on policy "authenticated select" on public.booking_status_history is
-  'Merges: customers read the history of their bookings; operations, care and finance read booking history; therapists read the history of their assigned bookings; vendors read the history of their bookings';
 
--- public.booking_status_history for the customer role (V24): customers read the history of their bookings.
-create policy "customer select" on public.booking_status_history
-  for select to customer
-  using (
-    (exists (
-      select 1 from public.bookings b where b.id = booking_status_history.booking_id and b.customer_id = (select auth.uid())
-      ))
-  );
--- public.booking_status_history for the partner role (V24): customers, assigned therapists and vendors read booking history.
 create policy "partner select" on public.booking_status_history
   for select to partner
   using (
-    (exists (
-      select 1 from public.bookings b where b.id = booking_status_history.booking_id and b.customer_id = (select auth.uid())
-      ))
-    or (booking_id = any ((select private.booking_ids_of_current_therapist())::uuid[]))
+    -- therapists read the history of their assigned bookings
+    (booking_id = any ((select private.booking_ids_of_current_therapist())::uuid[]))
+    -- vendors read the history of their bookings
     or (exists (
       select 1 from public.bookings b
-      where b.id = booking_status_history.booking_id and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[])
-      ))
+       where b.id = booking_status_history.booking_id
+         and b.vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[])
+    ))
   );
+comment on policy "partner select" on public.booking_status_history is
+  'Merges: therapists read the history of their assigned bookings; vendors read the history of their bookings';
+
+create policy "staff select" on public.booking_status_history
+  for select to staff
+  using (
+    -- operations, care and finance read booking history
+    (select private.has_permission('bookings', 'read'))
+  );
+
 -- Service execution and reviews ----------------------------------------------------------------
 
 grant select on public.service_execution_log to authenticated;
@@ -902,8 +868,8 @@ create policy "anyone reads approved reviews" on public.reviews
   for select to anon
   using (status = 'approved');
 
--- public.reviews, authenticated, select: one policy serving every audience below (permissive policies
--- combine with OR, so this is exactly their union).
+-- public.reviews, select: each signed-in role (V24) gets only the arms that can admit its
+-- rows; partner adds to authenticated, staff to partner.
 create policy "authenticated select" on public.reviews
   for select to authenticated
   using (
@@ -911,29 +877,24 @@ create policy "authenticated select" on public.reviews
     (status = 'approved')
     -- customers read their own reviews
     or (customer_id = (select auth.uid()))
-    -- moderators read all reviews
-    or ((select private.has_permission('reviews', 'read')))
-    -- vendors read reviews of their business
-    or (vendor_id = any ((select private.vendor_ids_where_staff_can('reviews.view'))::uuid[]))
   );
 comment on policy "authenticated select" on public.reviews is
-  'Merges: anyone reads approved reviews; customers read their own reviews; moderators read all reviews; vendors read reviews of their business';
+  'Merges: anyone reads approved reviews; customers read their own reviews';
 
--- public.reviews for the customer role (V24): approved reviews and the customer's own.
-create policy "customer select" on public.reviews
-  for select to customer
-  using (
-    status = 'approved'
-    or customer_id = (select auth.uid())
-  );
--- public.reviews for the partner role (V24): approved reviews, the customer's own and the vendor's.
 create policy "partner select" on public.reviews
   for select to partner
   using (
-    status = 'approved'
-    or customer_id = (select auth.uid())
-    or (vendor_id = any ((select private.vendor_ids_where_staff_can('reviews.view'))::uuid[]) and vendor_id = any ((select private.vendor_ids_where_staff_can('reviews.view'))::uuid[]))
+    -- vendors read reviews of their business
+    (vendor_id = any ((select private.vendor_ids_where_staff_can('reviews.view'))::uuid[]) and vendor_id = any ((select private.vendor_ids_where_staff_can('reviews.view'))::uuid[]))
   );
+
+create policy "staff select" on public.reviews
+  for select to staff
+  using (
+    -- moderators read all reviews
+    (select private.has_permission('reviews', 'read'))
+  );
+
 -- reviews_check_booking (V11) already requires a completed booking of the same customer.
 create policy "customers review their completed bookings" on public.reviews
   for insert to authenticated
@@ -1024,34 +985,29 @@ create policy "customers edit service ratings of their pending reviews" on publi
 -- client can set an amount or a status.
 grant select on public.payments to authenticated;
 
--- public.payments, authenticated, select: one policy serving every audience below (permissive policies
--- combine with OR, so this is exactly their union).
+-- public.payments, select: each signed-in role (V24) gets only the arms that can admit its
+-- rows; partner adds to authenticated, staff to partner.
 create policy "authenticated select" on public.payments
   for select to authenticated
   using (
     -- customers read their own payments
-    (customer_id = (select auth.uid()))
-    -- finance reads all payments
-    or ((select private.has_permission('payments', 'read')))
-    -- vendors read payments for their bookings
-    or (vendor_id = any ((select private.vendor_ids_where_staff_can('payments.view'))::uuid[]))
-  );
-comment on policy "authenticated select" on public.payments is
-  'Merges: customers read their own payments; finance reads all payments; vendors read payments for their bookings';
-
--- public.payments for the customer role (V24): customers read their own payments.
-create policy "customer select" on public.payments
-  for select to customer
-  using (
     customer_id = (select auth.uid())
   );
--- public.payments for the partner role (V24): customers and vendors read payments.
+
 create policy "partner select" on public.payments
   for select to partner
   using (
-    customer_id = (select auth.uid())
-    or (vendor_id = any ((select private.vendor_ids_where_staff_can('payments.view'))::uuid[]) and vendor_id = any ((select private.vendor_ids_where_staff_can('payments.view'))::uuid[]))
+    -- vendors read payments for their bookings
+    (vendor_id = any ((select private.vendor_ids_where_staff_can('payments.view'))::uuid[]) and vendor_id = any ((select private.vendor_ids_where_staff_can('payments.view'))::uuid[]))
   );
+
+create policy "staff select" on public.payments
+  for select to staff
+  using (
+    -- finance reads all payments
+    (select private.has_permission('payments', 'read'))
+  );
+
 -- payment_gateways: the ciphertext columns are granted to no API role; secrets are set
 -- through set_payment_gateway_secrets and read in clear by service_role only.
 alter table public.payment_gateways
@@ -1172,29 +1128,25 @@ create policy "finance updates settlements" on public.payment_settlements
     and ((select private.has_permission('settlements', 'approve'))
          or (status in ('pending', 'failed') and approved_by is null))
   );
+
 -- refunds: raised by the booking service or finance; approving needs refunds.approve.
 grant select, insert, update on public.refunds to authenticated;
 
--- public.refunds, authenticated, select: one policy serving every audience below (permissive policies
--- combine with OR, so this is exactly their union).
+-- public.refunds, select: each signed-in role (V24) gets only the arms that can admit its
+-- rows; partner adds to authenticated, staff to partner.
 create policy "authenticated select" on public.refunds
   for select to authenticated
   using (
     -- customers read their refunds
-    (customer_id = (select auth.uid()))
-    -- finance reads refunds
-    or ((select private.has_permission('refunds', 'read')))
-  );
-comment on policy "authenticated select" on public.refunds is
-  'Merges: customers read their refunds; finance reads refunds';
-
--- public.refunds for the customer and partner roles (V24): customers read their refunds, the arms that can admit their rows.
-create policy "customer and partner select" on public.refunds
-  for select to customer, partner
-  using (
     customer_id = (select auth.uid())
   );
 
+create policy "staff select" on public.refunds
+  for select to staff
+  using (
+    -- finance reads refunds
+    (select private.has_permission('refunds', 'read'))
+  );
 create policy "finance raises refunds" on public.refunds
   for insert to authenticated
   with check (
@@ -1209,38 +1161,32 @@ create policy "finance works refunds" on public.refunds
     and ((select private.has_permission('refunds', 'approve'))
          or (status in ('requested', 'rejected', 'failed') and approved_by is null))
   );
+
 -- invoices: parties see issued ones; invoices_guard (V12) freezes them once issued.
 grant select, insert, update, delete on public.invoices to authenticated;
 
--- public.invoices, authenticated, select: one policy serving every audience below (permissive policies
--- combine with OR, so this is exactly their union).
+-- public.invoices, select: each signed-in role (V24) gets only the arms that can admit its
+-- rows; partner adds to authenticated, staff to partner.
 create policy "authenticated select" on public.invoices
   for select to authenticated
   using (
     -- customers read their issued invoices
-    (customer_id = (select auth.uid()) and status <> 'draft')
-    -- finance reads invoices
-    or ((select private.has_permission('invoices', 'read')))
-    -- vendors read their issued invoices
-    or (vendor_id = any ((select private.vendor_ids_where_staff_can('invoices.view'))::uuid[]) and status <> 'draft')
-  );
-comment on policy "authenticated select" on public.invoices is
-  'Merges: customers read their issued invoices; finance reads invoices; vendors read their issued invoices';
-
--- public.invoices for the customer role (V24): customers read their issued invoices.
-create policy "customer select" on public.invoices
-  for select to customer
-  using (
     customer_id = (select auth.uid()) and status <> 'draft'
   );
--- public.invoices for the partner role (V24): customers and vendors read issued invoices.
+
 create policy "partner select" on public.invoices
   for select to partner
   using (
-    (customer_id = (select auth.uid()) and status <> 'draft')
-    or ((vendor_id = any ((select private.vendor_ids_where_staff_can('invoices.view'))::uuid[]) and vendor_id = any ((select private.vendor_ids_where_staff_can('invoices.view'))::uuid[])) and status <> 'draft')
+    -- vendors read their issued invoices
+    (vendor_id = any ((select private.vendor_ids_where_staff_can('invoices.view'))::uuid[]) and vendor_id = any ((select private.vendor_ids_where_staff_can('invoices.view'))::uuid[])) and status <> 'draft'
   );
 
+create policy "staff select" on public.invoices
+  for select to staff
+  using (
+    -- finance reads invoices
+    (select private.has_permission('invoices', 'read'))
+  );
 create policy "finance raises invoices" on public.invoices
   for insert to authenticated
   with check ((select private.has_permission('invoices', 'create')));

@@ -275,3 +275,72 @@ async fn whoever_inserts_a_user_it_becomes_a_customer_and_nothing_else() {
         ]
     );
 }
+
+/// The claims of an access token the server signed.
+fn claims_of(app: &TestApp, token: &str) -> Value {
+    app.keys
+        .verify(token)
+        .expect("the server signs with the test secret")
+        .raw
+}
+
+#[tokio::test]
+async fn each_token_names_its_bearer_s_audience_role_through_the_project_s_hook() {
+    // `[auth.hook.custom_access_token]` in supabase/config.toml: a customer's token names
+    // `authenticated`, a vendor's `partner`, an employee's `staff`, at sign-in and at each
+    // refresh, and the data API acts as that role.
+    let app = TestApp::spawn().await;
+    let phone = "919811122233";
+    let (status, session) = post(&app, "/signup", json!({"phone": phone, "password": "long enough"})).await;
+    assert_eq!(status, 200, "{session}");
+    assert_eq!(
+        claims_of(&app, session["access_token"].as_str().unwrap())["role"],
+        "authenticated"
+    );
+    assert_eq!(session["user"]["role"], "authenticated");
+
+    let db = app.db.client().await;
+    let refresh = |token: Value| {
+        let app = &app;
+        async move {
+            let (status, session) = post(app, "/token?grant_type=refresh_token", json!({"refresh_token": token})).await;
+            assert_eq!(status, 200, "{session}");
+            session
+        }
+    };
+    db.execute(
+        "update public.user_profiles set role = 'vendor' where id = (select id from auth.users where phone = $1)",
+        &[&phone],
+    )
+    .await
+    .map(|rows| assert_eq!(rows, 1, "the sign-up has a profile"))
+    .unwrap();
+    let session = refresh(session["refresh_token"].clone()).await;
+    let partner = session["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(claims_of(&app, &partner)["role"], "partner");
+
+    // The data API acts as the token's role: a partner reads through its own policies.
+    let resp = app
+        .http
+        .get(app.url("/rest/v1/bookings?select=id"))
+        .header("apikey", app.anon_key())
+        .bearer_auth(&partner)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.json::<Value>().await.unwrap(), json!([]));
+
+    db.execute(
+        "update public.user_profiles set role = 'finance_department' where id = (select id from auth.users where phone = $1)",
+        &[&phone],
+    )
+    .await
+    .map(|rows| assert_eq!(rows, 1, "the sign-up has a profile"))
+    .unwrap();
+    let session = refresh(session["refresh_token"].clone()).await;
+    assert_eq!(
+        claims_of(&app, session["access_token"].as_str().unwrap())["role"],
+        "staff"
+    );
+}

@@ -32,7 +32,7 @@ async fn supabase_js_signs_up_in_and_out_with_otp_and_admin() {
     let app = TestApp::spawn_with(
         ombaro_common::db::PoolConfig::default(),
         ombaro::server::ServerOptions {
-            auth,
+            auth: auth.clone(),
             ..ombaro::server::ServerOptions::default()
         },
         "",

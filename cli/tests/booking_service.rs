@@ -18,7 +18,7 @@ const WRITES: &str = "select (select count(*) from public.bookings) + (select co
 async fn a_customer_books_and_everything_is_written_at_once() {
     let app = TestApp::spawn().await;
     let w = World::new(&app).await;
-    let token = app.user_token(w.customer);
+    let token = app.user_token(w.customer).await;
     // 14:00 on a weekday: outside the seeded peak and off-peak windows.
     let start = ist_at(weekday_ahead(2), 14, 0);
 
@@ -77,7 +77,7 @@ async fn a_customer_books_and_everything_is_written_at_once() {
 async fn slots_show_what_is_free() {
     let app = TestApp::spawn().await;
     let w = World::new(&app).await;
-    let token = app.user_token(w.customer);
+    let token = app.user_token(w.customer).await;
     let date = &ist_at(2, 0, 0)[..10];
     let path = format!("/slots?vendor_id={}&service_id={}&date={date}", w.vendor, w.swd);
     let (status, before) = app.get_json(&path, &token).await;
@@ -153,7 +153,7 @@ async fn coupon(app: &TestApp, w: &World, code: &str, valid_to: &str, promo_used
 async fn bad_requests_are_refused_with_a_code_and_nothing_written() {
     let app = TestApp::spawn().await;
     let w = World::new(&app).await;
-    let token = app.user_token(w.customer);
+    let token = app.user_token(w.customer).await;
     let day = weekday_ahead(2);
     let start = ist_at(day, 14, 0);
     coupon(&app, &w, "OLDDEAL", "now() - interval '1 day'", (0, 100), (0, 5)).await;
@@ -338,7 +338,7 @@ async fn bad_requests_are_refused_with_a_code_and_nothing_written() {
     assert_eq!(app.post_json("/bookings", &token, &first).await.0, 201);
     let before = app.count(WRITES).await;
     let (status, err) = app
-        .post_json("/bookings", &app.user_token(w.other_customer), &first)
+        .post_json("/bookings", &app.user_token(w.other_customer).await, &first)
         .await;
     assert_eq!(
         (status, err["code"].as_str()),
@@ -355,11 +355,13 @@ async fn coupons_discount_and_are_counted_once() {
     coupon(&app, &w, "WELCOME20", "now() + interval '30 days'", (0, 100), (0, 1)).await;
     let mut body = w.request(&ist_at(weekday_ahead(2), 14, 0));
     body["coupon_code"] = json!("welcome20");
-    let (status, quote) = app.post_json("/quote", &app.user_token(w.customer), &body).await;
+    let (status, quote) = app.post_json("/quote", &app.user_token(w.customer).await, &body).await;
     assert_eq!(status, 200, "{quote}");
     // 20 % of ₹2,748.90.
     assert_eq!(quote["quote"]["discount_amount"], 54978);
-    let (status, booking) = app.post_json("/bookings", &app.user_token(w.customer), &body).await;
+    let (status, booking) = app
+        .post_json("/bookings", &app.user_token(w.customer).await, &body)
+        .await;
     assert_eq!(status, 201, "{booking}");
     assert_eq!(booking["discount_amount"], 54978);
     assert_eq!(
@@ -375,7 +377,7 @@ async fn coupons_discount_and_are_counted_once() {
     // The single-use coupon is spent.
     body["start"] = json!(ist_at(weekday_ahead(2), 16, 0));
     let (status, err) = app
-        .post_json("/bookings", &app.user_token(w.other_customer), &body)
+        .post_json("/bookings", &app.user_token(w.other_customer).await, &body)
         .await;
     assert_eq!(
         (status, err["code"].as_str()),
@@ -388,7 +390,7 @@ async fn coupons_discount_and_are_counted_once() {
 async fn a_retried_request_with_the_same_key_returns_the_first_booking() {
     let app = TestApp::spawn().await;
     let w = World::new(&app).await;
-    let token = app.user_token(w.customer);
+    let token = app.user_token(w.customer).await;
     let body = w.request(&ist_at(2, 15, 0));
     let send = |key: &'static str, body: Value| {
         app.http
@@ -437,7 +439,7 @@ async fn fifty_customers_racing_for_one_slot_get_one_booking() {
     let w = World::new(&app).await;
     let mut body = w.request(&ist_at(3, 12, 0));
     body["therapist_id"] = json!(w.ravi);
-    let token = app.user_token(w.customer);
+    let token = app.user_token(w.customer).await;
     let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(50));
     let requests = (0..50).map(|_| {
         let (barrier, body, token, url, http) = (
@@ -484,10 +486,12 @@ async fn an_expired_hold_frees_the_slot() {
     let w = World::new(&app).await;
     let mut body = w.request(&ist_at(2, 10, 0));
     body["therapist_id"] = json!(w.asha);
-    let (status, held) = app.post_json("/bookings", &app.user_token(w.customer), &body).await;
+    let (status, held) = app
+        .post_json("/bookings", &app.user_token(w.customer).await, &body)
+        .await;
     assert_eq!(status, 201);
     let (status, _) = app
-        .post_json("/bookings", &app.user_token(w.other_customer), &body)
+        .post_json("/bookings", &app.user_token(w.other_customer).await, &body)
         .await;
     assert_eq!(status, 409, "a live hold keeps the slot");
     app.db
@@ -500,7 +504,7 @@ async fn an_expired_hold_frees_the_slot() {
         .await
         .unwrap();
     let (status, taken) = app
-        .post_json("/bookings", &app.user_token(w.other_customer), &body)
+        .post_json("/bookings", &app.user_token(w.other_customer).await, &body)
         .await;
     assert_eq!(status, 201, "{taken}");
     assert_eq!(
@@ -518,7 +522,7 @@ async fn an_expired_hold_frees_the_slot() {
 async fn home_visits_go_to_therapists_within_reach() {
     let app = TestApp::spawn().await;
     let w = World::new(&app).await;
-    let token = app.user_token(w.customer);
+    let token = app.user_token(w.customer).await;
     let mut body = w.request(&ist_at(2, 13, 0));
     body["booking_type"] = json!("home_service");
     body["address_id"] = json!(w.address);
@@ -545,7 +549,9 @@ async fn home_visits_go_to_therapists_within_reach() {
 async fn booked(app: &TestApp, w: &World, days: i64, hh: u32) -> Value {
     let mut body = w.request(&ist_at(days, hh, 0));
     body["therapist_id"] = json!(w.asha);
-    let (status, booking) = app.post_json("/bookings", &app.user_token(w.customer), &body).await;
+    let (status, booking) = app
+        .post_json("/bookings", &app.user_token(w.customer).await, &body)
+        .await;
     assert_eq!(status, 201, "{booking}");
     booking
 }
@@ -556,8 +562,8 @@ async fn the_vendor_assigns_and_runs_the_booking_and_the_therapist_reports_progr
     let w = World::new(&app).await;
     let booking = booked(&app, &w, 2, 11).await;
     let id = booking["id"].as_str().unwrap();
-    let (customer, vendor) = (app.user_token(w.customer), app.user_token(w.vendor));
-    let (asha, ravi) = (app.user_token(w.asha_user), app.user_token(w.ravi_user));
+    let (customer, vendor) = (app.user_token(w.customer).await, app.user_token(w.vendor).await);
+    let (asha, ravi) = (app.user_token(w.asha_user).await, app.user_token(w.ravi_user).await);
 
     // Customers and therapists do not move bookings; strangers do not even see them.
     let (status, err) = app
@@ -575,7 +581,7 @@ async fn the_vendor_assigns_and_runs_the_booking_and_the_therapist_reports_progr
     let (status, _) = app
         .post_json(
             &format!("/bookings/{id}/status"),
-            &app.user_token(w.rival_vendor),
+            &app.user_token(w.rival_vendor).await,
             &json!({"status": "confirmed"}),
         )
         .await;
@@ -644,7 +650,7 @@ async fn the_vendor_assigns_and_runs_the_booking_and_the_therapist_reports_progr
     let mut clash = w.request(&ist_at(2, 11, 0));
     clash["therapist_id"] = json!(w.ravi);
     let (status, _) = app
-        .post_json("/bookings", &app.user_token(w.other_customer), &clash)
+        .post_json("/bookings", &app.user_token(w.other_customer).await, &clash)
         .await;
     assert_eq!(status, 409);
 
@@ -710,8 +716,8 @@ async fn the_vendor_assigns_and_runs_the_booking_and_the_therapist_reports_progr
 async fn reschedules_follow_the_vendor_policy() {
     let app = TestApp::spawn().await;
     let w = World::new(&app).await;
-    let customer = app.user_token(w.customer);
-    let vendor = app.user_token(w.vendor);
+    let customer = app.user_token(w.customer).await;
+    let vendor = app.user_token(w.vendor).await;
     let booking = booked(&app, &w, 3, 11).await;
     let id = booking["id"].as_str().unwrap();
     app.post_json(
@@ -820,8 +826,8 @@ async fn reschedules_follow_the_vendor_policy() {
 async fn cancelling_costs_what_the_notice_says() {
     let app = TestApp::spawn().await;
     let w = World::new(&app).await;
-    let customer = app.user_token(w.customer);
-    let vendor = app.user_token(w.vendor);
+    let customer = app.user_token(w.customer).await;
+    let vendor = app.user_token(w.vendor).await;
     // Paid in full, cancelled three days ahead: free (the vendor's window is 24 h).
     let early = booked(&app, &w, 3, 11).await;
     let id = early["id"].as_str().unwrap();
@@ -909,7 +915,7 @@ async fn cancelling_costs_what_the_notice_says() {
     let (status, _) = app
         .post_json(
             &format!("/bookings/{third_id}/cancel"),
-            &app.user_token(w.asha_user),
+            &app.user_token(w.asha_user).await,
             &json!({}),
         )
         .await;
@@ -936,7 +942,7 @@ async fn cancelling_costs_what_the_notice_says() {
 async fn variants_and_add_ons_price_and_lengthen_the_session() {
     let app = TestApp::spawn().await;
     let w = World::new(&app).await;
-    let token = app.user_token(w.customer);
+    let token = app.user_token(w.customer).await;
     let client = app.db.client().await;
     let id = |sql: &'static str| {
         let client = &client;
@@ -1012,9 +1018,9 @@ async fn a_refused_candidate_leaves_the_transaction_usable_for_the_next() {
     let book = |customer: uuid::Uuid, therapist: uuid::Uuid| {
         let mut body = w.request(&start);
         body["therapist_id"] = json!(therapist);
-        let token = app.user_token(customer);
         let app = &app;
         async move {
+            let token = app.user_token(customer).await;
             let (status, booking) = app.post_json("/bookings", &token, &body).await;
             assert_eq!(status, 201, "{booking}");
             booking
@@ -1103,7 +1109,7 @@ async fn swd_90_and_head(app: &TestApp) -> (uuid::Uuid, uuid::Uuid) {
 async fn slot_lengths_come_from_the_catalogue_and_never_overflow() {
     let app = TestApp::spawn().await;
     let w = World::new(&app).await;
-    let token = app.user_token(w.customer);
+    let token = app.user_token(w.customer).await;
     let (swd_90, head) = swd_90_and_head(&app).await;
     let day = weekday_ahead(2);
     let date = &ist_at(day, 0, 0)[..10];
@@ -1214,7 +1220,7 @@ async fn keyed(app: &TestApp, token: &str, key: &str, body: &Value) -> (u16, Val
 async fn an_idempotency_key_names_one_request() {
     let app = TestApp::spawn().await;
     let w = World::new(&app).await;
-    let token = app.user_token(w.customer);
+    let token = app.user_token(w.customer).await;
     let day = weekday_ahead(2);
     let mut body = w.request(&ist_at(day, 15, 0));
     body["therapist_id"] = json!(w.asha);
@@ -1269,7 +1275,13 @@ async fn an_idempotency_key_names_one_request() {
     // Keys are the customer's own: another customer's same key is a new booking.
     let mut theirs = body.clone();
     theirs["therapist_id"] = json!(w.ravi);
-    let (status, _, replayed) = keyed(&app, &app.user_token(w.other_customer), "one-request-0001", &theirs).await;
+    let (status, _, replayed) = keyed(
+        &app,
+        &app.user_token(w.other_customer).await,
+        "one-request-0001",
+        &theirs,
+    )
+    .await;
     assert_eq!((status, replayed), (201, false));
 }
 
@@ -1281,7 +1293,7 @@ async fn without_the_early_look_up_a_retry_still_replays() {
     // booking's own assignment (the therapist it named is taken) or the key's unique index.
     let app = TestApp::spawn_booking_service(ServiceOptions { early_replay: false }).await;
     let w = World::new(&app).await;
-    let token = app.user_token(w.customer);
+    let token = app.user_token(w.customer).await;
     let day = weekday_ahead(2);
 
     let mut named = w.request(&ist_at(day, 11, 0));
@@ -1355,7 +1367,7 @@ async fn the_booking_follows_its_assignment_or_nothing_moves() {
     let w = World::new(&app).await;
     let booking = booked(&app, &w, 2, 11).await;
     let id: uuid::Uuid = booking["id"].as_str().unwrap().parse().unwrap();
-    let vendor = app.user_token(w.vendor);
+    let vendor = app.user_token(w.vendor).await;
     let (status, _) = app
         .post_json(
             &format!("/bookings/{id}/status"),
@@ -1373,7 +1385,7 @@ async fn the_booking_follows_its_assignment_or_nothing_moves() {
         .await;
     assert_eq!((status, assigned["status"].as_str()), (200, Some("assigned")));
     let assignment = assigned["assignments"][0]["id"].as_str().unwrap().to_owned();
-    let ravi = app.user_token(w.ravi_user);
+    let ravi = app.user_token(w.ravi_user).await;
     let step = format!("/assignments/{assignment}/status");
     assert_eq!(
         app.post_json(&step, &ravi, &json!({"status": "acknowledged"})).await.0,
@@ -1434,7 +1446,7 @@ async fn a_retried_assignment_changes_nothing_and_tells_nobody_twice() {
     let w = World::new(&app).await;
     let booking = booked(&app, &w, 2, 11).await;
     let id = booking["id"].as_str().unwrap().to_owned();
-    let vendor = app.user_token(w.vendor);
+    let vendor = app.user_token(w.vendor).await;
     app.post_json(
         &format!("/bookings/{id}/status"),
         &vendor,
@@ -1519,7 +1531,7 @@ async fn racing_for_overlapping_slots_and_buffers_leaves_one_booking() {
             body
         })
         .collect();
-    let token = app.user_token(w.customer);
+    let token = app.user_token(w.customer).await;
     let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(bodies.len()));
     let requests = bodies.into_iter().map(|body| {
         let (barrier, token, url, http) = (
@@ -1574,14 +1586,16 @@ async fn overlapping_but_different_times_are_refused_by_the_database() {
     // Asha at the spa 11:00-12:00; Ravi on a home visit 13:00-14:00, busy until 14:30.
     let mut spa = w.request(&ist_at(day, 11, 0));
     spa["therapist_id"] = json!(w.asha);
-    let (status, spa) = app.post_json("/bookings", &app.user_token(w.customer), &spa).await;
+    let (status, spa) = app
+        .post_json("/bookings", &app.user_token(w.customer).await, &spa)
+        .await;
     assert_eq!(status, 201, "{spa}");
     let mut home = w.request(&ist_at(day, 13, 0));
     home["therapist_id"] = json!(w.ravi);
     home["booking_type"] = json!("home_service");
     home["address_id"] = json!(w.other_address);
     let (status, home) = app
-        .post_json("/bookings", &app.user_token(w.other_customer), &home)
+        .post_json("/bookings", &app.user_token(w.other_customer).await, &home)
         .await;
     assert_eq!(status, 201, "{home}");
     assert_eq!(home["assignments"][0]["travel_buffer_minutes"], 30);
@@ -1765,7 +1779,7 @@ async fn the_core_s_booking_moves_are_the_database_s() {
 async fn a_cancel_may_come_without_a_body_but_not_with_a_broken_one() {
     let app = TestApp::spawn().await;
     let w = World::new(&app).await;
-    let token = app.user_token(w.customer);
+    let token = app.user_token(w.customer).await;
     let book = |hh: u32| {
         let (app, w, token) = (&app, &w, token.clone());
         async move {

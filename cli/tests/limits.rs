@@ -127,7 +127,7 @@ async fn a_row_locked_by_another_session_fails_fast_with_409() {
     .await;
     let w = World::new(&app).await;
     let day = support::world::weekday_ahead(3);
-    let token = app.user_token(w.customer);
+    let token = app.user_token(w.customer).await;
     let (status, booking) = app
         .post_json("/bookings", &token, &w.request(&support::world::ist_at(day, 11, 0)))
         .await;
@@ -198,7 +198,7 @@ async fn the_pool_limit_holds_over_http() {
     // on a lock instead.
     let w = World::new(&app).await;
     let day = support::world::weekday_ahead(3);
-    let token = app.user_token(w.customer);
+    let token = app.user_token(w.customer).await;
     let (status, booking) = app
         .post_json("/bookings", &token, &w.request(&support::world::ist_at(day, 11, 0)))
         .await;

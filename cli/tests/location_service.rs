@@ -127,7 +127,7 @@ async fn visible_locations(app: &TestApp, user: Uuid, assignment: Uuid) -> i64 {
 async fn a_batch_is_validated_whole_and_sent_only_by_its_therapist() {
     let app = TestApp::spawn().await;
     let w = World::new(&app).await;
-    let asha = app.user_token(w.asha_user);
+    let asha = app.user_token(w.asha_user).await;
     let good = fix(SPA.1, 10.0, 60);
     let with = |field: &str, value: Value| {
         let mut f = good.clone();
@@ -163,7 +163,7 @@ async fn a_batch_is_validated_whole_and_sent_only_by_its_therapist() {
     let batch = json!({ "fixes": [good.clone()] });
     // Not a therapist: a customer, the vendor.
     for user in [w.customer, w.vendor] {
-        let (status, err) = send(&app, &app.user_token(user), &batch).await;
+        let (status, err) = send(&app, &app.user_token(user).await, &batch).await;
         assert_eq!((status, err["code"].as_str()), (403, Some("not_a_therapist")), "{err}");
     }
     // A therapist sending for another.
@@ -205,11 +205,11 @@ async fn a_journey_is_measured_through_noise_and_arrives_exactly_once() {
     let ops = operations(&app).await;
     let (rival_customer, _) = support::world::customer(&app, "ira").await;
     let assignment = on_the_way(&app, &w).await;
-    let asha = app.user_token(w.asha_user);
+    let asha = app.user_token(w.asha_user).await;
     let eta_path = format!("/location-service/assignments/{assignment}/eta");
 
     // Before the first fix: nothing to estimate from.
-    let (status, eta) = get(&app, &eta_path, &app.user_token(w.customer)).await;
+    let (status, eta) = get(&app, &eta_path, &app.user_token(w.customer).await).await;
     assert_eq!(status, 200, "{eta}");
     assert_eq!(eta["method"], "no_fix");
 
@@ -265,7 +265,7 @@ async fn a_journey_is_measured_through_noise_and_arrives_exactly_once() {
     );
 
     // The customer follows: remaining road distance at the smoothed speed.
-    let (status, eta) = get(&app, &eta_path, &app.user_token(w.customer)).await;
+    let (status, eta) = get(&app, &eta_path, &app.user_token(w.customer).await).await;
     assert_eq!(status, 200, "{eta}");
     assert_eq!(eta["status"], "in_transit");
     assert_eq!(eta["method"], "moving_speed", "{eta}");
@@ -281,9 +281,9 @@ async fn a_journey_is_measured_through_noise_and_arrives_exactly_once() {
     assert_eq!(eta["signal_lost"], false);
 
     // Who may read it, from the endpoint and from the table Realtime streams alike.
-    let (status, _) = get(&app, &eta_path, &app.user_token(w.vendor)).await;
+    let (status, _) = get(&app, &eta_path, &app.user_token(w.vendor).await).await;
     assert_eq!(status, 200);
-    let (status, _) = get(&app, &eta_path, &app.user_token(ops)).await;
+    let (status, _) = get(&app, &eta_path, &app.user_token(ops).await).await;
     assert_eq!(status, 200);
     for outsider in [
         w.other_customer,
@@ -292,7 +292,7 @@ async fn a_journey_is_measured_through_noise_and_arrives_exactly_once() {
         w.ravi_user,
         w.asha_user,
     ] {
-        let (status, err) = get(&app, &eta_path, &app.user_token(outsider)).await;
+        let (status, err) = get(&app, &eta_path, &app.user_token(outsider).await).await;
         assert_eq!(
             (status, err["code"].as_str()),
             (404, Some("assignment_not_found")),
@@ -305,16 +305,16 @@ async fn a_journey_is_measured_through_noise_and_arrives_exactly_once() {
 
     // The last known fix: the vendor and operations, nobody else.
     let last_path = format!("/location-service/therapists/{}/last", w.asha);
-    let (status, last_fix) = get(&app, &last_path, &app.user_token(w.vendor)).await;
+    let (status, last_fix) = get(&app, &last_path, &app.user_token(w.vendor).await).await;
     assert_eq!(status, 200, "{last_fix}");
     assert!(
         close(last_fix["longitude"].as_f64().unwrap(), last.1, 1e-7),
         "{last_fix}"
     );
-    let (status, _) = get(&app, &last_path, &app.user_token(ops)).await;
+    let (status, _) = get(&app, &last_path, &app.user_token(ops).await).await;
     assert_eq!(status, 200);
     for outsider in [w.customer, w.rival_vendor, w.ravi_user] {
-        let (status, _) = get(&app, &last_path, &app.user_token(outsider)).await;
+        let (status, _) = get(&app, &last_path, &app.user_token(outsider).await).await;
         assert_eq!(status, 404);
     }
 
@@ -388,10 +388,10 @@ async fn a_journey_is_measured_through_noise_and_arrives_exactly_once() {
     assert_eq!(app.count(&notices).await, 2);
 
     // Arrived: the customer no longer follows (endpoint and table agree); the vendor does.
-    let (status, _) = get(&app, &eta_path, &app.user_token(w.customer)).await;
+    let (status, _) = get(&app, &eta_path, &app.user_token(w.customer).await).await;
     assert_eq!(status, 404);
     assert_eq!(visible_locations(&app, w.customer, assignment).await, 0);
-    let (status, eta) = get(&app, &eta_path, &app.user_token(w.vendor)).await;
+    let (status, eta) = get(&app, &eta_path, &app.user_token(w.vendor).await).await;
     assert_eq!(status, 200, "{eta}");
     assert_eq!(
         (eta["method"].as_str(), eta["eta_seconds"].as_i64()),
@@ -411,11 +411,11 @@ async fn no_fix_for_two_minutes_is_signal_lost_and_a_fresh_one_is_not() {
     let app = TestApp::spawn().await;
     let w = World::new(&app).await;
     let assignment = on_the_way(&app, &w).await;
-    let asha = app.user_token(w.asha_user);
+    let asha = app.user_token(w.asha_user).await;
     let eta_path = format!("/location-service/assignments/{assignment}/eta");
     let (status, _) = send(&app, &asha, &json!({ "fixes": [fix(SPA.1, 8.0, 130)] })).await;
     assert_eq!(status, 200);
-    let (_, eta) = get(&app, &eta_path, &app.user_token(w.customer)).await;
+    let (_, eta) = get(&app, &eta_path, &app.user_token(w.customer).await).await;
     assert_eq!(
         (eta["method"].as_str(), eta["signal_lost"].as_bool()),
         (Some("signal_lost"), Some(true)),
@@ -423,7 +423,7 @@ async fn no_fix_for_two_minutes_is_signal_lost_and_a_fresh_one_is_not() {
     );
     let (status, _) = send(&app, &asha, &json!({ "fixes": [fix(SPA.1 + east(200.0), 8.0, 5)] })).await;
     assert_eq!(status, 200);
-    let (_, eta) = get(&app, &eta_path, &app.user_token(w.customer)).await;
+    let (_, eta) = get(&app, &eta_path, &app.user_token(w.customer).await).await;
     // Just started: the city's default speed for the hour, not one noisy segment.
     assert_eq!(
         (eta["method"].as_str(), eta["signal_lost"].as_bool()),
@@ -514,14 +514,14 @@ async fn with_redis_killed_the_services_answer_from_the_database() {
     let app = TestApp::spawn_cached(Cache::redis(&redis.url()).await.unwrap()).await;
     let w = World::new(&app).await;
     let assignment = on_the_way(&app, &w).await;
-    let asha = app.user_token(w.asha_user);
+    let asha = app.user_token(w.asha_user).await;
     let eta_path = format!("/location-service/assignments/{assignment}/eta");
     let moves: Vec<Value> = (0..5)
         .map(|i| fix(SPA.1 + east(100.0 * i as f64), 8.0, 100 - 15 * i))
         .collect();
     let (status, _) = send(&app, &asha, &json!({ "fixes": moves })).await;
     assert_eq!(status, 200);
-    let (status, first) = get(&app, &eta_path, &app.user_token(w.vendor)).await;
+    let (status, first) = get(&app, &eta_path, &app.user_token(w.vendor).await).await;
     assert_eq!(status, 200, "{first}");
     let price = quoted_subtotal(&app, &w).await;
     let stats = cache_stats(&app).await;
@@ -529,7 +529,7 @@ async fn with_redis_killed_the_services_answer_from_the_database() {
 
     redis.kill();
 
-    let (status, again) = get(&app, &eta_path, &app.user_token(w.vendor)).await;
+    let (status, again) = get(&app, &eta_path, &app.user_token(w.vendor).await).await;
     assert_eq!(status, 200, "{again}");
     assert_eq!(again["distance_remaining_m"], first["distance_remaining_m"]);
     assert_eq!(again["method"], first["method"]);
@@ -537,7 +537,7 @@ async fn with_redis_killed_the_services_answer_from_the_database() {
     // Ingest goes on, and the ETA follows it.
     let (status, body) = send(&app, &asha, &json!({ "fixes": [fix(SPA.1 + east(600.0), 8.0, 10)] })).await;
     assert_eq!(status, 200, "{body}");
-    let (status, after) = get(&app, &eta_path, &app.user_token(w.vendor)).await;
+    let (status, after) = get(&app, &eta_path, &app.user_token(w.vendor).await).await;
     assert_eq!(status, 200, "{after}");
     assert!(
         after["distance_remaining_m"].as_i64().unwrap() < first["distance_remaining_m"].as_i64().unwrap(),
@@ -560,10 +560,10 @@ async fn batches_sent_at_once_are_each_handled_as_if_alone() {
     let mut crew = Vec::new();
     for i in 0..12 {
         let (therapist, user) = support::world::therapist(&app, w.vendor, &format!("crew{i}"), "female", "4.0").await;
-        crew.push((therapist, app.user_token(user)));
+        crew.push((therapist, app.user_token(user).await));
     }
-    let asha = app.user_token(w.asha_user);
-    let ravi = app.user_token(w.ravi_user);
+    let asha = app.user_token(w.asha_user).await;
+    let ravi = app.user_token(w.ravi_user).await;
 
     let from = (HOME.0, HOME.1 - east(800.0));
     let journey: Vec<Value> = (0..5)
@@ -575,7 +575,7 @@ async fn batches_sent_at_once_are_each_handled_as_if_alone() {
         (ravi.clone(), json!({ "fixes": standing })),
         // The same batch twice: whichever comes second is all duplicates.
         (ravi.clone(), json!({ "fixes": standing })),
-        (app.user_token(w.customer), json!({ "fixes": standing })),
+        (app.user_token(w.customer).await, json!({ "fixes": standing })),
         (asha.clone(), json!({ "therapist_id": w.ravi, "fixes": standing })),
     ];
     for (_, token) in &crew {

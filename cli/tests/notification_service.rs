@@ -62,7 +62,7 @@ async fn post(app: &TestApp, path: &str, token: &str, body: &Value) -> (u16, Val
 }
 
 async fn book(app: &TestApp, w: &World) -> Value {
-    let token = app.user_token(w.customer);
+    let token = app.user_token(w.customer).await;
     let start = ist_at(weekday_ahead(2), 11, 0);
     let (status, booking) = app.post_json("/bookings", &token, &w.request(&start)).await;
     assert_eq!(status, 201, "{booking}");
@@ -75,7 +75,7 @@ const TOKEN: &str = "fcm-token:APA91bHdevice000000000001";
 async fn a_bookings_messages_reach_customer_and_vendor_with_their_inbox_rows() {
     let app = TestApp::spawn().await;
     let w = World::new(&app).await;
-    let customer = app.user_token(w.customer);
+    let customer = app.user_token(w.customer).await;
     let (status, body) = post(
         &app,
         "/devices",
@@ -156,7 +156,7 @@ async fn a_bookings_messages_reach_customer_and_vendor_with_their_inbox_rows() {
 async fn preferences_turn_channels_off_and_quiet_hours_defer_what_is_not_urgent() {
     let app = TestApp::spawn().await;
     let w = World::new(&app).await;
-    let customer = app.user_token(w.customer);
+    let customer = app.user_token(w.customer).await;
     // Quiet now (in Kolkata), SMS off, WhatsApp on.
     let now = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Kolkata);
     let start = (now - chrono::Duration::hours(1)).format("%H:%M").to_string();
@@ -603,7 +603,7 @@ async fn send_queues_for_the_service_and_permitted_staff_only_and_refuses_bad_in
     }
     assert_eq!(queued().await, before, "nothing queued by a refused request");
 
-    let customer = app.user_token(w.customer);
+    let customer = app.user_token(w.customer).await;
     let body = json!({"channel": "in_app", "template_code": "promotion", "user_id": w.other_customer,
                       "payload": {"title": "Hi", "body": "there"}});
     let (got, answer) = post(&app, "/send", &customer, &body).await;
@@ -635,7 +635,7 @@ async fn send_queues_for_the_service_and_permitted_staff_only_and_refuses_bad_in
 async fn a_device_token_belongs_to_one_live_session_and_bad_tokens_are_refused() {
     let app = TestApp::spawn().await;
     let w = World::new(&app).await;
-    let (meera, kabir) = (app.user_token(w.customer), app.user_token(w.other_customer));
+    let (meera, kabir) = (app.user_token(w.customer).await, app.user_token(w.other_customer).await);
     let (status, _) = post(
         &app,
         "/devices",

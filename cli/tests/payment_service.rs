@@ -70,7 +70,7 @@ async fn pending_booking(app: &TestApp, w: &World, hh: u32) -> Value {
     let (status, booking) = app
         .post_json(
             "/bookings",
-            &app.user_token(w.customer),
+            &app.user_token(w.customer).await,
             &w.request(&ist_at(day, hh, 0)),
         )
         .await;
@@ -82,7 +82,7 @@ async fn checkout(app: &TestApp, w: &World, booking: &Value) -> Value {
     let (status, order) = app
         .pay_post(
             "/orders",
-            &app.user_token(w.customer),
+            &app.user_token(w.customer).await,
             &json!({ "booking_id": booking["id"] }),
         )
         .await;
@@ -146,14 +146,18 @@ async fn checkout_then_the_sandbox_pays_and_the_booking_is_confirmed_with_an_inv
     assert!(order_id.starts_with("order_"), "{order}");
     // Checking out again gives the same order.
     let (status, again) = app
-        .pay_post("/orders", &app.user_token(w.customer), &json!({ "booking_id": id }))
+        .pay_post(
+            "/orders",
+            &app.user_token(w.customer).await,
+            &json!({ "booking_id": id }),
+        )
         .await;
     assert_eq!((status, &again["order_id"]), (200, &json!(order_id)), "{again}");
 
     let (status, paid) = app
         .pay_post(
             "/sandbox/pay",
-            &app.user_token(w.customer),
+            &app.user_token(w.customer).await,
             &json!({ "order_id": order_id, "outcome": "captured" }),
         )
         .await;
@@ -218,7 +222,11 @@ async fn checkout_then_the_sandbox_pays_and_the_booking_is_confirmed_with_an_inv
 
     // A second checkout of a paid booking is refused.
     let (status, body) = app
-        .pay_post("/orders", &app.user_token(w.customer), &json!({ "booking_id": id }))
+        .pay_post(
+            "/orders",
+            &app.user_token(w.customer).await,
+            &json!({ "booking_id": id }),
+        )
         .await;
     assert_eq!((status, body["code"].as_str()), (409, Some("already_paid")), "{body}");
 }
@@ -232,7 +240,7 @@ async fn checkout_refuses_what_is_not_the_callers_to_pay() {
     let (status, body) = app
         .pay_post(
             "/orders",
-            &app.user_token(w.other_customer),
+            &app.user_token(w.other_customer).await,
             &json!({ "booking_id": booking["id"] }),
         )
         .await;
@@ -251,7 +259,7 @@ async fn checkout_refuses_what_is_not_the_callers_to_pay() {
         let (status, body) = app
             .pay_post(
                 "/orders",
-                &app.user_token(w.customer),
+                &app.user_token(w.customer).await,
                 &json!({ "booking_id": booking["id"], "gateway": gateway }),
             )
             .await;
@@ -261,7 +269,7 @@ async fn checkout_refuses_what_is_not_the_callers_to_pay() {
     let (status, body) = app
         .pay_post(
             "/orders",
-            &app.user_token(w.customer),
+            &app.user_token(w.customer).await,
             &json!({ "booking_id": booking["id"], "amount": 100 }),
         )
         .await;
@@ -279,7 +287,7 @@ async fn checkout_refuses_what_is_not_the_callers_to_pay() {
     let (status, body) = app
         .pay_post(
             "/orders",
-            &app.user_token(w.customer),
+            &app.user_token(w.customer).await,
             &json!({ "booking_id": booking["id"] }),
         )
         .await;
@@ -541,7 +549,7 @@ async fn finance_refunds_a_payment_through_the_gateway_and_the_webhook_completes
     let (status, _) = app
         .pay_post(
             "/sandbox/pay",
-            &app.user_token(w.customer),
+            &app.user_token(w.customer).await,
             &json!({ "order_id": order["order_id"], "outcome": "captured" }),
         )
         .await;
@@ -552,7 +560,7 @@ async fn finance_refunds_a_payment_through_the_gateway_and_the_webhook_completes
     let (status, body) = app
         .pay_post(
             "/refunds",
-            &app.user_token(w.customer),
+            &app.user_token(w.customer).await,
             &json!({ "payment_id": payment }),
         )
         .await;
@@ -621,14 +629,14 @@ async fn a_cancellation_refund_to_the_wallet_is_credited_at_once() {
     let id = booking["id"].as_str().unwrap().to_owned();
     app.pay_post(
         "/sandbox/pay",
-        &app.user_token(w.customer),
+        &app.user_token(w.customer).await,
         &json!({ "order_id": order["order_id"], "outcome": "captured" }),
     )
     .await;
     let (status, cancelled) = app
         .post_json(
             &format!("/bookings/{id}/cancel"),
-            &app.user_token(w.customer),
+            &app.user_token(w.customer).await,
             &json!({}),
         )
         .await;
@@ -653,15 +661,19 @@ async fn a_cancellation_refund_to_the_wallet_is_credited_at_once() {
     assert!(due > 0);
     let path = format!("/cancellations/{cancellation}/refund");
     let (status, refund) = app
-        .pay_post(&path, &app.user_token(w.other_customer), &json!({ "to_wallet": true }))
+        .pay_post(
+            &path,
+            &app.user_token(w.other_customer).await,
+            &json!({ "to_wallet": true }),
+        )
         .await;
     assert_eq!(status, 404, "someone else's cancellation: {refund}");
     let (status, refund) = app
-        .pay_post(&path, &app.user_token(w.customer), &json!({ "to_wallet": true }))
+        .pay_post(&path, &app.user_token(w.customer).await, &json!({ "to_wallet": true }))
         .await;
     assert_eq!(status, 201, "{refund}");
     let (status, _) = app
-        .pay_post(&path, &app.user_token(w.customer), &json!({ "to_wallet": true }))
+        .pay_post(&path, &app.user_token(w.customer).await, &json!({ "to_wallet": true }))
         .await;
     assert_eq!(status, 200, "paid once");
     assert_eq!(
@@ -825,7 +837,7 @@ async fn a_period_is_settled_once_with_commission_gst_tds_and_tcs() {
     let id = booking["id"].as_str().unwrap().to_owned();
     app.pay_post(
         "/sandbox/pay",
-        &app.user_token(w.customer),
+        &app.user_token(w.customer).await,
         &json!({ "order_id": order["order_id"], "outcome": "captured" }),
     )
     .await;
@@ -847,7 +859,7 @@ async fn a_period_is_settled_once_with_commission_gst_tds_and_tcs() {
         json!({ "period_start": date - chrono::Duration::days(3), "period_end": date + chrono::Duration::days(3) });
 
     let (status, body) = app
-        .pay_post("/settlements/run", &app.user_token(w.customer), &period)
+        .pay_post("/settlements/run", &app.user_token(w.customer).await, &period)
         .await;
     assert_eq!((status, body["code"].as_str()), (403, Some("not_finance")), "{body}");
 
@@ -921,7 +933,7 @@ async fn a_period_is_settled_once_with_commission_gst_tds_and_tcs() {
     let order = checkout(&app, &w, &second).await;
     app.pay_post(
         "/sandbox/pay",
-        &app.user_token(w.customer),
+        &app.user_token(w.customer).await,
         &json!({ "order_id": order["order_id"], "outcome": "captured" }),
     )
     .await;
@@ -986,7 +998,7 @@ async fn the_checkout_signature_fast_path_and_the_webhook_converge_on_one_paymen
     let path = format!("/orders/{order_id}/verify");
 
     let forged = json!({ "razorpay_payment_id": payment_id, "razorpay_signature": "0".repeat(64) });
-    let (status, body) = app.pay_post(&path, &app.user_token(w.customer), &forged).await;
+    let (status, body) = app.pay_post(&path, &app.user_token(w.customer).await, &forged).await;
     assert_eq!(
         (status, body["code"].as_str()),
         (400, Some("signature_mismatch")),
@@ -994,7 +1006,9 @@ async fn the_checkout_signature_fast_path_and_the_webhook_converge_on_one_paymen
     );
     let signature = signature::razorpay_checkout_signature(&order_id, payment_id, &secret);
     let good = json!({ "razorpay_payment_id": payment_id, "razorpay_signature": signature });
-    let (status, body) = app.pay_post(&path, &app.user_token(w.other_customer), &good).await;
+    let (status, body) = app
+        .pay_post(&path, &app.user_token(w.other_customer).await, &good)
+        .await;
     assert_eq!(
         (status, body["code"].as_str()),
         (404, Some("order_not_found")),
@@ -1002,7 +1016,7 @@ async fn the_checkout_signature_fast_path_and_the_webhook_converge_on_one_paymen
     );
     assert_eq!(app.count("select count(*) from private.webhook_events").await, 0);
 
-    let (status, body) = app.pay_post(&path, &app.user_token(w.customer), &good).await;
+    let (status, body) = app.pay_post(&path, &app.user_token(w.customer).await, &good).await;
     assert_eq!((status, body["status"].as_str()), (200, Some("processed")), "{body}");
     let (status, payment_status, _) = booking_state(&app, &id).await;
     assert_eq!((status.as_str(), payment_status.as_str()), ("confirmed", "paid"));
@@ -1061,7 +1075,7 @@ async fn keys_installed_in_payment_gateways_are_used_without_a_restart() {
     let (status, body) = app
         .pay_post(
             &path,
-            &app.user_token(w.customer),
+            &app.user_token(w.customer).await,
             &json!({ "razorpay_payment_id": "pay_Installed0001", "razorpay_signature": sandbox_signed }),
         )
         .await;
@@ -1074,7 +1088,7 @@ async fn keys_installed_in_payment_gateways_are_used_without_a_restart() {
     let (status, body) = app
         .pay_post(
             &path,
-            &app.user_token(w.customer),
+            &app.user_token(w.customer).await,
             &json!({ "razorpay_payment_id": "pay_Installed0001", "razorpay_signature": key_signed }),
         )
         .await;
@@ -1085,7 +1099,7 @@ async fn keys_installed_in_payment_gateways_are_used_without_a_restart() {
     let (status, body) = app
         .pay_post(
             "/sandbox/pay",
-            &app.user_token(w.customer),
+            &app.user_token(w.customer).await,
             &json!({ "order_id": order_id, "outcome": "captured" }),
         )
         .await;
@@ -1117,7 +1131,7 @@ async fn a_service_performed_in_another_state_is_invoiced_with_igst() {
     let (status, _) = app
         .pay_post(
             "/sandbox/pay",
-            &app.user_token(w.customer),
+            &app.user_token(w.customer).await,
             &json!({ "order_id": order["order_id"], "outcome": "captured" }),
         )
         .await;

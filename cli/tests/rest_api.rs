@@ -53,7 +53,7 @@ impl Rest<'_> {
 
 async fn world_with_bookings(app: &TestApp) -> (World, Vec<String>) {
     let world = World::new(app).await;
-    let token = app.user_token(world.customer);
+    let token = app.user_token(world.customer).await;
     let day = weekday_ahead(3);
     let mut ids = Vec::new();
     for hour in [10, 14] {
@@ -179,7 +179,7 @@ async fn embeds_spreads_json_paths_casts_and_inner_joins() {
     let (world, _) = world_with_bookings(&app).await;
     let rest = Rest {
         app: &app,
-        token: app.user_token(world.customer),
+        token: app.user_token(world.customer).await,
     };
 
     // Many-to-one with a rename and a cast; one-to-many with its own order and limit.
@@ -240,7 +240,7 @@ async fn counts_ranges_rollback_and_defaults() {
     let (world, ids) = world_with_bookings(&app).await;
     let rest = Rest {
         app: &app,
-        token: app.user_token(world.customer),
+        token: app.user_token(world.customer).await,
     };
 
     // A planned count comes from the planner, an exact one from counting.
@@ -365,7 +365,7 @@ async fn rpc_scalar_void_and_errors() {
     };
     let vendor = Rest {
         app: &app,
-        token: app.user_token(world.vendor),
+        token: app.user_token(world.vendor).await,
     };
     // A scalar function answers its value.
     let (status, _, body) = vendor
@@ -468,7 +468,7 @@ async fn hostile_query_strings_get_a_clean_4xx_and_change_nothing() {
 
     let app = TestApp::spawn().await;
     let world = World::new(&app).await;
-    let token = app.user_token(world.customer);
+    let token = app.user_token(world.customer).await;
     let fingerprint = "select (select count(*) from public.services) + (select count(*) from public.user_profiles)
                               + (select count(*) from pg_catalog.pg_class)";
     let before = app.count(fingerprint).await;

@@ -15,8 +15,8 @@ use support::{
 async fn supabase_js_reads_writes_and_calls_as_every_persona() {
     let app = TestApp::spawn().await;
     let world = World::new(&app).await;
-    let meera = app.user_token(world.customer);
-    let kabir = app.user_token(world.other_customer);
+    let meera = app.user_token(world.customer).await;
+    let kabir = app.user_token(world.other_customer).await;
     let day = weekday_ahead(3);
     let mut bookings = Vec::new();
     for (token, hour) in [(&meera, 10), (&meera, 14), (&kabir, 16)] {
@@ -46,8 +46,8 @@ async fn supabase_js_reads_writes_and_calls_as_every_persona() {
         "tokens": {
             "meera": meera,
             "kabir": kabir,
-            "vendor": app.user_token(world.vendor),
-            "therapist": app.user_token(world.asha_user),
+            "vendor": app.user_token(world.vendor).await,
+            "therapist": app.user_token(world.asha_user).await,
         },
         "ids": {
             "meera": world.customer,

@@ -396,16 +396,22 @@ $$;
 
 -- A signed-in caller acts as one of three Postgres roles, named by the access token's `role`
 -- claim (PostgREST, Realtime and Storage switch to it; Auth's custom access token hook below
--- writes it):
--- * `customer`: someone who is only a customer;
--- * `partner`: a vendor's owner or staff, or a therapist, with no platform or department role;
--- * `authenticated`: everyone else (employees, and any token issued without the hook).
--- The three hold the same privileges and the same policies (V91 gives customer and partner
--- what authenticated has), except on the tables that grow with bookings and users, whose
--- select policy for customer and partner keeps only the arms that can admit their rows
--- (V26-V28). Postgres picks a role's policies when it plans a statement, so a customer's page
--- is planned with `customer_id = (select auth.uid())` alone and walks that index in order,
--- instead of an OR of every audience's arm that no index serves.
+-- writes it), each a member of the one before and holding all it holds:
+-- * `authenticated`: anyone signed in; a customer's token, and any token issued without the hook;
+-- * `partner`: a vendor's owner or staff, or a therapist;
+-- * `staff`: an employee (platform, department or staff roles).
+-- Every grant and almost every policy is written for `authenticated` and so holds for all
+-- three. The tables that grow with bookings and users split their select policy by audience
+-- (V26-V28): `authenticated` gets the arms that admit a person's own rows, `partner` adds the
+-- vendor and therapist arms, `staff` the department arms. Postgres picks a role's policies
+-- when it plans a statement, so a customer's bookings page is planned with
+-- `customer_id = (select auth.uid())` alone and walks that index in order, instead of an OR of
+-- every audience's arm that no index serves in order.
+--
+-- The role never admits a row by itself: every arm still asks the data (is the caller this
+-- vendor's staff? assigned to this booking? granted bookings.read?). A token whose role is
+-- narrower than the person is now (a customer made vendor staff since it was issued) sees
+-- less until it is refreshed, never more; a token without the hook is a customer's.
 --
 -- In partner policies a vendor arm is stated twice (`vendor_id = any (V) and vendor_id = any (V)`).
 -- Postgres plans `= any` of an array it cannot see yet as ten values: 2 000 of a million
@@ -414,22 +420,24 @@ $$;
 -- partner's own. The pair is estimated at the square, the few rows one business has, so the
 -- vendor index is used. The copy costs one more helper call per statement and is checked only
 -- on rows the first already admits.
---
--- The role never admits a row by itself: every arm still asks the data (is the caller this
--- vendor's staff? assigned to this booking?). A token whose role is narrower than the person
--- is now (a customer made vendor staff since it was issued) sees less until it is refreshed,
--- never more.
 do $$
 begin
-  if not exists (select 1 from pg_catalog.pg_roles where rolname = 'customer') then
-    create role customer nologin noinherit;
-  end if;
   if not exists (select 1 from pg_catalog.pg_roles where rolname = 'partner') then
-    create role partner nologin noinherit;
+    create role partner nologin inherit;
+  end if;
+  if not exists (select 1 from pg_catalog.pg_roles where rolname = 'staff') then
+    create role staff nologin inherit;
   end if;
 end
 $$;
-grant customer, partner to authenticator;
+grant authenticated to partner;
+grant partner to staff;
+-- Whoever may become authenticated may become the others: the API's login, and postgres (as on
+-- Supabase, where postgres is a member of the API roles).
+grant partner, staff to authenticator, postgres;
+-- Role settings are not inherited: the same statement timeout as authenticated.
+alter role partner set statement_timeout = '8s';
+alter role staff set statement_timeout = '8s';
 
 -- Whether `role` (by default the current one) is one a signed-in user acts as. Column guards
 -- and triggers that treat API callers differently from trusted writers (service_role, definer
@@ -441,13 +449,13 @@ stable
 set search_path = ''
 as $$
 begin
-  return coalesce(role in ('authenticated', 'customer', 'partner'), false);
+  return coalesce(role in ('authenticated', 'partner', 'staff'), false);
 end
 $$;
 
--- The role `person`'s access token names: `authenticated` (every policy arm) for anyone
--- holding a role other than customer, vendor or therapist, or on the employee rolls;
--- `partner` for vendors' owners and staff and therapists; `customer` otherwise.
+-- The role `person`'s access token names: `staff` for anyone holding a role other than
+-- customer, vendor or therapist, or on the employee rolls; `partner` for vendors' owners and
+-- staff and therapists; `authenticated` otherwise.
 create or replace function private.audience_of(person uuid)
 returns text
 language plpgsql
@@ -471,25 +479,24 @@ begin
     select case
       when exists (select 1 from held where code not in ('customer', 'vendor', 'therapist'))
         or exists (select 1 from public.employees e where e.id = person and e.deleted_at is null)
-        then 'authenticated'
+        then 'staff'
       when exists (select 1 from held where code in ('vendor', 'therapist'))
         or exists (select 1 from public.vendors v where v.id = person and v.deleted_at is null)
         or exists (select 1 from public.vendor_staff s where s.user_id = person and s.status = 'active')
         or exists (select 1 from public.therapists t where t.user_id = person and t.deleted_at is null)
         then 'partner'
-      else 'customer'
+      else 'authenticated'
     end
   );
 end
 $$;
 
 comment on function private.audience_of(uuid) is
-  'The Postgres role a user''s access token names: customer, partner (vendors, their staff, therapists) or authenticated (everyone else).';
+  'The Postgres role a user''s access token names: staff (employees), partner (vendors, their staff, therapists) or authenticated.';
 
 -- Supabase Auth's custom access token hook (`[auth.hook.custom_access_token]` in
 -- supabase/config.toml; `ombaro up`'s Auth calls it the same way): sets the `role` claim of
--- a signed-in user's token to their audience. Run by Auth as supabase_auth_admin, never by
--- the API roles.
+-- a signed-in user's token to their audience. Run by Auth, never by the API roles.
 create or replace function public.custom_access_token_hook(event jsonb)
 returns jsonb
 language plpgsql
@@ -507,7 +514,9 @@ begin
 end
 $$;
 
-revoke execute on function public.custom_access_token_hook(jsonb) from public, anon, authenticated, customer, partner;
+revoke execute on function public.custom_access_token_hook(jsonb) from public, anon, authenticated;
+-- `ombaro up`'s Auth works as service_role; Supabase's as supabase_auth_admin.
+grant execute on function public.custom_access_token_hook(jsonb) to service_role;
 do $$
 begin
   if exists (select 1 from pg_catalog.pg_roles where rolname = 'supabase_auth_admin') then

@@ -207,6 +207,7 @@ create policy "users browse listed vendors and their own business" on public.ven
     or id = any ((select private.vendor_ids_of_current_user())::uuid[])
     or (select private.has_permission('vendors', 'read'))
   );
+
 -- public.vendors, authenticated, update: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
 create policy "authenticated update" on public.vendors
@@ -240,6 +241,7 @@ create policy "vendor teams read their colleagues" on public.vendor_staff
     or user_id = (select auth.uid())
     or (select private.has_permission('vendors', 'read'))
   );
+
 -- Only the owner manages the team: a manager who could edit staff rows could grant
 -- themselves payouts or bank access.
 create policy "vendor owners add staff" on public.vendor_staff
@@ -362,6 +364,7 @@ create policy "applicants and onboarding read applications" on public.vendor_app
     or (select private.has_permission('vendor_applications', 'read'))
     or (select private.has_permission('compliance', 'read'))
   );
+
 create policy "applicants start their application" on public.vendor_applications
   for insert to authenticated
   with check (applicant_id = (select auth.uid()) and status in ('draft', 'submitted'));
@@ -400,6 +403,7 @@ create policy "applicants and onboarding read application history" on public.ven
     or (select private.has_permission('vendor_applications', 'read'))
     or (select private.has_permission('compliance', 'read'))
   );
+
 -- vendor_availability ----------------------------------------------------------------------------
 
 grant select on public.vendor_availability to anon, authenticated;
@@ -428,6 +432,7 @@ create policy "users read hours of listed vendors and their own" on public.vendo
     or vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])
     or (select private.has_permission('vendors', 'read'))
   );
+
 create policy "vendor managers set opening hours" on public.vendor_availability
   for insert to authenticated
   with check (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'vendor.manage')));
@@ -458,6 +463,7 @@ create policy "vendor owners, accountants and finance read bank accounts" on pub
     (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'bank.view')))
     or (select private.has_permission('payouts', 'read'))
   );
+
 create policy "vendor owners choose their payout account" on public.vendor_bank_accounts
   for update to authenticated
   using (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'bank.manage')))
@@ -486,12 +492,14 @@ create policy "vendors, legal and onboarding read licences" on public.vendor_com
     or (select private.has_permission('compliance', 'read'))
     or (select private.has_permission('vendor_applications', 'read'))
   );
+
 create policy "vendors file their licences" on public.vendor_compliance
   for insert to authenticated
   with check (
     (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'documents.manage')))
     or (select private.has_permission('compliance', 'create'))
   );
+
 create policy "legal verifies licences" on public.vendor_compliance
   for update to authenticated
   using ((select private.has_permission('compliance', 'update')))
@@ -503,6 +511,7 @@ create policy "vendors withdraw unverified licences" on public.vendor_compliance
     (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'documents.manage')) and status = 'pending')
     or (select private.has_permission('compliance', 'delete'))
   );
+
 -- vendor_contracts -------------------------------------------------------------------------------
 
 grant select on public.vendor_contracts to authenticated;
@@ -523,6 +532,7 @@ create policy "vendors and legal read contracts" on public.vendor_contracts
     vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])
     or (select private.has_permission('contracts', 'read'))
   );
+
 create policy "legal drafts contracts" on public.vendor_contracts
   for insert to authenticated
   with check ((select private.has_permission('contracts', 'create')));
@@ -549,6 +559,7 @@ create policy "vendors, legal and onboarding read vendor documents" on public.ve
     or (select private.has_permission('compliance', 'read'))
     or (select private.has_permission('vendor_applications', 'read'))
   );
+
 create policy "vendors upload their documents" on public.vendor_documents
   for insert to authenticated
   with check (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'documents.manage')));
@@ -578,6 +589,7 @@ create policy "vendor owners, accountants and finance read payouts" on public.ve
     (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'payouts.view')))
     or (select private.has_permission('payouts', 'read'))
   );
+
 create policy "finance creates payouts" on public.vendor_payouts
   for insert to authenticated
   with check ((select private.has_permission('payouts', 'create')));
@@ -599,6 +611,7 @@ create policy "vendors and the review team read rating roll-ups" on public.vendo
     or (select private.has_permission('reviews', 'read'))
     or (select private.has_permission('vendors', 'read'))
   );
+
 -- vendor_reviews ---------------------------------------------------------------------------------
 
 grant select (
@@ -660,6 +673,7 @@ create policy "users read approved, own and their business's reviews" on public.
     or vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])
     or (select private.has_permission('reviews', 'read'))
   );
+
 create policy "customers review their completed bookings" on public.vendor_reviews
   for insert to authenticated
   with check (customer_id = (select auth.uid()));
@@ -714,6 +728,7 @@ create policy "anyone reads the menus of listed vendors" on public.vendor_servic
          and v.deleted_at is null and v.status = 'active' and v.verification_status = 'verified'
     )
   );
+
 create policy "users read menus of listed vendors and their own" on public.vendor_services
   for select to authenticated
   using (
@@ -728,6 +743,7 @@ create policy "users read menus of listed vendors and their own" on public.vendo
     or vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])
     or (select private.has_permission('services', 'read'))
   );
+
 create policy "vendor managers add services" on public.vendor_services
   for insert to authenticated
   with check (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'services.manage')));
@@ -782,6 +798,7 @@ create policy "customers, their therapist and customer teams read profiles" on p
     or id = any ((select private.customer_ids_served_now())::uuid[])
     or (select private.has_permission('customers', 'read'))
   );
+
 create policy "customers create their own profile" on public.customers
   for insert to authenticated
   with check (id = (select auth.uid()));
@@ -818,25 +835,27 @@ grant update (
 ) on public.customer_addresses to authenticated;
 grant delete on public.customer_addresses to authenticated;
 
+-- public.customer_addresses, select: each signed-in role (V24) gets only the arms that can admit its
+-- rows; partner adds to authenticated, staff to partner.
 create policy "customers, their therapist and customer teams read addresses" on public.customer_addresses
   for select to authenticated
   using (
-    customer_id = (select auth.uid())
-    or customer_id = any ((select private.customer_ids_served_now())::uuid[])
-    or (select private.has_permission('customers', 'read'))
-  );
--- public.customer_addresses for the customer role (V24): customers read their addresses.
-create policy "customer select" on public.customer_addresses
-  for select to customer
-  using (
+    -- customers read their addresses
     customer_id = (select auth.uid())
   );
--- public.customer_addresses for the partner role (V24): customers read theirs, and a therapist those of the customer served now.
+
 create policy "partner select" on public.customer_addresses
   for select to partner
   using (
-    customer_id = (select auth.uid())
-    or customer_id = any ((select private.customer_ids_served_now())::uuid[])
+    -- a therapist reads the address of the customer served now
+    customer_id = any ((select private.customer_ids_served_now())::uuid[])
+  );
+
+create policy "staff select" on public.customer_addresses
+  for select to staff
+  using (
+    -- customer teams read addresses
+    (select private.has_permission('customers', 'read'))
   );
 
 create policy "customers save their addresses" on public.customer_addresses
@@ -868,12 +887,14 @@ create policy "customers, their agents and customer teams read conversations" on
     or employee_id = (select auth.uid())
     or (select private.has_permission('customers', 'read'))
   );
+
 create policy "support agents log their conversations" on public.customer_communication_log
   for insert to authenticated
   with check (
     employee_id = (select auth.uid())
     and ((select private.has_permission('complaints', 'create')) or (select private.has_permission('support_tickets', 'create')))
   );
+
 create policy "support agents complete their own notes" on public.customer_communication_log
   for update to authenticated
   using (
@@ -884,6 +905,7 @@ create policy "support agents complete their own notes" on public.customer_commu
     employee_id = (select auth.uid())
     and ((select private.has_permission('complaints', 'update')) or (select private.has_permission('support_tickets', 'update')))
   );
+
 -- customer_complaints ----------------------------------------------------------------------------
 
 grant select on public.customer_complaints to authenticated;
@@ -900,6 +922,7 @@ create policy "customers and customer care read complaints" on public.customer_c
     customer_id = (select auth.uid())
     or (select private.has_permission('complaints', 'read'))
   );
+
 -- public.customer_complaints, authenticated, insert: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
 create policy "authenticated insert" on public.customer_complaints
@@ -969,6 +992,7 @@ create policy "customers, their therapist and customer teams read preferences" o
     or customer_id = any ((select private.customer_ids_served_now())::uuid[])
     or (select private.has_permission('customers', 'read'))
   );
+
 create policy "customers record their preferences" on public.customer_preferences
   for insert to authenticated
   with check (customer_id = (select auth.uid()));
@@ -997,6 +1021,7 @@ create policy "referrers, referees and marketing read referrals" on public.custo
     or referee_id = (select auth.uid())
     or (select private.has_permission('referrals', 'read'))
   );
+
 -- An invitation carries the inviter's own code, so rewards go to whoever really invited.
 create policy "customers invite friends with their own code" on public.customer_referrals
   for insert to authenticated
@@ -1004,6 +1029,7 @@ create policy "customers invite friends with their own code" on public.customer_
     referrer_id = (select auth.uid())
     and referral_code = (select c.referral_code from public.customers c where c.id = (select auth.uid()))
   );
+
 create policy "marketing settles referrals" on public.customer_referrals
   for update to authenticated
   using ((select private.has_permission('referrals', 'update')))
@@ -1052,19 +1078,26 @@ create policy "segment owners delete segments" on public.customer_segments
 -- inserts the ledger trigger applies to the balance.
 grant select on public.loyalty_points_transactions to authenticated;
 
+-- public.loyalty_points_transactions, select: each signed-in role (V24) gets only the arms that can admit its
+-- rows; partner adds to authenticated, staff to partner.
 create policy "customers and the loyalty team read points history" on public.loyalty_points_transactions
   for select to authenticated
   using (
+    -- customers read their points history
     customer_id = (select auth.uid())
-    or (select private.has_permission('loyalty', 'read'))
-    or (select private.has_permission('customers', 'read'))
   );
--- public.loyalty_points_transactions for the customer and partner roles (V24): customers read their points history, the arms that can admit their rows.
-create policy "customer and partner select" on public.loyalty_points_transactions
-  for select to customer, partner
+
+create policy "staff select" on public.loyalty_points_transactions
+  for select to staff
   using (
-    customer_id = (select auth.uid())
+    -- the loyalty team reads points history
+    ((select private.has_permission('loyalty', 'read')))
+    -- customer teams read points history
+    or ((select private.has_permission('customers', 'read')))
   );
+comment on policy "staff select" on public.loyalty_points_transactions is
+  'Merges: the loyalty team reads points history; customer teams read points history';
+
 -- =================================================================================================
 -- Therapists
 -- =================================================================================================
@@ -1122,6 +1155,7 @@ create policy "therapists, their vendor and operations read therapist profiles" 
     or vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])
     or (select private.has_permission('therapists', 'read'))
   );
+
 create policy "vendor managers onboard therapists" on public.therapists
   for insert to authenticated
   with check (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and (select private.vendor_staff_can(vendor_id, 'therapists.manage')));
@@ -1169,6 +1203,7 @@ create policy "therapists, their vendor and operations read shifts" on public.th
     or therapist_id = any ((select private.vendor_therapist_ids(null))::uuid[])
     or (select private.has_permission('therapists', 'read'))
   );
+
 create policy "vendor managers plan shifts" on public.therapist_schedules
   for insert to authenticated
   with check (therapist_id = any ((select private.vendor_therapist_ids('therapists.manage'))::uuid[]));
@@ -1223,6 +1258,7 @@ create policy "therapists, their vendor and operations read leave" on public.the
     or therapist_id = any ((select private.vendor_therapist_ids(null))::uuid[])
     or (select private.has_permission('therapists', 'read'))
   );
+
 create policy "therapists request leave and vendors record it" on public.therapist_leaves
   for insert to authenticated
   with check (
@@ -1232,6 +1268,7 @@ create policy "therapists request leave and vendors record it" on public.therapi
       or therapist_id = any ((select private.vendor_therapist_ids('therapists.manage'))::uuid[])
     )
   );
+
 -- public.therapist_leaves, authenticated, update: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
 create policy "authenticated update" on public.therapist_leaves
@@ -1264,28 +1301,33 @@ grant insert (
 ) on public.therapist_locations to authenticated;
 
 -- Streamed by Realtime: this policy decides who follows whom.
+-- public.therapist_locations, select: each signed-in role (V24) gets only the arms that can admit its
+-- rows; partner adds to authenticated, staff to partner.
 create policy "therapist, vendor, customer served and support see locations" on public.therapist_locations
   for select to authenticated
   using (
-    therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[])
-    or therapist_id = any ((select private.vendor_therapist_ids(null))::uuid[])
-    or assignment_id = any ((select private.active_assignment_ids_of_current_customer())::uuid[])
-    or ((select private.has_permission('therapists', 'read')) and (select private.has_permission('bookings', 'read')))
-  );
--- public.therapist_locations for the customer role (V24): the customer of a live assignment follows it.
-create policy "customer select" on public.therapist_locations
-  for select to customer
-  using (
+    -- the customer of a live assignment follows it
     assignment_id = any ((select private.active_assignment_ids_of_current_customer())::uuid[])
   );
--- public.therapist_locations for the partner role (V24): the therapist, their vendor and the customer served.
+
 create policy "partner select" on public.therapist_locations
   for select to partner
   using (
-    therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[])
-    or therapist_id = any ((select private.vendor_therapist_ids(null))::uuid[])
-    or assignment_id = any ((select private.active_assignment_ids_of_current_customer())::uuid[])
+    -- therapists see their own positions
+    (therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[]))
+    -- vendors see their therapists
+    or (therapist_id = any ((select private.vendor_therapist_ids(null))::uuid[]))
   );
+comment on policy "partner select" on public.therapist_locations is
+  'Merges: therapists see their own positions; vendors see their therapists';
+
+create policy "staff select" on public.therapist_locations
+  for select to staff
+  using (
+    -- support sees locations
+    ((select private.has_permission('therapists', 'read')) and (select private.has_permission('bookings', 'read')))
+  );
+
 -- A point is tied only to the therapist's own assignment: otherwise a therapist could make
 -- their position appear on another booking's live map.
 create policy "therapists report their own position" on public.therapist_locations
@@ -1299,6 +1341,7 @@ create policy "therapists report their own position" on public.therapist_locatio
       )
     )
   );
+
 -- therapist_performance --------------------------------------------------------------------------
 
 -- Computed by the analytics job (service role).
@@ -1311,6 +1354,7 @@ create policy "therapists, their vendor and operations read performance" on publ
     or vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])
     or (select private.has_permission('therapists', 'read'))
   );
+
 -- therapist_certifications -----------------------------------------------------------------------
 
 grant select on public.therapist_certifications to authenticated;
@@ -1327,12 +1371,14 @@ create policy "therapists, their vendor and operations read certificates" on pub
     or therapist_id = any ((select private.vendor_therapist_ids(null))::uuid[])
     or (select private.has_permission('therapists', 'read'))
   );
+
 create policy "therapists and vendor managers submit certificates" on public.therapist_certifications
   for insert to authenticated
   with check (
     therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[])
     or therapist_id = any ((select private.vendor_therapist_ids('therapists.manage'))::uuid[])
   );
+
 create policy "operations verifies certificates" on public.therapist_certifications
   for update to authenticated
   using ((select private.has_permission('therapists', 'approve')))
@@ -1347,6 +1393,7 @@ create policy "therapists and vendor managers withdraw unverified certificates" 
       or therapist_id = any ((select private.vendor_therapist_ids('therapists.manage'))::uuid[])
     )
   );
+
 -- therapist_assignments --------------------------------------------------------------------------
 
 grant select on public.therapist_assignments to authenticated;
@@ -1396,27 +1443,31 @@ create trigger guard_actor before update on public.therapist_assignments
   for each row execute function private.therapist_assignments_guard_actor();
 
 -- Streamed by Realtime: this policy decides who sees each assignment change.
+-- public.therapist_assignments, select: each signed-in role (V24) gets only the arms that can admit its
+-- rows; partner adds to authenticated, staff to partner.
 create policy "therapists, vendor, customer and operations read assignments" on public.therapist_assignments
   for select to authenticated
   using (
-    therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[])
-    or vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])
-    or customer_id = (select auth.uid())
-    or (select private.has_permission('bookings', 'read'))
-  );
--- public.therapist_assignments for the customer role (V24): the customer of an assignment reads it.
-create policy "customer select" on public.therapist_assignments
-  for select to customer
-  using (
+    -- customers read the assignments of their bookings
     customer_id = (select auth.uid())
   );
--- public.therapist_assignments for the partner role (V24): its therapist, vendor and customer read an assignment.
+
 create policy "partner select" on public.therapist_assignments
   for select to partner
   using (
-    therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[])
-    or (vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]))
-    or customer_id = (select auth.uid())
+    -- therapists read their assignments
+    (therapist_id = any ((select private.therapist_ids_of_current_user())::uuid[]))
+    -- vendors read their assignments
+    or ((vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[]) and vendor_id = any ((select private.vendor_ids_of_current_user())::uuid[])))
+  );
+comment on policy "partner select" on public.therapist_assignments is
+  'Merges: therapists read their assignments; vendors read their assignments';
+
+create policy "staff select" on public.therapist_assignments
+  for select to staff
+  using (
+    -- operations read assignments
+    (select private.has_permission('bookings', 'read'))
   );
 
 create policy "vendor dispatchers assign their therapists" on public.therapist_assignments
@@ -1429,6 +1480,7 @@ create policy "vendor dispatchers assign their therapists" on public.therapist_a
     )
     or (select private.has_permission('bookings', 'create'))
   );
+
 -- public.therapist_assignments, authenticated, update: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
 create policy "authenticated update" on public.therapist_assignments
@@ -1482,6 +1534,7 @@ create policy "therapists, dispatchers and operations add notes to assignments" 
       or (select private.has_permission('bookings', 'update'))
     )
   );
+
 -- =================================================================================================
 -- RPCs for privileged columns and secrets
 -- =================================================================================================

@@ -75,7 +75,7 @@ as $$
 begin
   -- Spelled out rather than private.is_api_caller(): anon sends telemetry and may not look
   -- into the private schema. The signed-in roles are V24's.
-  if current_user in ('anon', 'authenticated', 'customer', 'partner') then
+  if current_user in ('anon', 'authenticated', 'partner', 'staff') then
     new.created_at := now();
   end if;
   return new;
@@ -270,9 +270,21 @@ create policy "customers read their referral rewards" on public.referral_rewards
 grant select, delete on public.notifications to authenticated;
 grant update (is_read, read_at) on public.notifications to authenticated;
 
+-- public.notifications, select: each signed-in role (V24) gets only the arms that can admit its
+-- rows; partner adds to authenticated, staff to partner.
 create policy "users read their notifications" on public.notifications
   for select to authenticated
-  using (user_id = (select auth.uid()) or (select private.has_permission('notifications', 'read')));
+  using (
+    -- users read their notifications
+    user_id = (select auth.uid())
+  );
+
+create policy "staff select" on public.notifications
+  for select to staff
+  using (
+    -- the notifications team reads notifications
+    (select private.has_permission('notifications', 'read'))
+  );
 create policy "users mark their notifications read" on public.notifications
   for update to authenticated
   using (user_id = (select auth.uid()))
@@ -328,13 +340,6 @@ create policy "senders and recipients read their messages" on public.in_app_mess
     or (recipient_id = (select auth.uid()) and deleted_at is null)
     or (select private.has_permission('complaints', 'read'))
   );
--- public.notifications for the customer and partner roles (V24): users read their notifications, the arms that can admit their rows.
-create policy "customer and partner select" on public.notifications
-  for select to customer, partner
-  using (
-    user_id = (select auth.uid())
-  );
-
 create policy "users send messages as themselves" on public.in_app_messages
   for insert to authenticated
   with check (sender_id = (select auth.uid()) and message_type <> 'system');
@@ -406,26 +411,22 @@ grant update (vendor_id, booking_id, category, priority, subject, description, s
   resolution_notes, satisfaction_rating, attachments)
   on public.support_tickets to authenticated;
 
--- public.support_tickets, authenticated, select: one policy serving every audience below (permissive policies
--- combine with OR, so this is exactly their union).
+-- public.support_tickets, select: each signed-in role (V24) gets only the arms that can admit its
+-- rows; partner adds to authenticated, staff to partner.
 create policy "authenticated select" on public.support_tickets
   for select to authenticated
   using (
-    -- customer care reads all tickets
-    ((select private.has_permission('support_tickets', 'read')))
-    -- requesters read their tickets
-    or (raised_by = (select auth.uid()) or customer_id = (select auth.uid()))
+    -- people read the tickets they raised or that concern them
+    raised_by = (select auth.uid()) or customer_id = (select auth.uid())
   );
-comment on policy "authenticated select" on public.support_tickets is
-  'Merges: customer care reads all tickets; requesters read their tickets';
 
--- public.support_tickets for the customer and partner roles (V24): people read the tickets they raised or that concern them, the arms that can admit their rows.
-create policy "customer and partner select" on public.support_tickets
-  for select to customer, partner
+create policy "staff select" on public.support_tickets
+  for select to staff
   using (
-    raised_by = (select auth.uid())
-    or customer_id = (select auth.uid())
+    -- support reads tickets
+    (select private.has_permission('support_tickets', 'read'))
   );
+
 -- public.support_tickets, authenticated, insert: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
 create policy "authenticated insert" on public.support_tickets
@@ -469,25 +470,22 @@ grant select on public.ticket_messages to authenticated;
 grant insert (ticket_id, sender_id, sender_type, message, attachments, is_internal)
   on public.ticket_messages to authenticated;
 
--- public.ticket_messages, authenticated, select: one policy serving every audience below (permissive policies
--- combine with OR, so this is exactly their union).
+-- public.ticket_messages, select: each signed-in role (V24) gets only the arms that can admit its
+-- rows; partner adds to authenticated, staff to partner.
 create policy "authenticated select" on public.ticket_messages
   for select to authenticated
   using (
-    -- customer care reads all messages and notes
-    ((select private.has_permission('support_tickets', 'read')))
-    -- requesters read the public conversation
-    or (not is_internal and ticket_id = any ((select private.ticket_ids_of_current_user())::uuid[]))
+    -- people read the public messages of their tickets
+    not is_internal and ticket_id = any ((select private.ticket_ids_of_current_user())::uuid[])
   );
-comment on policy "authenticated select" on public.ticket_messages is
-  'Merges: customer care reads all messages and notes; requesters read the public conversation';
 
--- public.ticket_messages for the customer and partner roles (V24): people read the public messages of their tickets, the arms that can admit their rows.
-create policy "customer and partner select" on public.ticket_messages
-  for select to customer, partner
+create policy "staff select" on public.ticket_messages
+  for select to staff
   using (
-    (not is_internal and ticket_id = any ((select private.ticket_ids_of_current_user())::uuid[]))
+    -- support reads messages
+    (select private.has_permission('support_tickets', 'read'))
   );
+
 -- public.ticket_messages, authenticated, insert: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
 create policy "authenticated insert" on public.ticket_messages
@@ -755,6 +753,7 @@ create policy "operations raises purchase orders" on public.purchase_orders
     and approved_by is null
     and approved_at is null
   );
+
 -- public.purchase_orders, authenticated, update: one policy serving every audience below (permissive policies
 -- combine with OR, so this is exactly their union).
 create policy "authenticated update" on public.purchase_orders
@@ -824,7 +823,7 @@ create policy "users send their own events" on public.analytics_events
   for insert to authenticated
   with check (user_id = (select auth.uid()));
 create policy "analysts and it read events" on public.analytics_events
-  for select to authenticated
+  for select to staff
   using ((select private.has_permission('analytics', 'read')) or (select private.has_permission('error_logs', 'read')));
 
 create policy "visitors send anonymous page views" on public.page_views

@@ -3,7 +3,7 @@
 -- Not part of the migrations: nothing in production calls these.
 create extension if not exists pgtap with schema extensions;
 create schema if not exists tests;
-grant usage on schema tests to anon, authenticated, customer, partner, service_role;
+grant usage on schema tests to anon, authenticated, service_role;
 
 -- A user as GoTrue creates one, with the profile the app creates on sign-up.
 create or replace function tests.create_user(email text, role text default 'customer')
@@ -107,11 +107,10 @@ begin
 end
 $$;
 
--- Act as a signed-in user (role authenticated, claims as PostgREST sets them) until the
--- end of the transaction, or as anon / service_role.
--- As a signed-in user, with the role their access token would name (customer, partner or
--- authenticated: Auth's custom access token hook, V24), so every check runs under the
--- policies that user's requests are planned with.
+-- Act as a signed-in user (claims as PostgREST sets them, and the role their access token
+-- names: authenticated, partner or staff, as Auth's custom access token hook of V24 names it,
+-- so every check runs under the policies that user's requests are planned with) until the end
+-- of the transaction, or as anon / service_role.
 create or replace function tests.authenticate_as(user_id uuid)
 returns void
 language plpgsql
@@ -153,7 +152,7 @@ $$;
 -- The people the security suite attacks with, by name. Rows are made inside each test's
 -- transaction (tests.create_personas) and vanish with it.
 create table if not exists tests.personas (name text primary key, user_id uuid);
-grant select on tests.personas to anon, authenticated, customer, partner, service_role;
+grant select on tests.personas to anon, authenticated, service_role;
 
 create or replace function tests.id(persona text)
 returns uuid
@@ -482,7 +481,7 @@ begin
 end
 $$;
 
-grant execute on all functions in schema tests to anon, authenticated, customer, partner, service_role;
+grant execute on all functions in schema tests to anon, authenticated, service_role;
 
 begin;
 select plan(3);

@@ -472,16 +472,18 @@ select is(
 
 -- Realtime streams bookings to whoever its select policies let read the row. The reviewed
 -- policies are merged into one per role and command (V30); each merged policy names them. The
--- customer and partner roles (V24) read through their own select policy, with only their arms.
+-- select policy is split by the signed-in roles (V24): authenticated reads its own, partner
+-- adds assigned therapists and vendors, staff the departments.
 select policies_are('public', 'bookings',
-  array['authenticated select', 'authenticated update', 'customer select', 'partner select'],
-  'bookings has one select and one update policy for signed-in users, and none for anon');
+  array['authenticated select', 'authenticated update', 'partner select', 'staff select'],
+  'bookings has one select policy per signed-in role, one update policy, and none for anon');
 select is(
-  (select obj_description(oid, 'pg_policy') from pg_policy
-    where polrelid = 'public.bookings'::regclass and polname = 'authenticated select'),
-  'Merges: customers read their own bookings; operations, care and finance read bookings; '
-    || 'therapists read bookings they are assigned to; vendors read their bookings',
-  'bookings select: customer, vendor, assigned therapist, departments holding bookings.read'
+  (select array_agg(polroles::regrole[]::text || ' ' || coalesce(obj_description(oid, 'pg_policy'), '') order by polname)
+     from pg_policy where polrelid = 'public.bookings'::regclass and polcmd = 'r'),
+  array['{authenticated} ',
+        '{partner} Merges: therapists read bookings they are assigned to; vendors read their bookings',
+        '{staff} '],
+  'bookings select: customer (every role), assigned therapist and vendor (partner), departments holding bookings.read (staff)'
 );
 select is(
   (select obj_description(oid, 'pg_policy') from pg_policy where polrelid = 'public.bookings'::regclass and polcmd = 'w'),

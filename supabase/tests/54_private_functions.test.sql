@@ -3,7 +3,7 @@
 -- dashboard refresh, encryption) is refused to them. A helper added later that should be
 -- callable is added to this list; one that should not be fails here.
 begin;
-select plan(6);
+select plan(4);
 
 select is(
   (select array_agg(p.proname::text order by p.proname)
@@ -21,42 +21,6 @@ select is(
     'vendor_ids_of_current_user', 'vendor_ids_where_staff_can', 'vendor_staff_can', 'vendor_therapist_ids'
   ]::text[],
   'authenticated executes only the private helpers policies, defaults and triggers need'
-);
-
-select is(
-  (select array_agg(p.proname::text order by p.proname)
-     from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-    where n.nspname = 'private' and p.prorettype <> 'trigger'::regtype
-      and has_function_privilege('customer', p.oid, 'execute')),
-  array[
-    'active_assignment_ids_of_current_customer', 'booking_ids_of_current_therapist', 'booking_ids_visible_for_photos',
-    'busy_range', 'can_review_identity_of', 'changed_columns', 'current_roles', 'customer_ids_served_now',
-    'financial_year', 'followed_assignment', 'has_any_role', 'has_permission', 'has_role', 'hr_assignable_role_ids', 'is_active_employee',
-    'is_api_caller', 'is_service_role', 'is_signed_in_role', 'mask_last4', 'may_follow_assignment', 'may_see_therapist_location',
-    'next_complaint_number', 'object_owner',
-    'own_role_ids_of_current_user', 'reports_of_current_user', 'setting_value', 'sha256_hex',
-    'therapist_ids_of_current_user', 'therapist_ids_of_current_vendor', 'ticket_ids_of_current_user',
-    'vendor_ids_of_current_user', 'vendor_ids_where_staff_can', 'vendor_staff_can', 'vendor_therapist_ids'
-  ]::text[],
-  'customer (V24) executes exactly what authenticated does'
-);
-
-select is(
-  (select array_agg(p.proname::text order by p.proname)
-     from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-    where n.nspname = 'private' and p.prorettype <> 'trigger'::regtype
-      and has_function_privilege('partner', p.oid, 'execute')),
-  array[
-    'active_assignment_ids_of_current_customer', 'booking_ids_of_current_therapist', 'booking_ids_visible_for_photos',
-    'busy_range', 'can_review_identity_of', 'changed_columns', 'current_roles', 'customer_ids_served_now',
-    'financial_year', 'followed_assignment', 'has_any_role', 'has_permission', 'has_role', 'hr_assignable_role_ids', 'is_active_employee',
-    'is_api_caller', 'is_service_role', 'is_signed_in_role', 'mask_last4', 'may_follow_assignment', 'may_see_therapist_location',
-    'next_complaint_number', 'object_owner',
-    'own_role_ids_of_current_user', 'reports_of_current_user', 'setting_value', 'sha256_hex',
-    'therapist_ids_of_current_user', 'therapist_ids_of_current_vendor', 'ticket_ids_of_current_user',
-    'vendor_ids_of_current_user', 'vendor_ids_where_staff_can', 'vendor_staff_can', 'vendor_therapist_ids'
-  ]::text[],
-  'partner (V24) executes exactly what authenticated does'
 );
 
 select is(

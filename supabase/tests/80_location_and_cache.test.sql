@@ -66,7 +66,7 @@ with a as (
    where t.user_id = tests.id('therapist_a')
   returning id, therapist_id)
 insert into trip select id, therapist_id from a;
-grant select on trip to authenticated, customer, partner, service_role;
+grant select on trip to authenticated, service_role;
 
 select tests.act_as('service_role');
 select is(

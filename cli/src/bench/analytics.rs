@@ -221,7 +221,8 @@ async fn measure(url: &str, keys: JwtKeys, options: &AnalyticsBenchOptions) -> a
              values ('{analyst}', 'Analyst', '9123456780', 'marketing_department');"
         ))
         .await?;
-    let analyst_token = keys.user_token(&analyst.to_string(), None, 3600, json!({}));
+    // An employee's token names `staff`, as Auth's hook names it (V24).
+    let analyst_token = keys.user_token(&analyst.to_string(), None, 3600, json!({"role": "staff"}));
     let anon = keys.api_key("anon");
 
     let server = Server::start(&bench_url, keys, options.clients + 4).await?;

@@ -217,9 +217,10 @@ async fn fixture(url: &str, keys: &JwtKeys, therapists: usize) -> anyhow::Result
             (row.get(0), row.get(1), row.get(2), row.get(3));
         travellers.push(Traveller {
             therapist,
-            token: keys.user_token(&user.to_string(), None, 3600, json!({})),
+            // Therapists' and vendors' tokens name `partner`, as Auth's hook names it (V24).
+            token: keys.user_token(&user.to_string(), None, 3600, json!({"role": "partner"})),
             assignment,
-            vendor_token: keys.user_token(&vendor.to_string(), None, 3600, json!({})),
+            vendor_token: keys.user_token(&vendor.to_string(), None, 3600, json!({"role": "partner"})),
         });
     }
     Ok(travellers)

@@ -1,6 +1,6 @@
 //! `ombaro bench rls`: what row-level security costs on the pages people open most. Each page
 //! query runs as its persona under RLS (the PostgREST way: the role their access token names,
-//! `customer`, `partner` or `authenticated`, and the JWT claims set in the transaction) and as
+//! `authenticated`, `partner` or `staff`, and the JWT claims set in the transaction) and as
 //! `service_role` (no RLS, begun the same way, so both sides pay the same round trips) with
 //! the equivalent explicit filter, alternately, in the same run. The ratio of medians is what
 //! the policies cost. Goals: every page under RLS within 1.2x of

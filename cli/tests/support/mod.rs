@@ -87,10 +87,16 @@ impl TestApp {
         };
         match booking_options {
             None => {
-                let options = ombaro::server::ServerOptions {
+                let mut options = ombaro::server::ServerOptions {
                     realtime_login: Some(db.url.parse().expect("the test database URL")),
                     ..options
                 };
+                // Tokens pass through the project's custom access token hook, as on `ombaro up`.
+                if options.auth.custom_access_token_hook.is_none() {
+                    options.auth.custom_access_token_hook =
+                        ombaro_auth::AuthOptions::from_project(&ombaro_common::config::Project::discover().root)
+                            .custom_access_token_hook;
+                }
                 tokio::spawn(ombaro::server::serve(listener, state, options, stopped));
             }
             Some(options) => {

@@ -188,14 +188,16 @@ impl World {
         body["booking_type"] = json!("home_service");
         body["address_id"] = json!(self.address);
         body["therapist_id"] = json!(self.asha);
-        let (status, booking) = app.post_json("/bookings", &app.user_token(self.customer), &body).await;
+        let (status, booking) = app
+            .post_json("/bookings", &app.user_token(self.customer).await, &body)
+            .await;
         assert_eq!(status, 201, "{booking}");
         let id = booking["id"].as_str().unwrap();
         let assignment: Uuid = booking["assignments"][0]["id"].as_str().unwrap().parse().unwrap();
         let (status, b) = app
             .post_json(
                 &format!("/bookings/{id}/status"),
-                &app.user_token(self.vendor),
+                &app.user_token(self.vendor).await,
                 &json!({"status": "confirmed"}),
             )
             .await;
@@ -204,7 +206,7 @@ impl World {
             let (status, a) = app
                 .post_json(
                     &format!("/assignments/{assignment}/status"),
-                    &app.user_token(self.asha_user),
+                    &app.user_token(self.asha_user).await,
                     &json!({ "status": step }),
                 )
                 .await;
@@ -215,9 +217,19 @@ impl World {
 }
 
 impl TestApp {
-    pub fn user_token(&self, user: Uuid) -> String {
+    /// An access token for `user` with the role Auth's custom access token hook would name
+    /// (authenticated, partner or staff: V24).
+    pub async fn user_token(&self, user: Uuid) -> String {
+        let role: String = self
+            .db
+            .client()
+            .await
+            .query_one("select private.audience_of($1)", &[&user])
+            .await
+            .expect("the audience of a test user")
+            .get(0);
         self.keys
-            .user_token(&user.to_string(), None, 3600, serde_json::json!({}))
+            .user_token(&user.to_string(), None, 3600, serde_json::json!({ "role": role }))
     }
 
     pub fn service_key(&self) -> String {

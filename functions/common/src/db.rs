@@ -127,8 +127,8 @@ impl Default for RoleLimits {
             by_role: HashMap::from([
                 ("anon".to_owned(), limits("3s")),
                 ("authenticated".to_owned(), limits("8s")),
-                ("customer".to_owned(), limits("8s")),
                 ("partner".to_owned(), limits("8s")),
+                ("staff".to_owned(), limits("8s")),
                 ("service_role".to_owned(), limits("15s")),
             ]),
         }

@@ -10,16 +10,15 @@ use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, 
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-/// The roles a verified token may act as: the API keys' (`anon`, `service_role`) and the three
-/// a signed-in user's token may name (`customer`, `partner`, `authenticated`: see
-/// [`SIGNED_IN_ROLES`]).
-pub const API_ROLES: [&str; 5] = ["anon", "authenticated", "customer", "partner", "service_role"];
+/// The roles a verified token may act as: the API keys' (`anon`, `service_role`) and those a
+/// signed-in user's token may name ([`SIGNED_IN_ROLES`]).
+pub const API_ROLES: [&str; 5] = ["anon", "authenticated", "partner", "staff", "service_role"];
 
-/// The roles of signed-in users' tokens. Auth's custom access token hook
-/// (`public.custom_access_token_hook`, V24) names `customer` for someone who is only a
-/// customer and `partner` for vendors and therapists, so Postgres plans their statements with
-/// only the policy arms that can admit their rows; everyone else is `authenticated`.
-pub const SIGNED_IN_ROLES: [&str; 3] = ["authenticated", "customer", "partner"];
+/// The roles of signed-in users' tokens, each holding all the one before holds. Auth's custom
+/// access token hook (`public.custom_access_token_hook`, V24) names `partner` for vendors and
+/// therapists and `staff` for employees, so Postgres plans their statements with the policy
+/// arms that can admit their rows and no others; a customer's token is `authenticated`.
+pub const SIGNED_IN_ROLES: [&str; 3] = ["authenticated", "partner", "staff"];
 
 /// Issuer of the keys this stack signs.
 pub const ISSUER: &str = "ombaro";
