@@ -344,3 +344,41 @@ async fn each_token_names_its_bearer_s_audience_role_through_the_project_s_hook(
         "staff"
     );
 }
+
+#[tokio::test]
+async fn a_hook_that_names_an_api_key_s_role_is_refused_and_spends_nothing() {
+    // A custom access token hook may narrow or widen a user among the signed-in roles, never
+    // make them an API key (`service_role` bypasses every policy). The refusal rolls the grant
+    // back: the refresh token it was given still works once the hook is mended.
+    let app = TestApp::spawn().await;
+    let (status, session) = post(
+        &app,
+        "/signup",
+        json!({"phone": "919811144455", "password": "long enough"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{session}");
+    let db = app.db.client().await;
+    let hook_naming = |role: &'static str| {
+        format!(
+            "create or replace function public.custom_access_token_hook(event jsonb) returns jsonb
+               language sql stable as $$ select jsonb_build_object('claims',
+                 jsonb_set(event -> 'claims', '{{role}}', to_jsonb('{role}'::text))) $$"
+        )
+    };
+    let refresh = json!({"refresh_token": session["refresh_token"]});
+
+    db.batch_execute(&hook_naming("service_role")).await.unwrap();
+    let (status, refused) = post(&app, "/token?grant_type=refresh_token", refresh.clone()).await;
+    assert_eq!(status, 500, "{refused}");
+    assert_eq!(refused["code"], "unexpected_failure");
+    assert!(refused.get("access_token").is_none());
+
+    db.batch_execute(&hook_naming("partner")).await.unwrap();
+    let (status, renewed) = post(&app, "/token?grant_type=refresh_token", refresh).await;
+    assert_eq!(status, 200, "the refused grant spent nothing: {renewed}");
+    assert_eq!(
+        claims_of(&app, renewed["access_token"].as_str().unwrap())["role"],
+        "partner"
+    );
+}

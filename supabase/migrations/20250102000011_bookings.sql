@@ -494,7 +494,7 @@ comment on table public.booking_status_history is
   'Every status a booking has had, written by a trigger on bookings; append-only. It restricts booking deletion on purpose: bookings are cancelled, not deleted.';
 comment on column public.booking_status_history.from_status is 'Status before the change; null for the row written when the booking was created.';
 comment on column public.booking_status_history.changed_by is 'Acting user (JWT sub), null for service work. No foreign key: the history keeps the id even after the user is erased.';
-comment on column public.booking_status_history.actor_role is 'JWT role (authenticated, service_role) or database role of the change.';
+comment on column public.booking_status_history.actor_role is 'JWT role (authenticated, partner, staff, service_role) or database role of the change.';
 comment on column public.booking_status_history.reason is 'Cancellation reason, or the ombaro.change_reason setting of the transaction that made the change.';
 
 create index idx_booking_status_history_booking_id on public.booking_status_history (booking_id, changed_at);

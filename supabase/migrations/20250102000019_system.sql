@@ -40,7 +40,7 @@ alter table public.audit_logs enable row level security;
 
 comment on table public.audit_logs is 'Who changed what in audited tables, written by private.audit_row(); append-only, partitioned by month of created_at, kept forever.';
 comment on column public.audit_logs.actor_id is 'auth.users id from the request JWT; null for service and migration work. No foreign key: the trail outlives the account.';
-comment on column public.audit_logs.actor_role is 'JWT role (authenticated, service_role) or the database role for direct sessions.';
+comment on column public.audit_logs.actor_role is 'JWT role (authenticated, partner, staff, service_role) or the database role for direct sessions.';
 comment on column public.audit_logs.row_id is 'Primary key of the changed row, as text.';
 comment on column public.audit_logs.changes is '{"column": {"old": ..., "new": ...}} of the columns that changed (all non-null columns for insert and delete).';
 

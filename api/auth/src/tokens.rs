@@ -92,8 +92,9 @@ pub async fn session_response(
 /// Supabase Auth's custom access token hook, as GoTrue runs a `pg-functions://` hook: the
 /// function gets `{user_id, claims, authentication_method}` in the issuing transaction and
 /// answers `{claims}` (the token's claims from then on) or `{error: {http_code, message}}`,
-/// which refuses the grant. Claims that lose `sub` or `role`, or name a role no API token may
-/// act as, are refused as GoTrue refuses output that breaks its schema.
+/// which refuses the grant. Claims that lose `sub` or `role`, or name a role no signed-in user
+/// may act as (an API key's role among them: a hook must never make a user `service_role`), are
+/// refused as GoTrue refuses output that breaks its schema.
 async fn run_access_token_hook(
     tx: &Transaction<'_>,
     hook: &str,
@@ -125,7 +126,7 @@ async fn run_access_token_hook(
     }
     let claims = answer.get("claims").cloned().unwrap_or(Value::Null);
     let role = claims["role"].as_str().unwrap_or_default();
-    if claims["sub"].as_str() != Some(&user.id.to_string()) || !ombaro_common::jwt::API_ROLES.contains(&role) {
+    if claims["sub"].as_str() != Some(&user.id.to_string()) || !ombaro_common::jwt::SIGNED_IN_ROLES.contains(&role) {
         return Err(AuthError::internal(format!(
             "the access token hook {hook} answered claims without this user's sub or with role {role:?}"
         )));

@@ -944,19 +944,20 @@ fn booking_steps(w: &World, b: &Booking) -> Vec<(&'static str, i64, Option<Uuid>
         steps.push(("confirmed", at, None, "service_role"));
     }
     if let Some(at) = b.assigned_at {
-        steps.push(("assigned", at, vendor, "authenticated"));
+        steps.push(("assigned", at, vendor, "partner"));
     }
     if let Some(at) = b.started_at {
-        steps.push(("in_progress", at, therapist, "authenticated"));
+        steps.push(("in_progress", at, therapist, "partner"));
     }
     if let Some(at) = b.completed_at {
-        steps.push(("completed", at, therapist, "authenticated"));
+        steps.push(("completed", at, therapist, "partner"));
     }
     if let (Some(at), Some((_, _, by, role))) = (b.cancelled_at, cancellation(w, b)) {
-        let jwt_role = if role == "system" {
-            "service_role"
-        } else {
-            "authenticated"
+        // The role each side's token names (V24's signed-in roles).
+        let jwt_role = match role {
+            "system" => "service_role",
+            "vendor" => "partner",
+            _ => "authenticated",
         };
         steps.push(("cancelled", at, by, jwt_role));
     }
@@ -1279,7 +1280,7 @@ fn assignment_timeline(w: &World, range: Range<usize>, out: &mut RowBuf) {
                     .str("status_change")
                     .str(status)
                     .uuid(actor)
-                    .str("authenticated")
+                    .str("partner")
                     .ts(at)
                     .ts(at);
                 out.end();

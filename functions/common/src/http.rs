@@ -42,7 +42,7 @@ impl Caller {
         self.role == "service_role"
     }
 
-    /// Whether the token is a signed-in user's (`authenticated`, `customer` or `partner`).
+    /// Whether the token is a signed-in user's (one of [`crate::jwt::SIGNED_IN_ROLES`]).
     pub fn is_signed_in(&self) -> bool {
         crate::jwt::SIGNED_IN_ROLES.contains(&self.role.as_str())
     }

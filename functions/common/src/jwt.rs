@@ -2,9 +2,9 @@
 //! share one secret and carry the Postgres role to act as in the `role` claim.
 //!
 //! Verification is strict on purpose: only HS256 (so `alg: none` and algorithm confusion are
-//! refused), `exp` required and in the future, and `role` required and one of the three API
-//! roles, because the role ends up in `set_config('role', ...)`: a token naming `postgres`
-//! must never get that far.
+//! refused), `exp` required and in the future, and `role` required and one of [`API_ROLES`],
+//! because the role ends up in `set_config('role', ...)`: a token naming `postgres` must never
+//! get that far.
 
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::Deserialize;
