@@ -167,7 +167,7 @@ create table public.promotion_usage (
   constraint promotion_usage_promotion_booking_key unique (promotion_id, booking_id)
 );
 
-create index idx_promotion_usage_promotion on public.promotion_usage (promotion_id);
+-- A promotion's uses are found through the unique (promotion_id, booking_id) index.
 create index idx_promotion_usage_customer on public.promotion_usage (customer_id, promotion_id);
 create index idx_promotion_usage_booking on public.promotion_usage (booking_id);
 create index idx_promotion_usage_used_at on public.promotion_usage (used_at);

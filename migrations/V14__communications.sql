@@ -33,7 +33,6 @@ create table public.notifications (
 
 create index idx_notifications_user on public.notifications (user_id, created_at desc);
 create index idx_notifications_type on public.notifications (type);
-create index idx_notifications_read on public.notifications (is_read);
 create index idx_notifications_created on public.notifications (created_at desc);
 -- The unread badge.
 create index idx_notifications_user_unread on public.notifications (user_id) where not is_read;

@@ -124,7 +124,7 @@ create table public.vendor_staff (
   updated_at timestamptz not null default now()
 );
 
-create index idx_vendor_staff_vendor on public.vendor_staff (vendor_id);
+-- A vendor's staff are found through idx_vendor_staff_status (vendor_id, status).
 create index idx_vendor_staff_user on public.vendor_staff (user_id);
 create unique index idx_vendor_staff_vendor_id_user_id on public.vendor_staff (vendor_id, user_id) where user_id is not null;
 create index idx_vendor_staff_status on public.vendor_staff (vendor_id, status);

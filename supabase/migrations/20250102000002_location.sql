@@ -58,7 +58,7 @@ comment on table public.states is 'States and union territories; the GST state c
 comment on column public.states.code is 'ISO 3166-2 subdivision code, e.g. IN-MH.';
 comment on column public.states.gst_state_code is 'Two-digit GST state code (first two characters of a GSTIN), e.g. 27 for Maharashtra.';
 
-create index idx_states_country_id on public.states (country_id);
+-- A country's states are found through the unique (country_id, name) index.
 create index idx_states_state_type on public.states (state_type);
 
 create trigger set_updated_at before update on public.states

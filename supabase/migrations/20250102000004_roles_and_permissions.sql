@@ -165,7 +165,7 @@ comment on column public.role_permissions.module_id is 'Module code (permission_
 comment on column public.role_permissions.sub_module_id is 'Optional narrower module code; null grants the whole module. Unique with nulls equal, so a role has one whole-module row per module.';
 comment on column public.role_permissions.permissions is 'Granted actions, a subset of read, create, update, delete, approve, export.';
 
-create index idx_role_permissions_role on public.role_permissions (role_id);
+-- A role's rows are found through the unique (role_id, module_id, sub_module_id) index.
 create index idx_role_permissions_module on public.role_permissions (module_id);
 create index idx_role_permissions_sub_module on public.role_permissions (sub_module_id);
 

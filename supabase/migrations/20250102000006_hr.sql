@@ -174,7 +174,7 @@ comment on column public.holidays.city_id is 'City observing the holiday, for ci
 comment on column public.holidays.is_optional is 'Restricted holiday: employees may pick a limited number of these.';
 comment on column public.holidays.blocks_bookings is 'True when no bookings are taken that day in the scope (spas usually open on festivals, so false by default).';
 
-create index idx_holidays_holiday_date on public.holidays (holiday_date);
+-- A day's holidays are found through the unique (holiday_date, name, state_id, city_id) index.
 create index idx_holidays_state_id on public.holidays (state_id, holiday_date);
 create index idx_holidays_city_id on public.holidays (city_id, holiday_date);
 create index idx_holidays_blocks_bookings on public.holidays (holiday_date) where blocks_bookings;
@@ -380,7 +380,7 @@ comment on column public.attendance_records.source is 'How the record was made: 
 comment on column public.attendance_records.check_in_location is '{ latitude, longitude, address, accuracy_m } reported by the app at check-in.';
 comment on column public.attendance_records.approved_by is 'Manager or HR who approved a manual entry or regularisation.';
 
-create index idx_attendance_employee on public.attendance_records (employee_id);
+-- An employee's attendance is found through the unique (employee_id, date) index.
 create index idx_attendance_date on public.attendance_records (date);
 create index idx_attendance_status on public.attendance_records (status);
 create index idx_attendance_records_work_shift_id on public.attendance_records (work_shift_id);
@@ -689,7 +689,7 @@ comment on column public.salary_records.net_salary is 'Take-home pay, gross_sala
 comment on column public.salary_records.payment_reference is 'Bank UTR or cheque number of the salary credit.';
 comment on column public.salary_records.payslip_path is 'Storage path of the generated payslip PDF.';
 
-create index idx_salary_records_employee on public.salary_records (employee_id);
+-- An employee's salary records are found through the unique (employee_id, month, year) index.
 create index idx_salary_records_period on public.salary_records (year, month);
 create index idx_salary_records_status on public.salary_records (status);
 create index idx_salary_records_salary_structure_id on public.salary_records (salary_structure_id);

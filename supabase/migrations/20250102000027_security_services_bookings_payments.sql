@@ -393,7 +393,7 @@ create policy "partner select" on public.bookings
     -- therapists read bookings they are assigned to
     (id = any ((select private.booking_ids_of_current_therapist())::uuid[]))
     -- vendors read their bookings
-    or ((vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[]) and vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[])))
+    or ((vendor_id = any ((select private.vendor_ids_where_staff_can('bookings.view'))::uuid[]) and vendor_id is not distinct from vendor_id))
   );
 comment on policy "partner select" on public.bookings is
   'Merges: therapists read bookings they are assigned to; vendors read their bookings';
@@ -888,7 +888,7 @@ create policy "partner select" on public.reviews
   for select to partner
   using (
     -- vendors read reviews of their business
-    (vendor_id = any ((select private.vendor_ids_where_staff_can('reviews.view'))::uuid[]) and vendor_id = any ((select private.vendor_ids_where_staff_can('reviews.view'))::uuid[]))
+    (vendor_id = any ((select private.vendor_ids_where_staff_can('reviews.view'))::uuid[]) and vendor_id is not distinct from vendor_id)
   );
 
 create policy "staff select" on public.reviews
@@ -1001,7 +1001,7 @@ create policy "partner select" on public.payments
   for select to partner
   using (
     -- vendors read payments for their bookings
-    (vendor_id = any ((select private.vendor_ids_where_staff_can('payments.view'))::uuid[]) and vendor_id = any ((select private.vendor_ids_where_staff_can('payments.view'))::uuid[]))
+    (vendor_id = any ((select private.vendor_ids_where_staff_can('payments.view'))::uuid[]) and vendor_id is not distinct from vendor_id)
   );
 
 create policy "staff select" on public.payments
@@ -1181,7 +1181,7 @@ create policy "partner select" on public.invoices
   for select to partner
   using (
     -- vendors read their issued invoices
-    (vendor_id = any ((select private.vendor_ids_where_staff_can('invoices.view'))::uuid[]) and vendor_id = any ((select private.vendor_ids_where_staff_can('invoices.view'))::uuid[])) and status <> 'draft'
+    (vendor_id = any ((select private.vendor_ids_where_staff_can('invoices.view'))::uuid[]) and vendor_id is not distinct from vendor_id) and status <> 'draft'
   );
 
 create policy "staff select" on public.invoices

@@ -4,7 +4,7 @@
 -- kept by the shared trigger, an explicit on-delete rule on every foreign key.
 begin;
 create extension if not exists pgtap with schema extensions;
-select plan(9);
+select plan(10);
 
 create temporary table spec_tables (name text primary key) on commit drop;
 insert into spec_tables values
@@ -108,6 +108,34 @@ select is(
   ),
   '{}'::text[],
   'every foreign key has an index leading with its columns'
+);
+
+-- An index whose columns lead a wider index on the same table (same method, same predicate,
+-- no uniqueness of its own to enforce) serves nothing the wider one does not, and costs every
+-- write: the duplicate_index advisor, extended to prefixes.
+select is(
+  array(
+    select format('%s.%s served by %s', i.indrelid::regclass, narrow.relname, wide.relname)
+      from pg_index i
+      join pg_class narrow on narrow.oid = i.indexrelid
+      join pg_index w on w.indrelid = i.indrelid and w.indexrelid <> i.indexrelid
+      join pg_class wide on wide.oid = w.indexrelid
+     where i.indrelid in (select oid from pg_class where relnamespace in ('public'::regnamespace, 'private'::regnamespace))
+       and not i.indisunique
+       and i.indnatts = i.indnkeyatts
+       and narrow.relam = wide.relam
+       and i.indexprs is null and w.indexprs is null
+       and pg_get_expr(i.indpred, i.indrelid) is not distinct from pg_get_expr(w.indpred, w.indrelid)
+       and (w.indkey::int2[])[0:i.indnkeyatts - 1] = (i.indkey::int2[])[0:i.indnkeyatts - 1]
+       and (w.indclass::oid[])[0:i.indnkeyatts - 1] = (i.indclass::oid[])[0:i.indnkeyatts - 1]
+       and (w.indoption::int2[])[0:i.indnkeyatts - 1] = (i.indoption::int2[])[0:i.indnkeyatts - 1]
+       and w.indnkeyatts >= i.indnkeyatts
+       and (w.indnkeyatts > i.indnkeyatts or i.indexrelid > w.indexrelid)
+       and not exists (select 1 from pg_inherits h where h.inhrelid = i.indrelid)
+     order by 1
+  ),
+  '{}'::text[],
+  'no index is served by another that leads with its columns'
 );
 
 select cmp_ok(

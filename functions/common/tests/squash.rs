@@ -273,6 +273,17 @@ const INTENDED: &[(&str, &str, &str)] = &[
     ("policy", "public.therapist_locations \"therapist, vendor, customer served and support see locations\"", "select split by signed-in role"),
     ("policy", "public.ticket_messages \"authenticated select\"", "select split by signed-in role"),
     ("policy", "public.ticket_messages \"staff select\"", "select split by signed-in role"),
+    // Indexes another index already serves (its leading columns are a wider index's, which
+    // also covers the foreign key), and a btree on a boolean the partial unread index serves:
+    // they only cost writes.
+    ("index", "public.attendance_records idx_attendance_employee", "redundant: unique (employee_id, date)"),
+    ("index", "public.holidays idx_holidays_holiday_date", "redundant: unique (holiday_date, name, state_id, city_id)"),
+    ("index", "public.notifications idx_notifications_read", "unread lookups use idx_notifications_user_unread"),
+    ("index", "public.promotion_usage idx_promotion_usage_promotion", "redundant: unique (promotion_id, booking_id)"),
+    ("index", "public.role_permissions idx_role_permissions_role", "redundant: unique (role_id, module_id, sub_module_id)"),
+    ("index", "public.salary_records idx_salary_records_employee", "redundant: unique (employee_id, month, year)"),
+    ("index", "public.states idx_states_country_id", "redundant: unique (country_id, name)"),
+    ("index", "public.vendor_staff idx_vendor_staff_vendor", "redundant: idx_vendor_staff_status (vendor_id, status)"),
 ];
 
 /// The last version the squash replaced.
