@@ -55,20 +55,6 @@ impl TestApp {
         self.db.client().await.query_one(sql, &[]).await.unwrap().get(0)
     }
 
-    /// An access token with the role Auth's custom access token hook would name (V24).
-    async fn token_of(&self, user: Uuid) -> String {
-        let role: String = self
-            .db
-            .client()
-            .await
-            .query_one("select private.audience_of($1)", &[&user])
-            .await
-            .unwrap()
-            .get(0);
-        self.keys
-            .user_token(&user.to_string(), None, 3600, json!({ "role": role }))
-    }
-
     /// A signed-in person whose profile role is `role`.
     async fn person(&self, role: &str) -> Uuid {
         let id = Uuid::new_v4();
@@ -242,7 +228,7 @@ async fn events_carry_the_caller_as_user_and_anon_events_none() {
         { "event_name": "page_view", "session_id": "m-1", "timestamp": now.to_rfc3339(),
           "event_properties": { "path": "/" }, "user_id": kabir }
     ]});
-    let (status, body, _) = app.send_events(&app.token_of(meera).await, "", &batch).await;
+    let (status, body, _) = app.send_events(&app.user_token(meera).await, "", &batch).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         app.sql_count(&format!(
@@ -375,7 +361,7 @@ async fn reports_are_for_marketing_finance_directors_and_super_admin() {
         format!("/revenue?group_by=city&{range}"),
     ];
     for role in ["marketing_department", "finance_department", "directors", "super_admin"] {
-        let token = app.token_of(app.person(role).await).await;
+        let token = app.user_token(app.person(role).await).await;
         for path in &paths {
             let (status, body) = app.read(path, &token).await;
             assert_eq!(status, 200, "{role} {path}: {body}");
@@ -383,10 +369,10 @@ async fn reports_are_for_marketing_finance_directors_and_super_admin() {
             assert!(body["fresh_as_of"].is_string(), "{body}");
         }
     }
-    let customer = app.token_of(world.customer).await;
-    let therapist = app.token_of(world.asha_user).await;
-    let vendor = app.token_of(world.vendor).await;
-    let hr = app.token_of(app.person("hr_department").await).await;
+    let customer = app.user_token(world.customer).await;
+    let therapist = app.user_token(world.asha_user).await;
+    let vendor = app.user_token(world.vendor).await;
+    let hr = app.user_token(app.person("hr_department").await).await;
     for (who, token) in [
         ("customer", &customer),
         ("therapist", &therapist),
@@ -410,7 +396,7 @@ async fn reports_are_for_marketing_finance_directors_and_super_admin() {
     assert_eq!(app.read(&rival, &vendor).await.0, 403);
     assert_eq!(app.read(&own, &customer).await.0, 403);
     assert_eq!(
-        app.read(&own, &app.token_of(app.person("finance_department").await).await)
+        app.read(&own, &app.user_token(app.person("finance_department").await).await)
             .await
             .0,
         200
@@ -522,7 +508,7 @@ async fn send_journeys(app: &TestApp, users: &[Uuid], seed: u64) -> usize {
         }
         sent += events.len();
         let token = match user {
-            Some(u) => app.token_of(*u).await,
+            Some(u) => app.user_token(*u).await,
             None => app.anon_key(),
         };
         let (status, body, _) = app.send_events(&token, "", &json!({ "events": events })).await;
@@ -811,7 +797,7 @@ async fn rollups_rerun_to_the_same_rows_and_equal_the_raw_figures() {
     let (from, to) = (today - Duration::days(80), today);
 
     // Before any rollup, the funnel is answered from the raw events, and says so.
-    let analyst = app.token_of(app.person("marketing_department").await).await;
+    let analyst = app.user_token(app.person("marketing_department").await).await;
     let week = format!("from={}&to={today}", today - Duration::days(6));
     let (status, raw_first) = app.read(&format!("/funnels/discovery?{week}"), &analyst).await;
     assert_eq!(
@@ -939,7 +925,7 @@ async fn rollups_rerun_to_the_same_rows_and_equal_the_raw_figures() {
     assert!(core[0].count > 0 && core[1].count > 0);
 
     // Revenue: every grouping equals plain SQL over bookings, commissions and refunds.
-    let finance = app.token_of(app.person("finance_department").await).await;
+    let finance = app.user_token(app.person("finance_department").await).await;
     for (group_by, key) in [
         ("day", "day"),
         ("city", "city_id"),
@@ -984,7 +970,7 @@ async fn rollups_rerun_to_the_same_rows_and_equal_the_raw_figures() {
     let (_, own) = app
         .read(
             &format!("/vendors/{}/revenue?from={from}&to={to}", world.vendor),
-            &app.token_of(world.vendor).await,
+            &app.user_token(world.vendor).await,
         )
         .await;
     let (_, by_vendor) = app
@@ -1202,7 +1188,7 @@ async fn the_schedule_rolls_up_yesterday_and_today_and_sql_knows_the_core_funnel
         .expect("no pg_cron in a test database, so the server runs the rollups");
     assert!(written["funnels"].as_i64().unwrap() >= 2, "{written}");
     let today = ist_today();
-    let analyst = app.token_of(app.person("marketing_department").await).await;
+    let analyst = app.user_token(app.person("marketing_department").await).await;
     let (status, body) = app
         .read(
             &format!(
